@@ -1,0 +1,194 @@
+"""Transactions -> one row per customer (DESIGN.md, "Definitions").
+
+The per-customer summary every model in the package starts from, following the Fader-Hardie
+convention used by BG/NBD and Gamma-Gamma (Fader, Hardie & Lee 2005): several purchases on one
+calendar day are one purchase occasion, ``frequency`` counts repeat purchase days, ``recency`` and
+``T`` are measured from the first purchase day in the chosen time unit, and ``monetary_value`` is
+the mean spend of the repeat purchase days.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analytics._validate import require_columns
+
+__all__ = [
+    "SUMMARY_COLUMNS",
+    "UNIT_DAYS",
+    "resolve_as_of",
+    "summarise",
+    "summary_from_day_aggregates",
+    "unit_days",
+]
+
+#: Length of one time unit in days. ``M`` is the mean Gregorian month (365.25 / 12).
+UNIT_DAYS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 30.4375}
+
+SUMMARY_COLUMNS = [
+    "customer_id",
+    "first_purchase",
+    "last_purchase",
+    "n_transactions",
+    "frequency",
+    "recency",
+    "T",
+    "monetary_value",
+    "total_spend",
+    "refunds",
+    "days_since_last",
+]
+
+_EPOCH = np.datetime64("1970-01-01", "D")
+
+
+def unit_days(unit: str) -> float:
+    """Days in one time unit ``D``, ``W`` or ``M``; a ``ValueError`` for anything else."""
+    try:
+        return UNIT_DAYS[unit]
+    except KeyError:
+        raise ValueError(f"unknown time unit {unit!r}; use one of {', '.join(UNIT_DAYS)}") from None
+
+
+def _to_days(dates: pd.Series) -> np.ndarray:
+    """Calendar days since 1970-01-01 as int64 (time of day dropped)."""
+    values = pd.to_datetime(dates).to_numpy(dtype="datetime64[D]")
+    return (values - _EPOCH).astype(np.int64)
+
+
+def resolve_as_of(transactions: pd.DataFrame, as_of=None) -> pd.Timestamp:
+    """The as-of date: the given one (as a day), else the latest ``transaction_date``."""
+    if as_of is not None:
+        return pd.Timestamp(as_of).normalize()
+    require_columns(transactions, ["transaction_date"], "resolve_as_of")
+    if transactions.empty:
+        raise ValueError("no transactions: cannot choose an as-of date")
+    return pd.Timestamp(transactions["transaction_date"].max()).normalize()
+
+
+def summarise(transactions: pd.DataFrame, as_of=None, unit: str = "D") -> pd.DataFrame:
+    """One row per customer with at least one purchase on or before ``as_of``.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        Needs ``customer_id``, ``transaction_date`` (datetime) and ``amount`` (float; negative =
+        refund). Rows dated after ``as_of`` are ignored (they are the holdout).
+    as_of : date-like, optional
+        Defaults to the latest ``transaction_date``.
+    unit : {"D", "W", "M"}
+        Unit of ``recency`` and ``T`` (1, 7 or 30.4375 days).
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`SUMMARY_COLUMNS`, sorted by ``customer_id``. A customer whose only rows are
+        refunds has no purchase and so no row.
+    """
+    require_columns(transactions, ["customer_id", "transaction_date", "amount"], "summarise")
+    length = unit_days(unit)
+    as_of_ts = resolve_as_of(transactions, as_of)
+    as_of_day = int((np.datetime64(as_of_ts.date(), "D") - _EPOCH).astype(np.int64))
+
+    day = _to_days(transactions["transaction_date"])
+    amount = transactions["amount"].to_numpy(dtype=np.float64)
+    keep = day <= as_of_day
+    codes, uniques = pd.factorize(transactions["customer_id"].to_numpy()[keep])
+    day, amount = day[keep], amount[keep]
+    n_customers = len(uniques)
+
+    is_purchase = amount >= 0
+    refunds = np.bincount(codes[~is_purchase], weights=amount[~is_purchase], minlength=n_customers)
+    n_rows = np.bincount(codes[is_purchase], minlength=n_customers)
+    codes, day, amount = codes[is_purchase], day[is_purchase], amount[is_purchase]
+    if len(codes) == 0:
+        return _empty()
+
+    # One key per (customer, calendar day); sorting it groups customers and orders their days.
+    low = day.min()
+    span = int(day.max() - low) + 1
+    keys, inverse = np.unique(codes.astype(np.int64) * span + (day - low), return_inverse=True)
+    day_spend = np.bincount(inverse, weights=amount)
+    day_customer = keys // span
+    day_value = keys % span + low
+    starts = np.flatnonzero(np.r_[True, day_customer[1:] != day_customer[:-1]])
+    ends = np.r_[starts[1:], len(keys)]
+    customer = day_customer[starts]
+
+    return summary_from_day_aggregates(
+        customer_id=uniques[customer],
+        first_day=day_value[starts],
+        last_day=day_value[ends - 1],
+        purchase_days=ends - starts,
+        n_transactions=n_rows[customer],
+        total_spend=np.add.reduceat(day_spend, starts),
+        first_day_spend=day_spend[starts],
+        refunds=refunds[customer],
+        as_of_day=as_of_day,
+        unit=unit,
+        _unit_days=length,
+    )
+
+
+def summary_from_day_aggregates(
+    *,
+    customer_id,
+    first_day,
+    last_day,
+    purchase_days,
+    n_transactions,
+    total_spend,
+    first_day_spend,
+    refunds,
+    as_of_day: int,
+    unit: str = "D",
+    _unit_days: float | None = None,
+) -> pd.DataFrame:
+    """Finish the summary from per-customer day aggregates (days counted from 1970-01-01).
+
+    Shared by :func:`summarise` and the SQL push-down so both apply one set of definitions:
+    ``frequency = purchase_days - 1``, ``recency = (last - first) / unit``,
+    ``T = (as_of - first) / unit``, ``monetary_value = (total - first day's spend) / frequency``
+    (0 when frequency is 0), ``days_since_last = as_of - last`` in whole days.
+    """
+    length = _unit_days if _unit_days is not None else unit_days(unit)
+    first_day = np.asarray(first_day, dtype=np.int64)
+    last_day = np.asarray(last_day, dtype=np.int64)
+    frequency = np.asarray(purchase_days, dtype=np.int64) - 1
+    total_spend = np.asarray(total_spend, dtype=np.float64)
+    repeat_spend = total_spend - np.asarray(first_day_spend, dtype=np.float64)
+    monetary = np.divide(repeat_spend, frequency, out=np.zeros(len(frequency)), where=frequency > 0)
+    frame = pd.DataFrame(
+        {
+            "customer_id": pd.array(np.asarray(customer_id, dtype=object), dtype="str"),
+            "first_purchase": (_EPOCH + first_day).astype("datetime64[s]"),
+            "last_purchase": (_EPOCH + last_day).astype("datetime64[s]"),
+            "n_transactions": np.asarray(n_transactions, dtype=np.int64),
+            "frequency": frequency,
+            "recency": (last_day - first_day) / length,
+            "T": (as_of_day - first_day) / length,
+            "monetary_value": monetary,
+            "total_spend": total_spend,
+            "refunds": np.asarray(refunds, dtype=np.float64),
+            "days_since_last": as_of_day - last_day,
+        }
+    )
+    order = np.argsort(frame["customer_id"].to_numpy(), kind="stable")
+    frame = frame.iloc[order].reset_index(drop=True)
+    frame.attrs.update(as_of=pd.Timestamp(_EPOCH + as_of_day), unit=unit)
+    return frame
+
+
+def _empty() -> pd.DataFrame:
+    return summary_from_day_aggregates(
+        customer_id=[],
+        first_day=[],
+        last_day=[],
+        purchase_days=[],
+        n_transactions=[],
+        total_spend=[],
+        first_day_spend=[],
+        refunds=[],
+        as_of_day=0,
+    )

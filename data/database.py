@@ -1,0 +1,161 @@
+"""SQLAlchemy access: engines, reading whole tables, and fast bulk writes per dialect.
+
+Engines are created inside functions, never at import. SQL is built with SQLAlchemy Core.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+from data.load import SourceError
+from data.schema import TABLES, metadata
+
+__all__ = ["connect", "list_tables", "read_table", "safe_url", "write_tables"]
+
+
+def safe_url(url: str) -> str:
+    """The URL with any password hidden, for messages."""
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<invalid URL>"
+
+
+@contextlib.contextmanager
+def connect(url: str) -> Iterator[Engine]:
+    """An engine for ``url`` that is disposed afterwards; bad URLs become :class:`SourceError`."""
+    try:
+        engine = sa.create_engine(url)
+    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        raise SourceError(f"cannot use database URL {safe_url(url)}: {_first_line(exc)}") from None
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def list_tables(url: str) -> list[str]:
+    """Table names the database reports (empty when it cannot tell)."""
+    with connect(url) as engine:
+        try:
+            return sorted(sa.inspect(engine).get_table_names())
+        except SQLAlchemyError:
+            return []
+
+
+def read_table(url: str, name: str) -> pd.DataFrame:
+    """``SELECT *`` from one table, without reflection (some dialects cannot reflect)."""
+    schema, _, table_name = name.rpartition(".")
+    query = sa.select(sa.text("*")).select_from(sa.table(table_name, schema=schema or None))
+    with connect(url) as engine:
+        try:
+            with engine.connect() as conn:
+                return pd.read_sql(query, conn)
+        except (SQLAlchemyError, pd.errors.DatabaseError) as exc:
+            exc = exc.__cause__ or exc
+            tables = list_tables(url)
+            known = f"; tables found: {', '.join(tables)}" if tables else ""
+            raise SourceError(
+                f"cannot read table {name!r} from {safe_url(url)}: {_first_line(exc)}{known}"
+            ) from None
+
+
+def write_tables(url: str, frames: Mapping[str, pd.DataFrame], replace: bool = True) -> None:
+    """Create the contract's tables and bulk-insert ``frames`` (table name -> rows).
+
+    Uses each driver's fastest path (SQLite ``executemany``, PostgreSQL ``COPY``, DuckDB scanning
+    the frame); other dialects get chunked SQLAlchemy inserts.
+    """
+    with connect(url) as engine:
+        tables = [TABLES[name] for name in frames]
+        if replace:
+            metadata.drop_all(engine, tables=tables)
+        metadata.create_all(engine, tables=tables)
+        dialect = engine.dialect.name
+        for name, frame in frames.items():
+            table = TABLES[name]
+            frame = frame[[c.name for c in table.columns if c.name in frame.columns]]
+            if dialect == "duckdb":
+                _write_duckdb(engine, name, frame)
+            elif dialect == "postgresql":
+                _write_postgres(engine, name, frame)
+            else:
+                _write_generic(engine, table, frame)
+
+
+def _python_rows(frame: pd.DataFrame) -> Iterator[tuple]:
+    """Rows as plain Python values (dates as ``date``, missing as ``None``), chunk by chunk."""
+    step = 200_000
+    for start in range(0, len(frame), step):
+        chunk = frame.iloc[start : start + step].astype(object)
+        for column in chunk.columns:
+            values = frame[column].iloc[start : start + step]
+            if pd.api.types.is_datetime64_any_dtype(values.dtype):
+                is_date = (values.dropna() == values.dropna().dt.normalize()).all()
+                converted = values.dt.date if is_date else values.dt.to_pydatetime()
+                chunk[column] = pd.Series(converted, index=values.index, dtype=object)
+        chunk = chunk.where(frame.iloc[start : start + step].notna(), None)
+        yield from chunk.itertuples(index=False, name=None)
+
+
+def _write_generic(engine: Engine, table: sa.Table, frame: pd.DataFrame) -> None:
+    columns = list(frame.columns)
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            marks = ", ".join("?" for _ in columns)
+            sql = f'INSERT INTO "{table.name}" ({", ".join(columns)}) VALUES ({marks})'  # noqa: S608 - names come from our schema
+            cursor = conn.connection.driver_connection.cursor()
+            cursor.executemany(sql, _iso_rows(frame))
+            return
+        batch: list[dict] = []
+        for row in _python_rows(frame):
+            batch.append(dict(zip(columns, row, strict=True)))
+            if len(batch) == 50_000:
+                conn.execute(table.insert(), batch)
+                batch = []
+        if batch:
+            conn.execute(table.insert(), batch)
+
+
+def _iso_rows(frame: pd.DataFrame) -> Iterator[tuple]:
+    """SQLite stores dates as ISO text; format them in bulk instead of row by row."""
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if pd.api.types.is_datetime64_any_dtype(values.dtype):
+            is_date = (values.dropna() == values.dropna().dt.normalize()).all()
+            fmt = "%Y-%m-%d" if is_date else "%Y-%m-%d %H:%M:%S"
+            out[column] = values.dt.strftime(fmt)
+    out = out.astype(object).where(out.notna(), None)
+    return out.itertuples(index=False, name=None)
+
+
+def _write_duckdb(engine: Engine, name: str, frame: pd.DataFrame) -> None:
+    with engine.begin() as conn:
+        raw = conn.connection.driver_connection
+        raw.register("_valuescope_frame", frame)
+        try:
+            cols = ", ".join(frame.columns)
+            raw.execute(f'INSERT INTO "{name}" ({cols}) SELECT {cols} FROM _valuescope_frame')  # noqa: S608
+        finally:
+            raw.unregister("_valuescope_frame")
+
+
+def _write_postgres(engine: Engine, name: str, frame: pd.DataFrame) -> None:
+    with engine.begin() as conn:
+        cursor = conn.connection.driver_connection.cursor()
+        cols = ", ".join(frame.columns)
+        with cursor.copy(f'COPY "{name}" ({cols}) FROM STDIN') as copy:  # noqa: S608
+            for row in _python_rows(frame):
+                copy.write_row(row)

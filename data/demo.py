@@ -1,0 +1,99 @@
+"""The bundled demo sources: the generated insurer database and CDNOW (shipped with lifetimes).
+
+The insurer demo is generated on first use into ``data/demo/`` (git-ignored) and reused.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from data.load import Dataset, SourceError, load_database, load_frame
+
+__all__ = ["DEMO_DIR", "cdnow_path", "demo_database_url", "ensure_demo", "load_cdnow", "load_demo"]
+
+DEMO_DIR = Path(__file__).resolve().parent / "demo"
+DEMO_CUSTOMERS = 20_000
+
+
+def demo_database_url(path: Path | None = None) -> str:
+    return f"sqlite:///{path or DEMO_DIR / 'insurer.sqlite'}"
+
+
+def ensure_demo(
+    path: Path | None = None,
+    customers: int = DEMO_CUSTOMERS,
+    progress: Callable[[float, str], None] | None = None,
+) -> Path:
+    """Generate the insurer demo database unless it already exists; return its path.
+
+    Written to a temporary file and renamed, so an interrupted run never leaves half a database.
+    """
+    from data.sample import DemoConfig, generate, write
+
+    path = Path(path or DEMO_DIR / "insurer.sqlite")
+    if path.exists():
+        return path
+    report = progress or (lambda fraction, text: None)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    report(0.05, "generating customers and transactions")
+    tables = generate(DemoConfig(customers=customers))
+    report(0.5, "writing the demo database")
+    fd, temporary = tempfile.mkstemp(suffix=".sqlite", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tables, demo_database_url(Path(temporary)))
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+    report(1.0, "demo database ready")
+    return path
+
+
+def load_demo(path: Path | None = None) -> Dataset:
+    """The insurer demo (all four tables) through the database loader."""
+    path = ensure_demo(path)
+    return load_database(
+        demo_database_url(path),
+        "transactions",
+        customers_table="customers",
+        loyalty_table="loyalty_members",
+        interactions_table="interactions",
+        currency="CNY",
+        name="insurer demo",
+    )
+
+
+def cdnow_path(which: str = "master") -> Path:
+    """Path of lifetimes' bundled CDNOW file, found without importing lifetimes."""
+    files = {"master": "CDNOW_master.txt", "sample": "CDNOW_sample.txt"}
+    if which not in files:
+        raise ValueError(f"CDNOW variant must be one of {', '.join(files)}")
+    spec = importlib.util.find_spec("lifetimes")
+    if spec is None or spec.origin is None:
+        raise SourceError("the lifetimes package (which ships the CDNOW data) is not installed")
+    return Path(spec.origin).parent / "datasets" / files[which]
+
+
+def load_cdnow(which: str = "master") -> Dataset:
+    """CDNOW (Fader & Hardie): 23,570 customers (``master``) or its 1/10 ``sample`` of 2,357.
+
+    The files are whitespace-separated: ``[master id,] customer id, date YYYYMMDD, CDs, dollars``;
+    they go through the same validation as any other source. In the sample, the customer id is
+    the sample's own numbering (0001-2357), as in lifetimes' ``cdnow_customers_summary.csv``.
+    """
+    path = cdnow_path(which)
+    raw = pd.read_csv(path, sep=r"\s+", header=None, dtype=str)
+    if not raw.iloc[0, -1].replace(".", "", 1).isdigit():  # the master file has a header line
+        raw = raw.iloc[1:]
+    columns = ["customer_id", "date", "cds", "dollar_value"]
+    raw.columns = (["master_id"] if raw.shape[1] == 5 else []) + columns
+    mapping = {"customer_id": "customer_id", "transaction_date": "date", "amount": "dollar_value"}
+    transactions, report = load_frame(raw, mapping, source=path.name)
+    return Dataset(name=f"CDNOW {which}", transactions=transactions, report=report, currency="USD")

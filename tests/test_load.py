@@ -1,0 +1,306 @@
+"""One test per loader rule, on tiny hand-made files."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from data.load import SourceError, load_database, load_file, load_frame, parse_amounts, parse_dates
+
+
+def write(tmp_path, name: str, text: str, encoding: str = "utf-8") -> str:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return str(path)
+
+
+def invariant(report) -> None:
+    assert report.rows_read == report.rows_used + report.duplicates + sum(report.rejected.values())
+
+
+def test_gbk_file_with_chinese_headers(tmp_path):
+    path = write(
+        tmp_path,
+        "gbk.csv",
+        "客户编号,交易日期,金额,交易编号,险种\n"
+        "A01,2024-01-05,100.5,T1,分红型\n"
+        "A02,2024-02-10,200,T2,健康险\n",
+        encoding="gbk",
+    )
+    data = load_file(path)
+    tx = data.transactions
+    assert data.report.column_mapping == {
+        "customer_id": "客户编号",
+        "transaction_date": "交易日期",
+        "amount": "金额",
+        "transaction_id": "交易编号",
+        "product_line": "险种",
+    }
+    assert tx["customer_id"].tolist() == ["A01", "A02"]
+    assert tx["amount"].tolist() == [100.5, 200.0]
+    assert tx["product_line"].tolist() == ["分红型", "健康险"]
+    assert tx["transaction_date"].tolist() == [
+        pd.Timestamp("2024-01-05"),
+        pd.Timestamp("2024-02-10"),
+    ]
+
+
+def test_gb18030_characters_beyond_gbk(tmp_path):
+    path = write(tmp_path, "gb.csv", "客户编号,日期,金额,渠道\n𠀀1,2024-01-05,1,银保\n", "gb18030")
+    assert load_file(path).transactions["customer_id"].tolist() == ["𠀀1"]
+
+
+def test_utf8_bom_header_is_recognised(tmp_path):
+    path = write(tmp_path, "bom.csv", "customer_id,date,amount\nc1,2024-01-05,3\n", "utf-8-sig")
+    assert (tmp_path / "bom.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    data = load_file(path)
+    assert data.report.column_mapping["customer_id"] == "customer_id"
+    assert data.transactions["customer_id"].tolist() == ["c1"]
+
+
+def test_semicolon_and_tab_delimiters(tmp_path):
+    semi = write(tmp_path, "semi.csv", "customer_id;date;amount\nc1;2024-01-05;3\n")
+    tab = write(tmp_path, "tab.txt", "customer_id\tdate\tamount\nc1\t2024-01-05\t3\n")
+    assert load_file(semi).transactions["amount"].tolist() == [3.0]
+    assert load_file(tab).transactions["amount"].tolist() == [3.0]
+
+
+def test_xlsx_with_date_cells_serials_and_text_ids(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["客户号", "交易日期", "保费"])
+    sheet.append(["00123", dt.datetime(2024, 3, 5, 14, 30), 1000])
+    sheet.append(["00456", 45356, "¥2,000.00"])  # 45356 is Excel's serial for 2024-03-05
+    sheet.append([789, "2024/3/6", 3.25])  # a numeric id cell
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    data = load_file(path)
+    tx = data.transactions
+    assert tx["customer_id"].tolist() == ["00123", "00456", "789"]
+    assert tx["transaction_date"].tolist() == [
+        pd.Timestamp("2024-03-05"),
+        pd.Timestamp("2024-03-05"),
+        pd.Timestamp("2024-03-06"),
+    ]
+    assert tx["amount"].tolist() == [1000.0, 2000.0, 3.25]
+
+
+def test_parquet_file(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "cust": ["007", "008"],
+            "day": pd.to_datetime(["2024-01-01", "2024-01-02"]),
+            "amt": [1.0, -2.0],
+        }
+    )
+    frame.to_parquet(tmp_path / "t.parquet")
+    data = load_file(
+        tmp_path / "t.parquet",
+        mapping={"customer_id": "cust", "transaction_date": "day", "amount": "amt"},
+    )
+    assert data.transactions["customer_id"].tolist() == ["007", "008"]
+    assert data.transactions["amount"].tolist() == [1.0, -2.0]
+
+
+def test_leading_zero_ids_survive(tmp_path):
+    path = write(
+        tmp_path, "ids.csv", "customer_id,date,amount\n000123,2024-01-05,1\n 0042 ,2024-01-05,1\n"
+    )
+    assert load_file(path).transactions["customer_id"].tolist() == ["000123", "0042"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("¥1,234.50", 1234.5),
+        ("￥ 99", 99.0),
+        ("$5", 5.0),
+        ("  12  ", 12.0),
+        ("-¥30", -30.0),
+        ("¥-30", -30.0),
+        ("(12.00)", -12.0),
+        ("1 000", 1000.0),
+        ("88元", 88.0),
+        ("1,23", np.nan),
+        ("abc", np.nan),
+        ("", np.nan),
+        ("inf", np.nan),
+    ],
+)
+def test_amount_strings(text, expected):
+    parsed = parse_amounts(pd.Series([text], dtype=object)).iloc[0]
+    if np.isnan(expected):
+        assert np.isnan(parsed)
+    else:
+        assert parsed == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2024-03-05", "2024-03-05"),
+        ("2024-03-05 17:45:00", "2024-03-05"),
+        ("2024-03-05T23:10:00+08:00", "2024-03-05"),
+        ("2024/3/5", "2024-03-05"),
+        ("2024/03/05", "2024-03-05"),
+        ("2024.3.5", "2024-03-05"),
+        ("2024年3月5日", "2024-03-05"),
+        ("20240305", "2024-03-05"),
+        ("45356", "2024-03-05"),
+        ("2024-02-30", None),
+        ("2024/13/01", None),
+        ("yesterday", None),
+        ("", None),
+        ("99999999", None),
+    ],
+)
+def test_date_formats(text, expected):
+    parsed = parse_dates(pd.Series([text], dtype=object)).iloc[0]
+    if expected is None:
+        assert pd.isna(parsed)
+    else:
+        assert parsed == pd.Timestamp(expected)
+
+
+def test_numeric_date_columns():
+    yyyymmdd = parse_dates(pd.Series([20240305, 20231231]))
+    serial = parse_dates(pd.Series([45356.0, 45356.75]))
+    assert yyyymmdd.tolist() == [pd.Timestamp("2024-03-05"), pd.Timestamp("2023-12-31")]
+    assert serial.tolist() == [pd.Timestamp("2024-03-05"), pd.Timestamp("2024-03-05")]
+
+
+def test_duplicates_by_transaction_id_are_dropped_and_counted(tmp_path):
+    path = write(
+        tmp_path,
+        "dup.csv",
+        "transaction_id,customer_id,date,amount\nT1,c1,2024-01-01,10\nT2,c1,2024-01-02,20\n"
+        "T1,c1,2024-01-01,10\nT1,c9,2024-05-05,99\n,c2,2024-01-03,5\n,c2,2024-01-03,5\n",
+    )
+    data = load_file(path)
+    assert data.report.duplicates == 2
+    # rows without an id cannot be told apart, so both are used
+    assert data.transactions["transaction_id"].isna().sum() == 2
+    assert data.transactions["amount"].tolist() == [10.0, 20.0, 5.0, 5.0]
+    assert data.report.duplicate_rows["source_row"].tolist() == [3, 4]
+    invariant(data.report)
+
+
+def test_each_reject_reason_with_rows_and_positions(tmp_path):
+    path = write(
+        tmp_path,
+        "bad.csv",
+        "customer_id,date,amount,note\n"
+        "c1,2024-01-01,10,ok\n"
+        ",2024-01-01,10,no id\n"
+        "NULL,2024-01-01,10,null id\n"
+        "c2,2024-13-01,10,bad date\n"
+        "c3,2024-01-01,ten,bad amount\n"
+        ",not a date,x,all bad\n",
+    )
+    report = load_file(path).report
+    assert report.rows_read == 6
+    assert report.rows_used == 1
+    assert report.rejected == {"missing_customer_id": 3, "bad_date": 1, "bad_amount": 1}
+    rows = report.rejected_rows
+    assert rows["source_row"].tolist() == [2, 3, 4, 5, 6]
+    assert rows["reason"].tolist() == [
+        "missing_customer_id",
+        "missing_customer_id",
+        "bad_date",
+        "bad_amount",
+        "missing_customer_id",
+    ]
+    assert rows["note"].tolist() == ["no id", "null id", "bad date", "bad amount", "all bad"]
+    invariant(report)
+
+
+def test_explicit_mapping_wins_over_detection(tmp_path):
+    path = write(tmp_path, "m.csv", "customer_id,member,date,amount,net\nx,m1,2024-01-01,10,8\n")
+    data = load_file(path, mapping={"customer_id": "member", "amount": "net"})
+    assert data.transactions["customer_id"].tolist() == ["m1"]
+    assert data.transactions["amount"].tolist() == [8.0]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.csv", b"", "empty"),
+        ("header.csv", b"customer_id,date,amount\n", "no data rows"),
+        (
+            "cols.csv",
+            b"who,when\nc1,2024-01-01\n",
+            "missing required column(s) customer_id, transaction_date, amount; found columns: who, when",
+        ),
+        ("binary.csv", b"\x00\x01\x02\x03garbage", "not a text"),
+        (
+            "latin.csv",
+            b"customer_id,date,amount\n\xff\xfe\xfa,2024-01-01,1\n\x81",
+            "neither UTF-8 nor GB18030",
+        ),
+        ("broken.xlsx", b"PK\x03\x04 not really a zip", "not a readable Excel"),
+        ("old.xls", b"\xd0\xcf\x11\xe0 old excel", ".xls format is not supported"),
+        ("broken.parquet", b"PAR1 nonsense", "not a readable Parquet"),
+        (
+            "ragged.csv",
+            b"customer_id,date,amount\nc1,2024-01-01,1,extra,more\n",
+            "not a well-formed CSV",
+        ),
+    ],
+)
+def test_unusable_sources_raise_one_clear_error(tmp_path, name, content, message):
+    (tmp_path / name).write_bytes(content)
+    with pytest.raises(SourceError) as info:
+        load_file(tmp_path / name)
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_missing_column_message_lists_found_columns(tmp_path):
+    path = write(tmp_path, "c.csv", "客户编号,金额\nc1,1\n")
+    with pytest.raises(SourceError, match=r"transaction_date; found columns: 客户编号, 金额"):
+        load_file(path)
+
+
+def test_mapping_to_a_column_that_does_not_exist(tmp_path):
+    path = write(tmp_path, "c.csv", "customer_id,date,amount\nc1,2024-01-01,1\n")
+    with pytest.raises(SourceError, match="'paid' .* is not in the source"):
+        load_file(path, mapping={"amount": "paid"})
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(SourceError, match="cannot read"):
+        load_file(tmp_path / "nope.csv")
+
+
+def test_load_frame_does_not_mutate_its_input():
+    raw = pd.DataFrame({"customer_id": [" a "], "date": ["2024-01-01"], "amount": ["¥1"]})
+    before = raw.copy()
+    load_frame(raw)
+    pd.testing.assert_frame_equal(raw, before)
+
+
+def test_database_loader_and_its_errors(tmp_path):
+    import sqlalchemy as sa
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    engine = sa.create_engine(url)
+    pd.DataFrame(
+        {
+            "客户编号": ["001", "002", None],
+            "交易日期": ["2024-01-01", "2024/2/3", "2024-01-01"],
+            "金额": [1.5, 2.0, 3.0],
+        }
+    ).to_sql("payments", engine, index=False)
+    engine.dispose()
+    data = load_database(url, "payments")
+    assert data.transactions["customer_id"].tolist() == ["001", "002"]
+    assert data.report.rejected == {"missing_customer_id": 1}
+    with pytest.raises(SourceError, match="cannot read table 'nope'.*tables found: payments"):
+        load_database(url, "nope")
+    with pytest.raises(SourceError, match="cannot use database URL"):
+        load_database("nosuchdialect://x/y", "payments")

@@ -1,0 +1,94 @@
+"""analytics.summary on hand-computed toy data and on CDNOW (lifetimes' published summary)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+from analytics.summary import SUMMARY_COLUMNS, summarise
+from tests.conftest import ROOT  # noqa: F401  (keeps the fixture module importable as a package)
+
+TOY = pd.DataFrame(
+    [
+        ("A", "2024-01-01", 100.0),
+        ("A", "2024-01-01", 50.0),  # same day: one purchase occasion
+        ("A", "2024-01-08", 30.0),
+        ("A", "2024-01-10", -10.0),  # refund
+        ("A", "2024-01-15", 20.0),
+        ("A", "2024-03-01", 999.0),  # after the as-of date: holdout, ignored
+        ("B", "2024-01-20", 80.0),
+        ("C", "2024-01-05", -5.0),  # only a refund: no purchase, no row
+        ("D", "2024-02-10", 40.0),  # first purchase after the as-of date: no row
+        ("007", "2024-01-31", 0.0),  # a zero-amount purchase on the as-of date
+    ],
+    columns=["customer_id", "transaction_date", "amount"],
+).assign(transaction_date=lambda f: pd.to_datetime(f["transaction_date"]))
+
+
+def test_toy_summary_in_days():
+    s = summarise(TOY, as_of="2024-01-31", unit="D").set_index("customer_id")
+    assert list(s.reset_index().columns) == SUMMARY_COLUMNS
+    assert s.index.tolist() == ["007", "A", "B"]
+    a, b, z = s.loc["A"], s.loc["B"], s.loc["007"]
+    assert (a.n_transactions, a.frequency, a.recency, a["T"]) == (4, 2, 14.0, 30.0)
+    assert (a.total_spend, a.monetary_value, a.refunds, a.days_since_last) == (
+        200.0,
+        25.0,
+        -10.0,
+        16,
+    )
+    assert a.first_purchase == pd.Timestamp("2024-01-01")
+    assert a.last_purchase == pd.Timestamp("2024-01-15")
+    assert (b.frequency, b.recency, b["T"], b.monetary_value, b.total_spend, b.days_since_last) == (
+        0,
+        0.0,
+        11.0,
+        0.0,
+        80.0,
+        11,
+    )
+    assert (z.frequency, z["T"], z.total_spend, z.days_since_last) == (0, 0.0, 0.0, 0)
+
+
+def test_toy_summary_in_weeks_and_months():
+    weeks = summarise(TOY, as_of="2024-01-31", unit="W").set_index("customer_id")
+    assert_allclose(weeks.loc["A", ["recency", "T"]].astype(float), [2.0, 30 / 7])
+    assert_allclose(weeks.loc["B", ["recency", "T"]].astype(float), [0.0, 11 / 7])
+    months = summarise(TOY, as_of="2024-01-31", unit="M").set_index("customer_id")
+    assert_allclose(months.loc["A", ["recency", "T"]].astype(float), [14 / 30.4375, 30 / 30.4375])
+
+
+def test_default_as_of_is_the_latest_transaction():
+    s = summarise(TOY).set_index("customer_id")
+    assert s.attrs["as_of"] == pd.Timestamp("2024-03-01")
+    assert s.loc["A", "frequency"] == 3  # the March purchase now counts
+    assert s.loc["D", "T"] == 20.0
+
+
+def test_unknown_unit_and_missing_columns_are_value_errors():
+    with pytest.raises(ValueError, match="unknown time unit 'Y'"):
+        summarise(TOY, unit="Y")
+    with pytest.raises(ValueError, match="needs column.*amount"):
+        summarise(TOY.drop(columns="amount"))
+
+
+def test_input_is_not_mutated():
+    before = TOY.copy()
+    summarise(TOY, as_of="2024-01-31")
+    pd.testing.assert_frame_equal(TOY, before)
+
+
+def test_cdnow_sample_reproduces_lifetimes_summary():
+    from data.demo import cdnow_path, load_cdnow
+
+    summary = summarise(load_cdnow("sample").transactions, as_of="1997-09-30", unit="W")
+    published = pd.read_csv(cdnow_path("sample").parent / "cdnow_customers_summary.csv")
+    assert len(summary) == len(published) == 2357
+    merged = summary.assign(ID=summary["customer_id"].astype(int)).merge(
+        published, on="ID", suffixes=("", "_published"), validate="one_to_one"
+    )
+    assert (merged["frequency"] == merged["frequency_published"]).all()
+    # the published file is rounded to two decimals
+    assert_allclose(merged["recency"], merged["recency_published"], atol=0.005)
+    assert_allclose(merged["T"], merged["T_published"], atol=0.005)
