@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from data.demo import DEMO_DIR, ensure_demo
+from data.demo import demo_path, ensure_demo
 
 st.set_page_config(page_title="ValueScope", page_icon=":bar_chart:", layout="wide")
 
 
 def _prepare_demo() -> None:
-    if (DEMO_DIR / "insurer.sqlite").exists():
+    if demo_path().exists():
         return
     bar = st.progress(0.0, text="Preparing the insurer demo database (first start only)...")
     ensure_demo(progress=lambda fraction, text: bar.progress(fraction, text=text))

@@ -128,17 +128,19 @@ def _write_generic(engine: Engine, table: sa.Table, frame: pd.DataFrame) -> None
             conn.execute(table.insert(), batch)
 
 
-def _iso_rows(frame: pd.DataFrame) -> Iterator[tuple]:
-    """SQLite stores dates as ISO text; format them in bulk instead of row by row."""
-    out = frame.copy()
-    for column in out.columns:
-        values = out[column]
-        if pd.api.types.is_datetime64_any_dtype(values.dtype):
-            is_date = (values.dropna() == values.dropna().dt.normalize()).all()
-            fmt = "%Y-%m-%d" if is_date else "%Y-%m-%d %H:%M:%S"
-            out[column] = values.dt.strftime(fmt)
-    out = out.astype(object).where(out.notna(), None)
-    return out.itertuples(index=False, name=None)
+def _iso_rows(frame: pd.DataFrame, chunk: int = 100_000) -> Iterator[tuple]:
+    """SQLite stores dates as ISO text; format them in bulk, a chunk at a time to bound memory."""
+    date_only = {
+        column: bool((frame[column].dropna() == frame[column].dropna().dt.normalize()).all())
+        for column in frame.columns
+        if pd.api.types.is_datetime64_any_dtype(frame[column].dtype)
+    }
+    for start in range(0, len(frame), chunk):
+        part = frame.iloc[start : start + chunk].copy()
+        for column, is_date in date_only.items():
+            part[column] = part[column].dt.strftime("%Y-%m-%d" if is_date else "%Y-%m-%d %H:%M:%S")
+        part = part.astype(object).where(part.notna(), None)
+        yield from part.itertuples(index=False, name=None)
 
 
 def _write_duckdb(engine: Engine, name: str, frame: pd.DataFrame) -> None:

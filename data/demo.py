@@ -15,14 +15,30 @@ import pandas as pd
 
 from data.load import Dataset, SourceError, load_database, load_frame
 
-__all__ = ["DEMO_DIR", "cdnow_path", "demo_database_url", "ensure_demo", "load_cdnow", "load_demo"]
+__all__ = [
+    "DEMO_DIR",
+    "cdnow_path",
+    "demo_database_url",
+    "demo_path",
+    "ensure_demo",
+    "load_cdnow",
+    "load_demo",
+]
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 DEMO_CUSTOMERS = 20_000
 
 
+def demo_path() -> Path:
+    """Where the insurer demo lives; the name carries the generator's version, so a changed
+    generator makes a new file instead of silently reusing stale data."""
+    from data.sample import GENERATOR_VERSION
+
+    return DEMO_DIR / f"insurer_v{GENERATOR_VERSION}.sqlite"
+
+
 def demo_database_url(path: Path | None = None) -> str:
-    return f"sqlite:///{path or DEMO_DIR / 'insurer.sqlite'}"
+    return f"sqlite:///{path or demo_path()}"
 
 
 def ensure_demo(
@@ -36,7 +52,7 @@ def ensure_demo(
     """
     from data.sample import DemoConfig, generate, write
 
-    path = Path(path or DEMO_DIR / "insurer.sqlite")
+    path = Path(path or demo_path())
     if path.exists():
         return path
     report = progress or (lambda fraction, text: None)

@@ -23,7 +23,13 @@ from analytics.summary import summary_from_day_aggregates, unit_days
 from data.database import _first_line, connect, safe_url
 from data.load import SourceError, clean_ids
 
-__all__ = ["days_since_epoch", "pushdown_summary", "summary_query"]
+__all__ = [
+    "days_since_epoch",
+    "load_report_query",
+    "pushdown_load_report",
+    "pushdown_summary",
+    "summary_query",
+]
 
 
 class days_since_epoch(FunctionElement):  # noqa: N801 - reads like the SQL function it is
@@ -52,10 +58,42 @@ def _days_mysql(element, compiler, **kw):
     return f"(TO_DAYS({compiler.process(arg, **kw)}) - 719528)"
 
 
-def _source(table: str, columns: Mapping[str, str]) -> tuple[sa.TableClause, dict]:
+_KEYS = ("customer_id", "transaction_date", "amount")
+
+
+def _source(
+    table: str, columns: Mapping[str, str], *, dedupe: bool = True
+) -> tuple[sa.FromClause, dict]:
+    """The table (as a Core selectable) and its canonical columns.
+
+    With a ``transaction_id`` column mapped, rows repeating an id are dropped (the first by date,
+    customer and amount is kept), as the file loader drops duplicates.
+    """
     schema, _, name = table.rpartition(".")
-    names = {key: columns.get(key, key) for key in ("customer_id", "transaction_date", "amount")}
-    source = sa.table(name, *(sa.column(c) for c in names.values()), schema=schema or None)
+    names = {key: columns.get(key, key) for key in _KEYS}
+    id_name = columns.get("transaction_id")
+    wanted = [*names.values(), *([id_name] if id_name else [])]
+    source = sa.table(name, *(sa.column(c) for c in wanted), schema=schema or None)
+    if id_name and dedupe:
+        first = (
+            sa.func.row_number()
+            .over(
+                partition_by=source.c[id_name],
+                order_by=(
+                    source.c[names["transaction_date"]],
+                    source.c[names["customer_id"]],
+                    source.c[names["amount"]],
+                ),
+            )
+            .label("_occurrence")
+        )
+        ranked = sa.select(*(source.c[c] for c in wanted), first).subquery("deduplicated")
+        kept = (
+            sa.select(*(ranked.c[c] for c in wanted))
+            .where(sa.or_(ranked.c._occurrence == 1, ranked.c[id_name].is_(None)))
+            .subquery("source")
+        )
+        return kept, {key: kept.c[col] for key, col in names.items()}
     return source, {key: source.c[col] for key, col in names.items()}
 
 
@@ -125,7 +163,7 @@ def pushdown_summary(
     names. Dates must be stored as dates, timestamps or ISO text, amounts as numbers.
     """
     unit_days(unit)  # reject a bad unit before touching the database
-    _, c = _source(table, columns or {})
+    _, c = _source(table, columns or {}, dedupe=False)
     with connect(url) as engine:
         try:
             with engine.connect() as conn:
@@ -159,3 +197,55 @@ def pushdown_summary(
         as_of_day=as_of_day,
         unit=unit,
     )
+
+
+def load_report_query(table: str, columns: Mapping[str, str] | None = None) -> sa.Select:
+    """Counts matching the file loader's report: rows, duplicates and rejects by reason.
+
+    Only NULLs are counted as missing or bad: the database has already typed the values.
+    """
+    columns = columns or {}
+    raw, _ = _source(table, columns, dedupe=False)
+    deduped, c = _source(table, columns)
+    id_name = columns.get("transaction_id")
+    duplicates = (
+        sa.func.count(raw.c[id_name]) - sa.func.count(sa.distinct(raw.c[id_name]))
+        if id_name
+        else sa.literal(0)
+    )
+    counts = sa.select(
+        sa.func.count().label("rows_read"), duplicates.label("duplicates")
+    ).select_from(raw)
+    no_id = c["customer_id"].is_(None)
+    no_date = sa.and_(~no_id, c["transaction_date"].is_(None))
+    no_amount = sa.and_(~no_id, c["transaction_date"].is_not(None), c["amount"].is_(None))
+    rejects = sa.select(
+        sa.func.coalesce(sa.func.sum(sa.case((no_id, 1), else_=0)), 0).label("missing_customer_id"),
+        sa.func.coalesce(sa.func.sum(sa.case((no_date, 1), else_=0)), 0).label("bad_date"),
+        sa.func.coalesce(sa.func.sum(sa.case((no_amount, 1), else_=0)), 0).label("bad_amount"),
+    ).select_from(deduped)
+    return counts, rejects
+
+
+def pushdown_load_report(
+    url: str, table: str = "transactions", columns: Mapping[str, str] | None = None
+) -> dict:
+    """The load report of a table summarised in place (see :func:`load_report_query`)."""
+    counts_query, rejects_query = load_report_query(table, columns)
+    with connect(url) as engine:
+        try:
+            with engine.connect() as conn:
+                counts = conn.execute(counts_query).one()._mapping
+                rejects = conn.execute(rejects_query).one()._mapping
+        except (SQLAlchemyError, pd.errors.DatabaseError) as exc:
+            raise SourceError(
+                f"cannot count rows of {table!r} on {safe_url(url)}: {_first_line(exc)}"
+            ) from None
+    rejected = {k: int(v) for k, v in rejects.items() if int(v)}
+    rows_read, duplicates = int(counts["rows_read"]), int(counts["duplicates"])
+    return {
+        "rows_read": rows_read,
+        "rows_used": rows_read - duplicates - sum(rejected.values()),
+        "duplicates": duplicates,
+        "rejected": rejected,
+    }

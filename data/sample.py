@@ -27,7 +27,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["DemoConfig", "generate", "write"]
+__all__ = ["GENERATOR_VERSION", "DemoConfig", "generate", "write"]
+
+#: Bump when the generated data changes, so stored demo databases are regenerated.
+GENERATOR_VERSION = 2
 
 _DAY = np.timedelta64(1, "D")
 
@@ -150,7 +153,7 @@ _PRODUCT_LINES = np.array(
 _KINDS = np.array(["new_policy", "renewal", "top_up", "refund"])
 _CHANNEL_NAMES = np.array(sorted(["agency", "bancassurance", "group", "online"]))
 _PRODUCT_WEIGHTS = np.array([0.26, 0.18, 0.20, 0.10, 0.18, 0.08])
-_PRODUCT_SCALE = np.array([0.9, 1.6, 1.3, 2.2, 0.6, 0.25])
+_PRODUCT_SCALE = np.array([0.9, 1.4, 1.2, 1.6, 0.7, 0.4])
 # Payments per year of each premium payment mode, and how common each mode is.
 _PAYMENT_RATES = np.array([12.0, 4.0, 1.0])
 _PAYMENT_WEIGHTS = np.array([0.42, 0.20, 0.38])
@@ -245,16 +248,17 @@ def generate(config: DemoConfig = DemoConfig()) -> dict[str, pd.DataFrame]:
         .to_numpy()
     )
     dropout = np.clip(rng.beta(1.2, 18.0, size=n) * channel_dropout, 0.0005, 0.9)
+    # Mean premium per payment: an inverse-Gamma customer factor (Gamma-Gamma's nu, q = 4) on a
+    # base for the customer type, product line and payment mode (monthly payments are smaller).
+    spend_factor = 5.0 / rng.gamma(6.0, 1.0, size=n)
     premium_scale = (
-        np.where(
-            is_org,
-            rng.lognormal(np.log(60_000), 0.9, size=n),
-            rng.lognormal(np.log(5_000), 0.7, size=n),
-        )
+        np.where(is_org, 25_000.0, 3_000.0)
         * _PRODUCT_SCALE[product]
+        * spend_factor
+        / _PAYMENT_RATES[mode] ** 0.3
     )
     # Loyalty propensity rises with annual value and for agency customers.
-    annual_value = premium_scale * np.minimum(purchase_rate, 12)
+    annual_value = premium_scale * purchase_rate
     z = np.log(annual_value) - np.log(np.median(annual_value))
     propensity = 1 / (1 + np.exp(-(-1.1 + 0.8 * z + 0.9 * (channel == "agency") - 0.6 * is_org)))
     wants_loyalty = rng.random(n) < propensity
@@ -285,12 +289,11 @@ def generate(config: DemoConfig = DemoConfig()) -> dict[str, pd.DataFrame]:
     cross_sell = rng.random(len(buyer)) < 0.2
     line = np.where(cross_sell, rng.choice(len(_PRODUCT_LINES), size=len(buyer)), product[buyer])
     top_up = kind == 2
-    per_payment = premium_scale[buyer] / np.where(top_up, 1.0, _PAYMENT_RATES[mode[buyer]])
-    size = np.where(top_up, rng.lognormal(1.2, 0.5, size=len(buyer)), 1.0)
+    size = np.where(top_up, rng.lognormal(1.0, 0.4, size=len(buyer)), 1.0)
     amount = np.round(
-        per_payment
+        premium_scale[buyer]
         * size
-        * rng.gamma(8.0, 1 / 8.0, size=len(buyer))
+        * rng.gamma(6.0, 1 / 6.0, size=len(buyer))
         * _PRODUCT_SCALE[line]
         / _PRODUCT_SCALE[product[buyer]],
         2,

@@ -1,0 +1,281 @@
+"""Command line: the same chain as the dashboard, without a UI.
+
+    python -m analytics score INPUT --out scores.csv [--rejects rejects.csv]
+    python -m analytics fit INPUT
+    python -m analytics backtest INPUT --calibration-end 1997-09-30 --holdout-end 1998-06-30
+
+INPUT is a CSV / Excel / Parquet file, a folder written by ``python -m data.sample`` (its
+``transactions.parquet`` plus customers and loyalty members), ``demo`` (the insurer demo),
+``cdnow`` or ``cdnow-sample``; or give ``--database URL --table NAME`` instead (``--pushdown``
+summarises inside the database). Results are JSON on stdout; errors are one line on stderr and a
+non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analytics.pipeline import SCORE_COLUMNS, Settings, run
+
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2, as argparse does, but no usage dump
+        print(f"error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    source = common.add_argument_group("input")
+    source.add_argument("input", nargs="?", help="file, folder, demo, cdnow or cdnow-sample")
+    source.add_argument("--database", metavar="URL", help="SQLAlchemy URL instead of INPUT")
+    source.add_argument(
+        "--table", default="transactions", help="transactions table (with --database)"
+    )
+    source.add_argument("--customers-table", help="customers table (with --database)")
+    source.add_argument("--loyalty-table", help="loyalty members table (with --database)")
+    source.add_argument("--pushdown", action="store_true", help="summarise inside the database")
+    for name in ("customer", "date", "amount", "id"):
+        source.add_argument(f"--{name}-col", help=f"source column holding the {name}")
+    analysis = common.add_argument_group("analysis")
+    analysis.add_argument("--as-of", help="as-of date (default: the latest transaction)")
+    analysis.add_argument("--unit", choices=("D", "W", "M"), default="D")
+    analysis.add_argument("--horizon-months", type=int, default=36)
+    analysis.add_argument("--discount-rate", type=float, default=0.08, help="annual, e.g. 0.08")
+    analysis.add_argument("--model", choices=("bgnbd", "pareto_nbd"), default="bgnbd")
+    analysis.add_argument("--k", type=int, default=4, help="number of K-means clusters")
+
+    parser = _Parser(prog="python -m analytics", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    score = commands.add_parser("score", parents=[common], help="score every customer to a file")
+    score.add_argument("--out", required=True, help="output file (.csv or .parquet)")
+    score.add_argument("--rejects", help="write rejected rows with their reason here (.csv)")
+    commands.add_parser("fit", parents=[common], help="fit BG/NBD + Gamma-Gamma, print parameters")
+    backtest = commands.add_parser("backtest", parents=[common], help="calibration/holdout test")
+    backtest.add_argument("--calibration-end", required=True)
+    backtest.add_argument("--holdout-end", required=True)
+    return parser
+
+
+def _mapping(args) -> dict[str, str]:
+    pairs = {
+        "customer_id": args.customer_col,
+        "transaction_date": args.date_col,
+        "amount": args.amount_col,
+        "transaction_id": args.id_col,
+    }
+    return {k: v for k, v in pairs.items() if v}
+
+
+def _load(args):
+    """-> (Dataset or None, pushed-down summary or None, load report dict)."""
+    from data.demo import load_cdnow, load_demo
+    from data.load import Dataset, SourceError, load_database, load_file
+
+    mapping = _mapping(args)
+    if args.database:
+        if args.pushdown:
+            from data.pushdown import pushdown_load_report, pushdown_summary
+
+            summary = pushdown_summary(
+                args.database, args.table, as_of=args.as_of, unit=args.unit, columns=mapping
+            )
+            report = pushdown_load_report(args.database, args.table, mapping)
+            return None, summary, report
+        data = load_database(
+            args.database,
+            args.table,
+            mapping=mapping,
+            customers_table=args.customers_table,
+            loyalty_table=args.loyalty_table,
+        )
+        return data, None, data.report.to_dict()
+    if not args.input:
+        raise SourceError("give an INPUT file or --database URL")
+    if args.pushdown:
+        raise SourceError("--pushdown needs --database")
+    named = {
+        "demo": load_demo,
+        "cdnow": lambda: load_cdnow("master"),
+        "cdnow-sample": lambda: load_cdnow("sample"),
+    }
+    if args.input in named and not Path(args.input).exists():
+        data = named[args.input]()
+    elif Path(args.input).is_dir():
+        data = _load_folder(Path(args.input), mapping)
+    else:
+        data = load_file(args.input, mapping=mapping)
+    assert isinstance(data, Dataset)
+    return data, None, data.report.to_dict()
+
+
+def _load_folder(folder: Path, mapping):
+    from data.load import SourceError, load_file, read_file
+
+    def find(stem: str) -> Path | None:
+        for suffix in (".parquet", ".csv", ".xlsx"):
+            if (folder / f"{stem}{suffix}").exists():
+                return folder / f"{stem}{suffix}"
+        return None
+
+    transactions = find("transactions")
+    if transactions is None:
+        raise SourceError(f"folder {folder} has no transactions.parquet, .csv or .xlsx")
+    extra = {
+        key: read_file(path) for key in ("customers", "loyalty_members") if (path := find(key))
+    }
+    return load_file(transactions, mapping=mapping, **extra)
+
+
+def _settings(args) -> Settings:
+    return Settings(
+        as_of=args.as_of,
+        unit=args.unit,
+        horizon_months=args.horizon_months,
+        discount_rate=args.discount_rate,
+        model=args.model,
+        k=args.k,
+    )
+
+
+def _clean(value):
+    """JSON-safe: NaN -> null, numpy scalars -> Python."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return value
+
+
+def _fit_json(fit) -> dict:
+    purchase_key = "bgnbd" if fit.model == "bgnbd" else "pareto_nbd"
+    purchase = dict(fit.purchase_params) or None
+    if purchase is not None:
+        purchase["log_likelihood"] = fit.log_likelihood
+    spend = dict(fit.spend_params) or None
+    if spend is not None:
+        spend["n_customers"] = fit.n_repeat_customers
+    return {
+        "status": fit.status,
+        "message": fit.message,
+        purchase_key: purchase,
+        "gamma_gamma": spend,
+        "fit_rows": fit.n_fit_rows,
+    }
+
+
+def _write_table(frame: pd.DataFrame, path: str) -> None:
+    target = Path(path)
+    frame = frame.copy()
+    frame.attrs = {}  # attrs hold Timestamps, which Parquet metadata cannot store
+    if target.suffix.lower() == ".parquet":
+        frame.to_parquet(target, index=False)
+    else:
+        frame.to_csv(target, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
+
+
+def _score(args) -> dict:
+    data, summary, report = _load(args)
+    settings = _settings(args)
+    if data is not None:
+        result = run(data.transactions, settings, data.customers, data.loyalty_members)
+    else:
+        result = run(None, settings, summary=summary)
+    table = result.table
+    _write_table(
+        table[[*SCORE_COLUMNS, *[c for c in table.columns if c not in SCORE_COLUMNS]]], args.out
+    )
+    output = {
+        "load": report,
+        "n_customers": len(table),
+        "as_of": table.attrs.get("as_of"),
+        "unit": settings.unit,
+        "out": args.out,
+        "model": _fit_json(result.fit),
+        "segments": table["segment"].value_counts().to_dict(),
+        "abc_classes": table["abc_class"].value_counts().sort_index().to_dict(),
+        "value_tiers": table["value_tier"].value_counts().to_dict(),
+        "churn_bands": table["churn_band"].value_counts().to_dict(),
+    }
+    if args.rejects:
+        if data is None:
+            raise ValueError("--rejects needs rows read locally (not --pushdown)")
+        _write_table(data.report.rejected_rows, args.rejects)
+        output["rejects"] = args.rejects
+    return output
+
+
+def _fit(args) -> dict:
+    from analytics.clv import fit_clv
+    from analytics.summary import summarise
+
+    data, summary, report = _load(args)
+    if data is not None:
+        summary = summarise(data.transactions, as_of=args.as_of, unit=args.unit)
+    fit = fit_clv(summary, model=args.model)
+    return {"n_customers": len(summary), **_fit_json(fit), "load": report}
+
+
+def _backtest(args) -> dict:
+    from analytics.clv import backtest
+
+    if args.pushdown:
+        raise ValueError("backtest needs the transactions (not --pushdown)")
+    data, _, report = _load(args)
+    result = backtest(
+        data.transactions, args.calibration_end, args.holdout_end, unit=args.unit, model=args.model
+    )
+    return {
+        "calibration_end": result.calibration_end,
+        "holdout_end": result.holdout_end,
+        "n_customers": len(result.customers),
+        "actual_purchases": result.actual_purchases,
+        "predicted_purchases": result.predicted_purchases,
+        "mae": result.mae,
+        "model": _fit_json(result.fit),
+        "by_frequency": result.by_frequency.to_dict(orient="records"),
+        "deciles": result.deciles.to_dict(orient="records"),
+        "load": report,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    from data.load import SourceError
+
+    args = _parser().parse_args(argv)
+    handlers = {"score": _score, "fit": _fit, "backtest": _backtest}
+    try:
+        output = handlers[args.command](args)
+    except (SourceError, ValueError, OSError, KeyError) as exc:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"error: {message}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug of ours: still one line, never a traceback
+        print(f"error: unexpected {type(exc).__name__}: {str(exc).strip()[:200]}", file=sys.stderr)
+        return 3
+    try:
+        json.dump(_clean(output), sys.stdout, ensure_ascii=False, indent=2, default=str)
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+    except BrokenPipeError:  # e.g. piped into `head`
+        sys.stderr.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,189 @@
+"""K-means segments (DESIGN.md, "Clusters").
+
+Features: standardised ``log1p(days_since_last)``, ``log1p(frequency + 1)``, ``log1p(total_spend)``
+and optionally ``log1p(clv)`` and ``p_alive``. ``random_state`` is fixed by the caller (default 0);
+above 100,000 customers MiniBatchKMeans is used. Each cluster is named from its centroid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.metrics import silhouette_score
+
+from analytics._validate import require_columns
+
+__all__ = [
+    "BASE_FEATURES",
+    "OPTIONAL_FEATURES",
+    "ClusterResult",
+    "cluster_customers",
+    "cluster_features",
+    "cluster_profiles",
+    "suggest_k",
+]
+
+BASE_FEATURES = ("recency", "frequency", "monetary")
+OPTIONAL_FEATURES = ("clv", "p_alive")
+MINIBATCH_ABOVE = 100_000
+
+
+def cluster_features(scored: pd.DataFrame, features: Sequence[str] = BASE_FEATURES) -> np.ndarray:
+    """The standardised feature matrix (rows follow ``scored``)."""
+    columns = []
+    for name in features:
+        if name == "recency":
+            require_columns(scored, ["days_since_last"], "cluster_features")
+            columns.append(np.log1p(scored["days_since_last"].to_numpy(dtype=float)))
+        elif name == "frequency":
+            require_columns(scored, ["frequency"], "cluster_features")
+            columns.append(np.log1p(scored["frequency"].to_numpy(dtype=float) + 1))
+        elif name == "monetary":
+            require_columns(scored, ["total_spend"], "cluster_features")
+            columns.append(np.log1p(np.clip(scored["total_spend"].to_numpy(dtype=float), 0, None)))
+        elif name == "clv":
+            require_columns(scored, ["clv"], "cluster_features")
+            columns.append(np.log1p(np.clip(scored["clv"].to_numpy(dtype=float), 0, None)))
+        elif name == "p_alive":
+            require_columns(scored, ["p_alive"], "cluster_features")
+            columns.append(scored["p_alive"].to_numpy(dtype=float))
+        else:
+            raise ValueError(
+                f"unknown cluster feature {name!r}; use {BASE_FEATURES + OPTIONAL_FEATURES}"
+            )
+    matrix = np.column_stack(columns) if columns else np.empty((len(scored), 0))
+    if np.isnan(matrix).any():
+        raise ValueError("cluster features contain missing values (is CLV available?)")
+    std = matrix.std(axis=0)
+    return (matrix - matrix.mean(axis=0)) / np.where(std > 0, std, 1.0)
+
+
+def _model(k: int, n: int, random_state: int):
+    if n > MINIBATCH_ABOVE:
+        return MiniBatchKMeans(n_clusters=k, random_state=random_state, batch_size=4096, n_init=3)
+    return KMeans(n_clusters=k, random_state=random_state, n_init=4)
+
+
+@dataclass(frozen=True, eq=False)
+class ClusterResult:
+    labels: pd.Series  # cluster number (0..k-1) on the input's index, largest cluster first
+    names: dict[int, str]
+    centroids: pd.DataFrame = field(repr=False)  # standardised, one row per cluster
+    features: tuple[str, ...] = BASE_FEATURES
+    inertia: float = 0.0
+
+
+def cluster_customers(
+    scored: pd.DataFrame,
+    k: int = 4,
+    features: Sequence[str] = BASE_FEATURES,
+    random_state: int = 0,
+) -> ClusterResult:
+    """K-means labels, numbered by size (0 = largest), and a name per cluster."""
+    matrix = cluster_features(scored, features)
+    n = len(matrix)
+    if n == 0:
+        raise ValueError("no customers to cluster")
+    k = int(max(1, min(k, n)))
+    model = _model(k, n, random_state).fit(matrix)
+    raw = model.labels_
+    sizes = np.bincount(raw, minlength=k)
+    renumber = np.empty(k, dtype=np.int64)
+    renumber[np.lexsort((np.arange(k), -sizes))] = np.arange(k)
+    labels = renumber[raw]
+    centroids = np.empty_like(model.cluster_centers_)
+    centroids[renumber] = model.cluster_centers_
+    centroid_frame = pd.DataFrame(centroids, columns=list(features))
+    return ClusterResult(
+        labels=pd.Series(labels, index=scored.index, name="cluster"),
+        names=_names(centroid_frame),
+        centroids=centroid_frame,
+        features=tuple(features),
+        inertia=float(model.inertia_),
+    )
+
+
+_WORDS = {
+    "recency": ("lapsed", "", "recent"),  # high log(days since last) = lapsed
+    "frequency": ("one-off", "", "frequent"),
+    "monetary": ("low spend", "mid spend", "high spend"),
+    "clv": ("low CLV", "", "high CLV"),
+    "p_alive": ("likely lost", "", "likely active"),
+}
+
+
+def _names(centroids: pd.DataFrame, threshold: float = 0.5) -> dict[int, str]:
+    """ "recent, frequent, high spend" from standardised centroids (beyond +-0.5 sd)."""
+    names: dict[int, str] = {}
+    for cluster, row in centroids.iterrows():
+        words = []
+        for feature, z in row.items():
+            low, mid, high = _WORDS[feature]
+            if feature == "recency":
+                z = -z  # fewer days since last purchase = more recent
+            word = high if z > threshold else low if z < -threshold else mid
+            if word:
+                words.append(word)
+        name = ", ".join(words) or "average"
+        base, n = name, 2
+        while name in names.values():
+            name, n = f"{base} ({n})", n + 1
+        names[int(cluster)] = name
+    return names
+
+
+def cluster_profiles(scored: pd.DataFrame, result: ClusterResult) -> pd.DataFrame:
+    """Per cluster: name, customers, share, mean recency / frequency / spend (and CLV, P(alive))."""
+    frame = scored.assign(cluster=result.labels)
+    aggregations = {
+        "customers": ("cluster", "size"),
+        "mean_days_since_last": ("days_since_last", "mean"),
+        "mean_frequency": ("frequency", "mean"),
+        "mean_spend": ("total_spend", "mean"),
+    }
+    for column in ("clv", "p_alive"):
+        if column in frame and frame[column].notna().any():
+            aggregations[f"mean_{column}"] = (column, "mean")
+    table = frame.groupby("cluster").agg(**aggregations)
+    table.insert(0, "name", [result.names[int(c)] for c in table.index])
+    table.insert(2, "share", table["customers"] / max(len(frame), 1))
+    return table.reset_index()
+
+
+def suggest_k(
+    scored: pd.DataFrame,
+    features: Sequence[str] = BASE_FEATURES,
+    k_values: Sequence[int] = range(2, 9),
+    sample_size: int = 10_000,
+    random_state: int = 0,
+) -> tuple[int, pd.DataFrame]:
+    """Silhouette and inertia for each k on a sample of at most ``sample_size`` customers.
+
+    Returns the k with the highest silhouette score and the table ``k, inertia, silhouette``.
+    """
+    matrix = cluster_features(scored, features)
+    rng = np.random.default_rng(random_state)
+    if len(matrix) > sample_size:
+        matrix = matrix[rng.choice(len(matrix), size=sample_size, replace=False)]
+    rows = []
+    for k in k_values:
+        if k >= len(matrix):
+            break
+        model = KMeans(n_clusters=k, random_state=random_state, n_init=4).fit(matrix)
+        distinct = len(np.unique(model.labels_))
+        score = (
+            silhouette_score(
+                matrix, model.labels_, sample_size=min(len(matrix), 5000), random_state=random_state
+            )
+            if distinct > 1
+            else np.nan
+        )
+        rows.append({"k": k, "inertia": float(model.inertia_), "silhouette": float(score)})
+    table = pd.DataFrame(rows, columns=["k", "inertia", "silhouette"])
+    if table.empty or table["silhouette"].isna().all():
+        return 1, table
+    return int(table.loc[table["silhouette"].idxmax(), "k"]), table

@@ -1,0 +1,403 @@
+"""The whole chain from one settings object: transactions -> scored customer table + aggregates.
+
+The dashboard and the command line both call this module, so a number on screen and a number in an
+exported file can never disagree. The chain is split into stages that depend on disjoint parts of
+:class:`Settings`, so a caller (the UI's cache) recomputes only what a changed setting touches:
+
+==============  =======================================================  ======================
+stage           settings it reads                                        output
+==============  =======================================================  ======================
+base            as_of, unit                                              summary + attributes
+models          model, horizon_months, discount_rate                     p_alive, clv, ...
+segments        rfm_mode, rfm_bins, rfm_edges, rules                     r/f/m scores, segment
+abc             abc_value, abc_cuts                                      ABC class
+tiers           churn_cuts, tier_shares                                  churn band, value tier
+clusters        k, cluster_features, random_state                        cluster
+==============  =======================================================  ======================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from analytics import churn, clusters, loyalty, pareto, rfm
+from analytics.clv import ClvResult, fit_clv, score_clv
+from analytics.summary import summarise
+
+__all__ = [
+    "SCORE_COLUMNS",
+    "Aggregates",
+    "ModelOutput",
+    "Scored",
+    "Settings",
+    "abc_stage",
+    "aggregates",
+    "assemble",
+    "attach",
+    "base_stage",
+    "cluster_stage",
+    "model_stage",
+    "run",
+    "segment_stage",
+    "tier_stage",
+]
+
+#: The columns every scored export starts with (issue #3's file contract).
+SCORE_COLUMNS = [
+    "customer_id", "first_purchase", "last_purchase", "n_transactions", "frequency", "recency",
+    "T", "monetary_value", "total_spend", "refunds", "days_since_last", "r_score", "f_score",
+    "m_score", "segment", "abc_class", "p_alive", "churn_risk", "churn_band",
+    "expected_purchases", "clv", "value_tier", "cluster",
+]  # fmt: skip
+ATTRIBUTE_COLUMNS = ("customer_type", "channel", "region", "city", "industry")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable of the analysis. Hashable, so it can key a cache."""
+
+    as_of: str | None = None
+    unit: str = "D"
+    rfm_mode: str = "quantile"  # quantile | threshold | mean (the eight-class preset)
+    rfm_bins: int = 5
+    rfm_edges: tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...]] | None = None
+    rules: tuple[rfm.SegmentRule, ...] | None = None  # None: the preset for the mode and bins
+    abc_value: str = "total_spend"  # or "clv"
+    abc_cuts: tuple[float, float] = (0.8, 0.95)
+    model: str = "bgnbd"
+    horizon_months: int = 36
+    discount_rate: float = 0.08  # annual
+    churn_cuts: tuple[float, float] = (0.3, 0.6)
+    tier_shares: tuple[float, float, float] = (0.1, 0.2, 0.3)
+    k: int = 4
+    cluster_features: tuple[str, ...] = clusters.BASE_FEATURES
+    random_state: int = 0
+
+    @property
+    def edges(self) -> dict[str, list[float]] | None:
+        if self.rfm_edges is None:
+            return None
+        return {key: list(values) for key, values in zip("rfm", self.rfm_edges, strict=True)}
+
+    @property
+    def segment_rules(self) -> tuple[rfm.SegmentRule, ...]:
+        if self.rules is not None:
+            return self.rules
+        if self.rfm_mode == "mean":
+            return rfm.EIGHT_CLASS_RULES
+        if self.rfm_bins == 5:
+            return rfm.DEFAULT_RULES
+        return rfm.scale_rules(rfm.DEFAULT_RULES, self.rfm_bins)
+
+    @property
+    def score_bins(self) -> int:
+        return 2 if self.rfm_mode == "mean" else self.rfm_bins
+
+    def with_(self, **changes) -> Settings:
+        return replace(self, **changes)
+
+
+# --------------------------------------------------------------------------- stages
+
+
+def base_stage(
+    transactions: pd.DataFrame,
+    settings: Settings,
+    customers: pd.DataFrame | None = None,
+    members: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The summary plus customer attributes and loyalty membership (see :func:`attach`)."""
+    summary = summarise(transactions, as_of=settings.as_of, unit=settings.unit)
+    return attach(summary, customers, members)
+
+
+def attach(
+    summary: pd.DataFrame,
+    customers: pd.DataFrame | None = None,
+    members: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Add customer attributes (``customer_type, channel, region, city, industry``) and loyalty
+    membership (``is_member``, ``enrolled_at``, ``loyalty_tier``; enrolments after the as-of date
+    do not count) to a summary."""
+    attrs = dict(summary.attrs)
+    frame = summary
+    if customers is not None and len(customers):
+        keep = ["customer_id", *[c for c in ATTRIBUTE_COLUMNS if c in customers.columns]]
+        frame = frame.merge(
+            customers[keep].drop_duplicates("customer_id"), on="customer_id", how="left"
+        )
+    if members is not None:
+        enrolled = members[["customer_id", "enrolled_at", *(["tier"] if "tier" in members else [])]]
+        enrolled = enrolled.drop_duplicates("customer_id").rename(columns={"tier": "loyalty_tier"})
+        as_of = attrs.get("as_of", pd.Timestamp.max)
+        enrolled = enrolled[pd.to_datetime(enrolled["enrolled_at"]) <= as_of]
+        frame = frame.merge(enrolled, on="customer_id", how="left")
+        frame["is_member"] = frame["enrolled_at"].notna()
+    frame.attrs.update(attrs)
+    return frame
+
+
+@dataclass(frozen=True, eq=False)
+class ModelOutput:
+    fit: ClvResult
+    scores: pd.DataFrame = field(
+        repr=False
+    )  # p_alive, churn_risk, expected_purchases, expected_spend, clv
+
+
+def model_stage(base: pd.DataFrame, settings: Settings) -> ModelOutput:
+    """Fit BG/NBD (or Pareto/NBD) + Gamma-Gamma and score every customer."""
+    fit = fit_clv(base, model=settings.model, max_fit_rows=30_000)
+    scores = score_clv(
+        base,
+        fit,
+        horizon_months=settings.horizon_months,
+        annual_discount_rate=settings.discount_rate,
+    )
+    scores.insert(1, "churn_risk", 1 - scores["p_alive"])
+    return ModelOutput(fit=fit, scores=scores)
+
+
+def segment_stage(base: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """``r_score``, ``f_score``, ``m_score`` and ``segment``."""
+    scores = rfm.rfm_scores(
+        base, mode=settings.rfm_mode, bins=settings.rfm_bins, edges=settings.edges
+    )
+    scores["segment"] = rfm.assign_segments(scores, settings.segment_rules)
+    return scores
+
+
+def _value_basis(frame: pd.DataFrame, wanted: str) -> str:
+    """CLV when asked for and available, else spend (a model that did not fit has no CLV)."""
+    if wanted == "clv" and "clv" in frame and frame["clv"].notna().any():
+        return "clv"
+    return "total_spend"
+
+
+def abc_stage(frame: pd.DataFrame, settings: Settings) -> pareto.AbcResult:
+    value = _value_basis(frame, settings.abc_value)
+    return pareto.abc_classes(
+        frame, value=value, a_cut=settings.abc_cuts[0], b_cut=settings.abc_cuts[1]
+    )
+
+
+def tier_stage(frame: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """``churn_band`` and ``value_tier`` (by CLV, or by spend without a purchase model)."""
+    value = _value_basis(frame, "clv")
+    risk = frame["churn_risk"] if "churn_risk" in frame else pd.Series(np.nan, index=frame.index)
+    return pd.DataFrame(
+        {
+            "churn_band": churn.churn_band(risk, settings.churn_cuts),
+            "value_tier": churn.value_tiers(frame, value=value, shares=settings.tier_shares),
+        },
+        index=frame.index,
+    )
+
+
+def cluster_stage(frame: pd.DataFrame, settings: Settings) -> clusters.ClusterResult | None:
+    """K-means on the chosen features; optional features without values are left out."""
+    features = [
+        f
+        for f in settings.cluster_features
+        if f in clusters.BASE_FEATURES or (f in frame and frame[f].notna().all())
+    ]
+    if len(frame) < 2 or not features:
+        return None
+    return clusters.cluster_customers(
+        frame, k=settings.k, features=features, random_state=settings.random_state
+    )
+
+
+def assemble(
+    base: pd.DataFrame,
+    models: ModelOutput,
+    segments: pd.DataFrame,
+    abc: pareto.AbcResult,
+    tiers: pd.DataFrame,
+    cluster_result: clusters.ClusterResult | None,
+) -> pd.DataFrame:
+    """The scored customer table: :data:`SCORE_COLUMNS` first, then attributes and extras."""
+    frame = pd.concat([base, models.scores, segments, tiers], axis=1)
+    frame["abc_class"] = abc.classes
+    frame["value_rank"] = abc.rank
+    if cluster_result is not None:
+        frame["cluster"] = cluster_result.labels
+        frame["cluster_name"] = frame["cluster"].map(cluster_result.names).astype("str")
+    else:
+        frame["cluster"] = -1
+        frame["cluster_name"] = ""
+    extras = [c for c in frame.columns if c not in SCORE_COLUMNS]
+    frame = frame[[*SCORE_COLUMNS, *extras]]
+    frame.attrs.update(base.attrs)
+    return frame
+
+
+@dataclass(frozen=True, eq=False)
+class Scored:
+    """Everything :func:`run` computed."""
+
+    settings: Settings
+    table: pd.DataFrame = field(repr=False)
+    models: ModelOutput = field(repr=False)
+    clusters: clusters.ClusterResult | None = field(repr=False)
+
+    @property
+    def fit(self) -> ClvResult:
+        return self.models.fit
+
+
+def run(
+    transactions: pd.DataFrame | None,
+    settings: Settings = Settings(),
+    customers: pd.DataFrame | None = None,
+    members: pd.DataFrame | None = None,
+    *,
+    summary: pd.DataFrame | None = None,
+    with_clusters: bool = True,
+) -> Scored:
+    """Run every stage in order, from transactions or from a ready summary (push-down)."""
+    if summary is not None:
+        base = attach(summary, customers, members)
+    elif transactions is not None:
+        base = base_stage(transactions, settings, customers, members)
+    else:
+        raise ValueError("run needs transactions or a summary")
+    models = model_stage(base, settings)
+    with_models = pd.concat([base, models.scores], axis=1)
+    segments = segment_stage(base, settings)
+    abc = abc_stage(with_models, settings)
+    tiers = tier_stage(with_models, settings)
+    cluster_result = cluster_stage(with_models, settings) if with_clusters else None
+    table = assemble(base, models, segments, abc, tiers, cluster_result)
+    return Scored(settings=settings, table=table, models=models, clusters=cluster_result)
+
+
+# --------------------------------------------------------------------------- aggregates
+
+
+@dataclass(frozen=True, eq=False)
+class Aggregates:
+    """The tables every page needs, computed on demand for a (possibly filtered) scored table."""
+
+    table: pd.DataFrame = field(repr=False)
+    settings: Settings = Settings()
+    members: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def value_basis(self) -> str:
+        return _value_basis(self.table, "clv")
+
+    @property
+    def abc_basis(self) -> str:
+        return _value_basis(self.table, self.settings.abc_value)
+
+    @cached_property
+    def rule_check(self) -> rfm.RuleCheck:
+        return rfm.check_rules(self.settings.segment_rules, self.settings.score_bins)
+
+    @cached_property
+    def segments(self) -> pd.DataFrame:
+        order = [r.name for r in self.settings.segment_rules] + [rfm.UNCLASSIFIED]
+        return rfm.segment_summary(self.table, order=order)
+
+    @cached_property
+    def rf_grid(self) -> pd.DataFrame:
+        """Customers and mean spend per (r_score, f_score) cell."""
+        return (
+            self.table.groupby(["r_score", "f_score"])
+            .agg(customers=("customer_id", "size"), mean_spend=("total_spend", "mean"))
+            .reset_index()
+        )
+
+    @cached_property
+    def abc(self) -> pd.DataFrame:
+        return pareto.abc_summary(self.table, self.table["abc_class"], value=self.abc_basis)
+
+    @cached_property
+    def lorenz(self) -> pd.DataFrame:
+        return pareto.lorenz_curve(self.table[self.abc_basis])
+
+    @cached_property
+    def gini(self) -> float:
+        return pareto.gini(self.table[self.abc_basis])
+
+    @cached_property
+    def concentration(self) -> pd.DataFrame:
+        return pareto.concentration(self.table[self.abc_basis])
+
+    @cached_property
+    def pareto_bars(self) -> pd.DataFrame:
+        return pareto.pareto_points(self.table, value=self.abc_basis)
+
+    @cached_property
+    def churn_bands(self) -> pd.DataFrame:
+        return churn.value_at_risk(self.table, value=self.value_basis)
+
+    @cached_property
+    def tiers(self) -> pd.DataFrame:
+        return churn.tier_summary(self.table, value=self.value_basis)
+
+    def churn_by(self, by: str) -> pd.DataFrame:
+        return churn.churn_by(self.table, by, value=self.value_basis)
+
+    @cached_property
+    def action_list(self) -> pd.DataFrame:
+        return churn.action_list(self.table, value=self.value_basis)
+
+    @cached_property
+    def clusters(self) -> pd.DataFrame:
+        frame = self.table
+        aggregations = {
+            "customers": ("cluster", "size"),
+            "mean_days_since_last": ("days_since_last", "mean"),
+            "mean_frequency": ("frequency", "mean"),
+            "mean_spend": ("total_spend", "mean"),
+        }
+        for column in ("clv", "p_alive"):
+            if frame[column].notna().any():
+                aggregations[f"mean_{column}"] = (column, "mean")
+        table = frame.groupby(["cluster", "cluster_name"]).agg(**aggregations).reset_index()
+        table.insert(3, "share", table["customers"] / max(len(frame), 1))
+        return table
+
+    @property
+    def has_loyalty(self) -> bool:
+        return "is_member" in self.table
+
+    @cached_property
+    def uptake_by_month(self) -> pd.DataFrame:
+        return loyalty.uptake_by_month(
+            self.table, self.members, as_of=self.table.attrs.get("as_of")
+        )
+
+    def uptake_by(self, by: str) -> pd.DataFrame:
+        return loyalty.uptake_by(self.table, by)
+
+    @cached_property
+    def members_vs_non_members(self) -> pd.DataFrame:
+        return loyalty.members_vs_non_members(self.table)
+
+    @cached_property
+    def loyalty_tiers(self) -> pd.DataFrame:
+        return loyalty.tier_mix(
+            self.members[
+                pd.to_datetime(self.members["enrolled_at"])
+                <= self.table.attrs.get("as_of", pd.Timestamp.max)
+            ],
+            self.table["customer_id"],
+        )
+
+
+def aggregates(
+    table: pd.DataFrame, settings: Settings, members: pd.DataFrame | None = None
+) -> Aggregates:
+    return Aggregates(table=table, settings=settings, members=members)
+
+
+def segment_names(settings: Settings) -> Sequence[str]:
+    return [r.name for r in settings.segment_rules]

@@ -1,0 +1,285 @@
+"""RFM scores, segment rules and the rule checker (DESIGN.md, "RFM scores", "Segments").
+
+R comes from ``days_since_last`` (more recent = higher), F from purchase days (``frequency + 1``),
+M from ``total_spend``. Scores run 1..n (n = 3..5) in quantile or threshold mode; the Chinese
+eight-class preset splits each dimension at its mean (2 = high, 1 = low).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from analytics._validate import require_columns
+
+__all__ = [
+    "DEFAULT_RULES",
+    "EIGHT_CLASS_RULES",
+    "RFM_VALUE_COLUMNS",
+    "RuleCheck",
+    "SegmentRule",
+    "UNCLASSIFIED",
+    "assign_segments",
+    "check_rules",
+    "rfm_scores",
+    "scale_rules",
+    "segment_summary",
+    "suggest_edges",
+]
+
+UNCLASSIFIED = "Unclassified"
+#: The summary column each score is computed from.
+RFM_VALUE_COLUMNS = {"r": "days_since_last", "f": "purchase_days", "m": "total_spend"}
+
+
+@dataclass(frozen=True)
+class SegmentRule:
+    """A segment: inclusive R, F and M score ranges. In a rule list the first match wins."""
+
+    name: str
+    r: tuple[int, int]
+    f: tuple[int, int]
+    m: tuple[int, int] = (1, 5)
+
+    def matches(self, r, f, m):
+        return (
+            (r >= self.r[0]) & (r <= self.r[1])
+            & (f >= self.f[0]) & (f <= self.f[1])
+            & (m >= self.m[0]) & (m <= self.m[1])
+        )  # fmt: skip
+
+
+#: The default 10-segment R x F grid for 5 bins; it covers all 25 R x F cells once, any M.
+DEFAULT_RULES: tuple[SegmentRule, ...] = (
+    SegmentRule("Champions", (5, 5), (4, 5)),
+    SegmentRule("Loyal", (3, 4), (4, 5)),
+    SegmentRule("Potential loyalist", (4, 5), (2, 3)),
+    SegmentRule("New", (5, 5), (1, 1)),
+    SegmentRule("Promising", (4, 4), (1, 1)),
+    SegmentRule("Need attention", (3, 3), (3, 3)),
+    SegmentRule("About to sleep", (3, 3), (1, 2)),
+    SegmentRule("Can't lose", (1, 2), (5, 5)),
+    SegmentRule("At risk", (1, 2), (3, 4)),
+    SegmentRule("Hibernating", (1, 2), (1, 2)),
+)
+
+#: Chinese CRM practice: R, F, M each split at the mean (2 = high, 1 = low), eight classes.
+EIGHT_CLASS_RULES: tuple[SegmentRule, ...] = (
+    SegmentRule("Important value", (2, 2), (2, 2), (2, 2)),
+    SegmentRule("Important development", (2, 2), (1, 1), (2, 2)),
+    SegmentRule("Important retention", (1, 1), (2, 2), (2, 2)),
+    SegmentRule("Important win-back", (1, 1), (1, 1), (2, 2)),
+    SegmentRule("General value", (2, 2), (2, 2), (1, 1)),
+    SegmentRule("General development", (2, 2), (1, 1), (1, 1)),
+    SegmentRule("General retention", (1, 1), (2, 2), (1, 1)),
+    SegmentRule("General win-back", (1, 1), (1, 1), (1, 1)),
+)
+
+
+def _rfm_values(summary: pd.DataFrame) -> dict[str, np.ndarray]:
+    require_columns(summary, ["days_since_last", "frequency", "total_spend"], "rfm_scores")
+    return {
+        "r": summary["days_since_last"].to_numpy(dtype=float),
+        "f": summary["frequency"].to_numpy(dtype=float) + 1,
+        "m": summary["total_spend"].to_numpy(dtype=float),
+    }
+
+
+def _quantile_score(better: np.ndarray, bins: int) -> np.ndarray:
+    """``ceil(n * rank(method="min", pct=True))``: ties share the lowest score of their group."""
+    pct = pd.Series(better).rank(method="min", pct=True).to_numpy()
+    return np.clip(np.ceil(bins * pct - 1e-9), 1, bins).astype(np.int64)
+
+
+def _threshold_score(values: np.ndarray, edges: Sequence[float], bins: int, reverse: bool):
+    edges = np.asarray(edges, dtype=float)
+    if len(edges) != bins - 1:
+        raise ValueError(f"{bins} bins need {bins - 1} edges, got {len(edges)}")
+    if np.any(np.diff(edges) <= 0):
+        raise ValueError(f"edges must be strictly ascending, got {list(edges)}")
+    index = np.searchsorted(edges, values, side="left")  # value <= edges[i] -> bin i
+    return (bins - index if reverse else index + 1).astype(np.int64)
+
+
+def rfm_scores(
+    summary: pd.DataFrame,
+    mode: str = "quantile",
+    bins: int = 5,
+    edges: dict[str, Sequence[float]] | None = None,
+) -> pd.DataFrame:
+    """R, F and M scores for each customer of a summary.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        Needs ``days_since_last``, ``frequency`` and ``total_spend``.
+    mode : {"quantile", "threshold", "mean"}
+        ``quantile``: ``score = ceil(bins * rank(method="min", pct=True))`` with better ranked
+        higher, so ties share a score and one-time buyers get F = 1. ``threshold``: ``edges`` gives
+        ``bins - 1`` ascending cut points per dimension (``r`` in days since last purchase, ``f``
+        in purchase days, ``m`` in spend); ``value <= edges[i]`` falls in bin ``i``, R reversed.
+        ``mean``: 2 when better than the dimension's mean, else 1 (``bins`` is ignored).
+    bins : int
+        3 to 5.
+
+    Returns
+    -------
+    DataFrame
+        ``r_score``, ``f_score``, ``m_score`` (int) on the summary's index.
+    """
+    values = _rfm_values(summary)
+    if mode == "mean":
+        scores = {
+            "r": np.where(values["r"] < values["r"].mean(), 2, 1),
+            "f": np.where(values["f"] > values["f"].mean(), 2, 1),
+            "m": np.where(values["m"] > values["m"].mean(), 2, 1),
+        }
+    elif mode == "quantile":
+        _check_bins(bins)
+        scores = {
+            "r": _quantile_score(-values["r"], bins),
+            "f": _quantile_score(values["f"], bins),
+            "m": _quantile_score(values["m"], bins),
+        }
+        scores["f"] = np.where(values["f"] <= 1, 1, scores["f"])
+    elif mode == "threshold":
+        _check_bins(bins)
+        if not edges or any(k not in edges for k in "rfm"):
+            raise ValueError("threshold mode needs edges for r, f and m")
+        scores = {k: _threshold_score(values[k], edges[k], bins, reverse=k == "r") for k in "rfm"}
+    else:
+        raise ValueError(f"unknown RFM mode {mode!r}; use quantile, threshold or mean")
+    return pd.DataFrame(
+        {f"{k}_score": np.asarray(v, dtype=np.int64) for k, v in scores.items()},
+        index=summary.index,
+    )
+
+
+def _check_bins(bins: int) -> None:
+    if not 3 <= int(bins) <= 5:
+        raise ValueError(f"bins must be between 3 and 5, got {bins}")
+
+
+def suggest_edges(summary: pd.DataFrame, bins: int = 5) -> dict[str, list[float]]:
+    """Starting edges for threshold mode: the data's quantiles, rounded to readable values."""
+    _check_bins(bins)
+    values = _rfm_values(summary)
+    qs = np.linspace(0, 1, bins + 1)[1:-1]
+    out: dict[str, list[float]] = {}
+    for key, vals in values.items():
+        raw = np.quantile(vals, qs) if len(vals) else np.arange(1, bins, dtype=float)
+        edges: list[float] = []
+        for q in raw:
+            value = float(_round_nice(q))
+            if edges and value <= edges[-1]:
+                value = edges[-1] + 1
+            edges.append(value)
+        out[key] = edges
+    return out
+
+
+def _round_nice(value: float) -> float:
+    if value <= 10:
+        return round(value)
+    magnitude = 10 ** (len(str(int(value))) - 2)
+    return round(value / magnitude) * magnitude
+
+
+def assign_segments(scores: pd.DataFrame, rules: Sequence[SegmentRule]) -> pd.Series:
+    """Segment name per customer: the first rule that matches, else ``Unclassified``."""
+    require_columns(scores, ["r_score", "f_score", "m_score"], "assign_segments")
+    r, f, m = (scores[c].to_numpy() for c in ("r_score", "f_score", "m_score"))
+    names = np.array([rule.name for rule in rules] + [UNCLASSIFIED], dtype=object)
+    which = np.full(len(scores), len(rules), dtype=np.int64)
+    for position in range(len(rules) - 1, -1, -1):  # reversed, so earlier rules overwrite later
+        which[rules[position].matches(r, f, m)] = position
+    return pd.Series(names[which], index=scores.index, name="segment", dtype="str")
+
+
+@dataclass(frozen=True)
+class RuleCheck:
+    """What :func:`check_rules` found. Empty tuples everywhere means the rule list is sound."""
+
+    overlaps: tuple[tuple[str, str, int], ...] = ()
+    never_fires: tuple[str, ...] = ()
+    uncovered: tuple[tuple[int, int, int], ...] = ()
+    cells_per_rule: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.overlaps or self.never_fires or self.uncovered)
+
+
+def check_rules(rules: Sequence[SegmentRule], bins: int = 5) -> RuleCheck:
+    """Check a rule list over every (R, F, M) score cell of ``bins`` bins.
+
+    * overlaps: pairs of rules that both match some cells (``(earlier, later, cells)``); the
+      earlier one wins those cells;
+    * never fires: rules that win no cell (out of range, empty, or wholly shadowed);
+    * uncovered: cells no rule matches (they become ``Unclassified``).
+    """
+    cells = np.array(list(itertools.product(range(1, bins + 1), repeat=3)))
+    r, f, m = cells.T
+    hits = np.array([rule.matches(r, f, m) for rule in rules]).reshape(len(rules), len(cells))
+    overlaps = []
+    for i, j in itertools.combinations(range(len(rules)), 2):
+        shared = int((hits[i] & hits[j]).sum())
+        if shared:
+            overlaps.append((rules[i].name, rules[j].name, shared))
+    first = np.where(hits.any(axis=0), hits.argmax(axis=0), -1)
+    wins = {rule.name: 0 for rule in rules}
+    for position, rule in enumerate(rules):
+        wins[rule.name] += int((first == position).sum())
+    never = tuple(rule.name for position, rule in enumerate(rules) if not (first == position).any())
+    uncovered = tuple(tuple(int(v) for v in cell) for cell in cells[first == -1])
+    return RuleCheck(tuple(overlaps), never, uncovered, wins)
+
+
+def scale_rules(
+    rules: Sequence[SegmentRule], bins: int, source_bins: int = 5
+) -> tuple[SegmentRule, ...]:
+    """Re-express rules written for ``source_bins`` on a ``bins`` scale.
+
+    Each ``bins``-score ``s`` is read as the ``source_bins`` score ``ceil(s * source / bins)``;
+    a rule keeps the scores whose reading falls in its range (possibly none: the rule checker
+    then reports it as never firing).
+    """
+    reading = {s: int(np.ceil(s * source_bins / bins)) for s in range(1, bins + 1)}
+
+    def span(low: int, high: int) -> tuple[int, int]:
+        kept = [s for s, v in reading.items() if low <= v <= high]
+        return (min(kept), max(kept)) if kept else (bins + 1, bins + 1)
+
+    return tuple(SegmentRule(r.name, span(*r.r), span(*r.f), span(*r.m)) for r in rules)
+
+
+def segment_summary(scored: pd.DataFrame, order: Sequence[str] | None = None) -> pd.DataFrame:
+    """Per segment: customers, share, spend, spend share and mean recency / frequency / spend.
+
+    Needs ``segment``, ``days_since_last``, ``frequency``, ``total_spend``; adds ``mean_clv``
+    when ``clv`` is present. Rows follow ``order`` (rule order), then any other segment.
+    """
+    require_columns(
+        scored, ["segment", "days_since_last", "frequency", "total_spend"], "segment_summary"
+    )
+    aggregations = {
+        "customers": ("segment", "size"),
+        "total_spend": ("total_spend", "sum"),
+        "mean_days_since_last": ("days_since_last", "mean"),
+        "mean_frequency": ("frequency", "mean"),
+        "mean_spend": ("total_spend", "mean"),
+    }
+    if "clv" in scored:
+        aggregations["mean_clv"] = ("clv", "mean")
+        aggregations["total_clv"] = ("clv", "sum")
+    table = scored.groupby("segment", observed=True).agg(**aggregations)
+    names = list(order or []) + [s for s in table.index if s not in (order or [])]
+    table = table.reindex([s for s in names if s in table.index])
+    table.insert(1, "share", table["customers"] / max(len(scored), 1))
+    total = table["total_spend"].sum()
+    table.insert(3, "spend_share", table["total_spend"] / total if total else 0.0)
+    return table.reset_index()

@@ -1,0 +1,168 @@
+"""python -m analytics: score / fit / backtest, file and database inputs, clean errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from analytics.pipeline import SCORE_COLUMNS
+from data.sample import DemoConfig, generate, write
+from tests.conftest import ROOT
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "analytics", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_csv(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli")
+    tx = generate(DemoConfig(customers=400, random_state=2))["transactions"]
+    tx = tx[["transaction_id", "customer_id", "transaction_date", "amount"]].astype({"amount": str})
+    bad = pd.DataFrame(
+        {
+            "transaction_id": ["B1", "B2", "B3", tx["transaction_id"].iloc[0]],
+            "customer_id": ["", "C9", "C9", "C1"],
+            "transaction_date": ["2025-01-01", "not a date", "2025-01-01", "2025-01-01"],
+            "amount": ["1", "1", "¥ten", "1"],
+        }
+    )
+    path = folder / "payments.csv"
+    pd.concat([tx, bad]).to_csv(path, index=False)
+    return path, len(tx)
+
+
+def test_score_writes_every_customer_and_the_rejects(demo_csv, tmp_path):
+    path, n_rows = demo_csv
+    out, rejects = tmp_path / "scores.csv", tmp_path / "rejects.csv"
+    run = cli("score", str(path), "--out", str(out), "--rejects", str(rejects))
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["load"] == {
+        "rows_read": n_rows + 4,
+        "rows_used": n_rows,
+        "duplicates": 1,
+        "rejected": {"missing_customer_id": 1, "bad_date": 1, "bad_amount": 1},
+    }
+    scores = pd.read_csv(out, dtype={"customer_id": str})
+    assert list(scores.columns[: len(SCORE_COLUMNS)]) == SCORE_COLUMNS
+    assert len(scores) == report["n_customers"] == 400
+    assert set(scores["segment"]) <= {
+        "Champions", "Loyal", "Potential loyalist", "New", "Promising", "Need attention",
+        "About to sleep", "Can't lose", "At risk", "Hibernating",
+    }  # fmt: skip
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel opens UTF-8 with a BOM correctly
+    written = pd.read_csv(rejects)
+    assert written["reason"].tolist() == ["missing_customer_id", "bad_date", "bad_amount"]
+
+
+def test_fit_prints_published_cdnow_parameters():
+    run = cli("fit", "cdnow-sample", "--as-of", "1997-09-30", "--unit", "W")
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert result["n_customers"] == 2357
+    assert [round(result["bgnbd"][k], 3) for k in ("r", "alpha", "a", "b")] == [
+        0.243,
+        4.414,
+        0.793,
+        2.426,
+    ]
+    assert result["bgnbd"]["log_likelihood"] == pytest.approx(-9582.4, abs=0.1)
+    assert [round(result["gamma_gamma"][k], 2) for k in ("p", "q", "v")] == [6.25, 3.74, 15.44]
+    assert result["gamma_gamma"]["n_customers"] == 946
+    assert result["load"]["rows_read"] == 6919
+
+
+def test_backtest_prints_holdout_totals():
+    run = cli(
+        "backtest",
+        "cdnow-sample",
+        "--calibration-end",
+        "1997-09-30",
+        "--holdout-end",
+        "1998-06-30",
+        "--unit",
+        "W",
+    )
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert result["actual_purchases"] == 1882
+    assert 1500 < result["predicted_purchases"] < 2000 and 0 < result["mae"] < 2
+
+
+def test_database_input_with_and_without_pushdown(tmp_path):
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    write(
+        {"transactions": generate(DemoConfig(customers=300, random_state=4))["transactions"]}, url
+    )
+    local = cli(
+        "score", "--database", url, "--table", "transactions", "--out", str(tmp_path / "a.csv")
+    )
+    pushed = cli(
+        "score",
+        "--database",
+        url,
+        "--table",
+        "transactions",
+        "--pushdown",
+        "--id-col",
+        "transaction_id",
+        "--out",
+        str(tmp_path / "b.parquet"),
+    )
+    assert local.returncode == 0, local.stderr
+    assert pushed.returncode == 0, pushed.stderr
+    assert json.loads(local.stdout)["load"] == json.loads(pushed.stdout)["load"]
+    a = pd.read_csv(tmp_path / "a.csv", dtype={"customer_id": str})
+    b = pd.read_parquet(tmp_path / "b.parquet")
+    assert a["customer_id"].tolist() == b["customer_id"].tolist()
+    pd.testing.assert_series_equal(a["clv"], b["clv"], rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("score", "missing.csv", "--out", "x.csv"), "cannot read"),
+        (("fit",), "give an INPUT file or --database URL"),
+        (("fit", "--database", "nosuch://db"), "cannot use database URL"),
+        (("fit", "cdnow-sample", "--unit", "Y"), "invalid choice"),
+        (("fit", "cdnow-sample", "--as-of", "yesterday"), "error:"),
+        (
+            (
+                "backtest",
+                "cdnow-sample",
+                "--calibration-end",
+                "1998-01-01",
+                "--holdout-end",
+                "1997-01-01",
+            ),
+            "holdout must end after",
+        ),
+    ],
+)
+def test_bad_input_is_one_line_and_a_non_zero_exit(args, message, tmp_path):
+    run = cli(*args)
+    assert run.returncode != 0
+    assert "Traceback" not in run.stderr
+    assert message in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+
+
+def test_unusable_file_names_the_problem(tmp_path):
+    path = tmp_path / "wrong.csv"
+    path.write_text("who,when\nx,y\n", encoding="utf-8")
+    run = cli("fit", str(path))
+    assert run.returncode == 1
+    assert run.stderr.strip() == (
+        "error: missing required column(s) customer_id, transaction_date, amount; found columns: who, when"
+    )

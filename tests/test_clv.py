@@ -1,0 +1,199 @@
+"""CLV adapter: published CDNOW answers, weighted = unweighted, thin data, non-convergence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose, assert_array_almost_equal
+
+from analytics.clv import (
+    backtest,
+    bgnbd_log_likelihood,
+    expected_purchases_bgnbd,
+    fit_clv,
+    score_clv,
+)
+from analytics.summary import summarise
+
+
+@pytest.fixture(scope="module")
+def cdnow_transactions() -> pd.DataFrame:
+    from data.demo import load_cdnow
+
+    return load_cdnow("sample").transactions
+
+
+@pytest.fixture(scope="module")
+def cdnow_summary(cdnow_transactions) -> pd.DataFrame:
+    return summarise(cdnow_transactions, as_of="1997-09-30", unit="W")
+
+
+@pytest.fixture(scope="module")
+def cdnow_fit(cdnow_summary):
+    return fit_clv(cdnow_summary)
+
+
+def test_bgnbd_reproduces_fader_hardie_lee(cdnow_fit):
+    assert cdnow_fit.status == "ok"
+    params = cdnow_fit.purchase_params
+    assert_array_almost_equal(
+        [params["r"], params["alpha"], params["a"], params["b"]],
+        [0.243, 4.414, 0.793, 2.426],
+        decimal=3,
+    )
+    assert cdnow_fit.log_likelihood == pytest.approx(-9582.4, abs=0.1)
+
+
+def test_gamma_gamma_reproduces_published_values(cdnow_fit):
+    spend = cdnow_fit.spend_params
+    assert_array_almost_equal([spend["p"], spend["q"], spend["v"]], [6.25, 3.74, 15.44], decimal=2)
+    assert cdnow_fit.n_repeat_customers == 946
+
+
+def test_weighted_fit_equals_the_unweighted_fit(cdnow_summary, cdnow_fit):
+    assert cdnow_fit.n_fit_rows < len(cdnow_summary) / 2  # the weighted fit really is smaller
+    plain = fit_clv(cdnow_summary, weighted=False)
+    assert plain.n_fit_rows == len(cdnow_summary)
+    for key in ("r", "alpha", "a", "b"):
+        assert cdnow_fit.purchase_params[key] == pytest.approx(plain.purchase_params[key], rel=1e-5)
+    assert cdnow_fit.log_likelihood == pytest.approx(plain.log_likelihood, abs=1e-6)
+
+
+def test_row_cap_fits_a_sample_close_to_the_full_fit():
+    from data.sample import DemoConfig, generate
+
+    summary = summarise(generate(DemoConfig(customers=20_000))["transactions"])
+    exact = fit_clv(summary)
+    assert exact.fit_customers == 20_000 and exact.n_fit_rows > 15_000
+    capped = fit_clv(summary, max_fit_rows=8_000, max_spend_customers=8_000)
+    assert capped.n_fit_rows <= 8_000
+    assert 7_000 < capped.fit_customers < 10_000
+    assert "fitted on" in capped.message and f"{capped.fit_customers:,} customers" in capped.message
+    for key in ("r", "alpha", "a", "b"):
+        assert capped.purchase_params[key] == pytest.approx(exact.purchase_params[key], rel=0.1)
+
+    # p, q and v trade off against each other; the mean spend they imply is what must hold
+    def mean_spend(params):
+        return params["v"] * params["p"] / (params["q"] - 1)
+
+    assert mean_spend(capped.spend_params) == pytest.approx(mean_spend(exact.spend_params), rel=0.1)
+    again = fit_clv(summary, max_fit_rows=8_000, max_spend_customers=8_000)
+    assert again.purchase_params == capped.purchase_params  # the sample is seeded
+
+
+def test_our_expected_purchases_equal_lifetimes(cdnow_summary, cdnow_fit):
+    s = cdnow_summary
+    for t in (1.0, 39.0, 52.0):
+        ours = expected_purchases_bgnbd(
+            cdnow_fit.purchase_params, t, s["frequency"], s["recency"], s["T"]
+        )
+        theirs = cdnow_fit.purchase_model.conditional_expected_number_of_purchases_up_to_time(
+            t, s["frequency"], s["recency"], s["T"]
+        )
+        assert_allclose(ours, np.asarray(theirs), rtol=1e-9)
+
+
+def test_log_likelihood_formula_matches_published_parameters(cdnow_summary):
+    s = cdnow_summary
+    published = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    assert bgnbd_log_likelihood(published, s["frequency"], s["recency"], s["T"]) == pytest.approx(
+        -9582.4, abs=0.1
+    )
+
+
+def test_clv_is_discounted_monthly_expected_spend(cdnow_summary, cdnow_fit):
+    scores = score_clv(cdnow_summary, cdnow_fit, horizon_months=3, annual_discount_rate=0.12)
+    model = cdnow_fit.purchase_model
+    s = cdnow_summary.iloc[:20]
+    month = 30.4375 / 7
+    cumulative = [
+        np.asarray(
+            model.conditional_expected_number_of_purchases_up_to_time(
+                i * month, s["frequency"], s["recency"], s["T"]
+            )
+        )
+        for i in range(4)
+    ]
+    d = 1.12 ** (1 / 12) - 1
+    discounted = sum((cumulative[i] - cumulative[i - 1]) / (1 + d) ** i for i in range(1, 4))
+    p, q, v = (cdnow_fit.spend_params[k] for k in "pqv")
+    x, m = s["frequency"].to_numpy(), s["monetary_value"].to_numpy()
+    spend = np.where(
+        m > 0, (p * x * m + (q - 1) * v * p / (q - 1)) / (p * x + q - 1), v * p / (q - 1)
+    )
+    assert_allclose(scores["clv"].iloc[:20], discounted * spend, rtol=1e-9)
+    assert_allclose(scores["expected_purchases"].iloc[:20], cumulative[3], rtol=1e-9)
+
+
+def test_longer_horizon_and_lower_discount_raise_clv(cdnow_summary, cdnow_fit):
+    short = score_clv(cdnow_summary, cdnow_fit, horizon_months=12, annual_discount_rate=0.1)[
+        "clv"
+    ].sum()
+    long = score_clv(cdnow_summary, cdnow_fit, horizon_months=24, annual_discount_rate=0.1)[
+        "clv"
+    ].sum()
+    cheap = score_clv(cdnow_summary, cdnow_fit, horizon_months=12, annual_discount_rate=0.0)[
+        "clv"
+    ].sum()
+    assert long > short and cheap > short
+
+
+def test_backtest_known_holdout_total(cdnow_transactions):
+    result = backtest(cdnow_transactions, "1997-09-30", "1998-06-30", unit="W")
+    assert result.actual_purchases == 1882
+    assert result.holdout_length == pytest.approx(273 / 7)
+    assert 1500 < result.predicted_purchases < 2000
+    assert result.mae == pytest.approx(
+        np.mean(np.abs(result.customers["actual"] - result.customers["predicted"]))
+    )
+    assert result.by_frequency["customers"].sum() == 2357
+    assert result.deciles["customers"].sum() == 2357
+    assert result.deciles["predicted"].is_monotonic_decreasing
+    assert result.deciles["lift"].iloc[0] > 3
+
+
+def test_too_few_repeat_customers_gives_rfm_only():
+    summary = pd.DataFrame(
+        {
+            "frequency": [0] * 50 + [1] * 5,
+            "recency": [0.0] * 50 + [3.0] * 5,
+            "T": [10.0] * 55,
+            "monetary_value": [0.0] * 50 + [5.0] * 5,
+        }
+    )
+    fit = fit_clv(summary)
+    assert fit.status == "rfm_only" and "only 5 customers bought more than once" in fit.message
+    scores = score_clv(summary, fit)
+    assert scores["clv"].isna().all() and scores["p_alive"].isna().all()
+
+
+def test_no_positive_spend_keeps_the_purchase_model(cdnow_summary):
+    fit = fit_clv(cdnow_summary.assign(monetary_value=0.0))
+    assert fit.status == "no_spend_model" and fit.has_purchase_model
+    assert "Gamma-Gamma" in fit.message
+
+
+def test_non_convergence_becomes_an_explained_result(cdnow_summary, monkeypatch, capsys):
+    import lifetimes
+    from lifetimes.utils import ConvergenceError
+
+    def fail(self, *args, **kwargs):
+        print("optimiser noise")
+        raise ConvergenceError("The model did not converge.")
+
+    monkeypatch.setattr(lifetimes.BetaGeoFitter, "fit", fail)
+    fit = fit_clv(cdnow_summary)
+    assert fit.status == "rfm_only"
+    assert "did not converge" in fit.message
+    assert capsys.readouterr().out == ""  # lifetimes' printing does not leak
+
+
+def test_pareto_nbd_alternative(cdnow_summary):
+    fit = fit_clv(cdnow_summary, model="pareto_nbd")
+    assert fit.status == "ok" and set(fit.purchase_params) == {"r", "alpha", "s", "beta"}
+    scores = score_clv(cdnow_summary, fit, horizon_months=12)
+    one_timers = cdnow_summary["frequency"] == 0
+    # unlike BG/NBD, Pareto/NBD lets one-time buyers be inactive
+    assert (scores.loc[one_timers, "p_alive"] < 1).all()
+    assert scores["clv"].notna().all()

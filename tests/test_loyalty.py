@@ -1,0 +1,52 @@
+"""Loyalty uptake by month and by group, by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics.loyalty import members_vs_non_members, tier_mix, uptake_by, uptake_by_month
+
+SUMMARY = pd.DataFrame(
+    {
+        "customer_id": ["a", "b", "c", "d"],
+        "first_purchase": pd.to_datetime(["2024-01-05", "2024-01-20", "2024-02-10", "2024-03-01"]),
+        "total_spend": [100.0, 50.0, 10.0, 40.0],
+        "channel": ["agency", "online", "agency", "online"],
+    }
+)
+MEMBERS = pd.DataFrame(
+    {
+        "customer_id": ["a", "c", "d", "zz"],
+        "enrolled_at": pd.to_datetime(["2024-02-02", "2024-03-15", "2024-05-01", "2024-02-01"]),
+        "tier": ["Gold", "bronze", "bronze", "gold"],
+    }
+)
+
+
+def test_uptake_by_month_by_hand():
+    table = uptake_by_month(SUMMARY, MEMBERS, as_of="2024-03-31")
+    assert table["month"].dt.strftime("%Y-%m").tolist() == ["2024-01", "2024-02", "2024-03"]
+    assert table["customers"].tolist() == [2, 3, 4]
+    assert table["new_members"].tolist() == [
+        0,
+        1,
+        1,
+    ]  # d enrolls after the as-of date; zz is no customer
+    assert table["members"].tolist() == [0, 1, 2]
+    assert table["uptake"].tolist() == pytest.approx([0.0, 1 / 3, 0.5])
+
+
+def test_uptake_by_group_and_members_vs_others():
+    scored = SUMMARY.assign(is_member=[True, False, True, False], clv=[10.0, 2.0, 4.0, np.nan])
+    table = uptake_by(scored, "channel").set_index("channel")
+    assert table.loc["agency", "uptake"] == 1.0 and table.loc["online", "uptake"] == 0.0
+    compare = members_vs_non_members(scored).set_index("group")
+    assert compare.loc["member", "mean_spend"] == 55.0
+    assert compare.loc["non-member", "mean_clv"] == 2.0
+
+
+def test_tier_mix_normalises_case():
+    table = tier_mix(MEMBERS, customer_ids=["a", "c", "d"])
+    assert table.set_index("tier")["members"].to_dict() == {"gold": 1, "bronze": 2}

@@ -1,0 +1,121 @@
+"""The pipeline: column contract, stages that follow their settings, aggregates that add up."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analytics.pipeline import SCORE_COLUMNS, Settings, aggregates, run, segment_stage
+from data.sample import DemoConfig, generate
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return generate(DemoConfig(customers=3000, random_state=5))
+
+
+@pytest.fixture(scope="module")
+def scored(demo):
+    return run(demo["transactions"], Settings(), demo["customers"], demo["loyalty_members"])
+
+
+def test_scored_table_contract(scored, demo):
+    table = scored.table
+    assert list(table.columns[: len(SCORE_COLUMNS)]) == SCORE_COLUMNS
+    assert table["customer_id"].is_unique
+    assert len(table) == demo["transactions"]["customer_id"].nunique()
+    assert table[["customer_type", "channel", "region"]].notna().all().all()
+    assert set(table["abc_class"]) <= {"A", "B", "C"}
+    assert set(table["value_tier"]) == {"Platinum", "Gold", "Silver", "Bronze"}
+    assert (table["churn_risk"] == 1 - table["p_alive"]).all()
+    assert scored.fit.status == "ok"
+
+
+def test_enrolments_after_the_as_of_date_do_not_count(demo):
+    as_of = "2025-12-31"
+    table = run(
+        demo["transactions"], Settings(as_of=as_of), demo["customers"], demo["loyalty_members"]
+    ).table
+    members = demo["loyalty_members"]
+    enrolled_by_then = set(members.loc[members["enrolled_at"] <= as_of, "customer_id"])
+    assert set(table.loc[table["is_member"], "customer_id"]) == enrolled_by_then & set(
+        table["customer_id"]
+    )
+
+
+def test_changing_rfm_edges_changes_segments_only(scored):
+    base = scored.table
+    edges = ((30.0, 90.0, 180.0, 365.0), (1.0, 2.0, 4.0, 8.0), (1000.0, 5000.0, 20000.0, 80000.0))
+    loose = segment_stage(base, Settings(rfm_mode="threshold", rfm_edges=edges))
+    recent = ((10.0, 30.0, 60.0, 120.0), edges[1], edges[2])
+    strict = segment_stage(base, Settings(rfm_mode="threshold", rfm_edges=recent))
+    assert not loose["segment"].equals(strict["segment"])
+    assert (loose["f_score"] == strict["f_score"]).all()
+
+
+def test_eight_class_preset(scored):
+    segments = segment_stage(scored.table, Settings(rfm_mode="mean"))
+    assert set(segments["segment"]) <= {
+        "Important value", "Important development", "Important retention", "Important win-back",
+        "General value", "General development", "General retention", "General win-back",
+    }  # fmt: skip
+    assert set(segments["r_score"]) == {1, 2}
+
+
+def test_aggregates_add_up(scored, demo):
+    agg = aggregates(scored.table, scored.settings, demo["loyalty_members"])
+    n = len(scored.table)
+    assert agg.segments["customers"].sum() == n
+    assert agg.abc["customers"].sum() == n
+    assert n == 3000 and agg.tiers["customers"].tolist() == [300, 600, 900, 1200]
+    assert agg.churn_bands["customers"].sum() == n
+    assert agg.clusters["customers"].sum() == n
+    assert agg.rule_check.ok
+    assert agg.rf_grid["customers"].sum() == n
+    assert 0 < agg.gini < 1
+    assert agg.uptake_by_month["members"].iloc[-1] == scored.table["is_member"].sum()
+    assert agg.members_vs_non_members["customers"].sum() == n
+
+
+def test_filtered_view_aggregates(scored):
+    subset = scored.table[scored.table["customer_type"] == "organization"]
+    agg = aggregates(subset, scored.settings)
+    assert agg.segments["customers"].sum() == len(subset)
+
+
+def test_abc_on_clv_and_fallback_to_spend(scored):
+    by_clv = run(
+        None,
+        Settings(abc_value="clv"),
+        summary=scored.table[
+            [
+                "customer_id",
+                "first_purchase",
+                "last_purchase",
+                "n_transactions",
+                "frequency",
+                "recency",
+                "T",
+                "monetary_value",
+                "total_spend",
+                "refunds",
+                "days_since_last",
+            ]
+        ],
+        with_clusters=False,
+    )
+    agg = aggregates(by_clv.table, by_clv.settings)
+    assert agg.abc_basis == "clv"
+    thin = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c"],
+            "transaction_date": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03"]),
+            "amount": [10.0, 20.0, 30.0],
+        }
+    )
+    result = run(thin, Settings(abc_value="clv"))
+    assert result.fit.status == "rfm_only"
+    assert aggregates(result.table, result.settings).abc_basis == "total_spend"
+    assert result.table["churn_band"].eq("unknown").all()
+    # no CLV: tiers by spend; ceil(10%, 30%, 60% of 3) = 1, 1, 2 customers in the top tiers
+    assert result.table["value_tier"].tolist() == ["Bronze", "Silver", "Platinum"]
