@@ -119,7 +119,7 @@ def _load(args):
 
 
 def _load_folder(folder: Path, mapping):
-    from data.load import SourceError, load_file, read_file
+    from data.load import SourceError, load_file
 
     def find(stem: str) -> Path | None:
         for suffix in (".parquet", ".csv", ".xlsx"):
@@ -131,9 +131,23 @@ def _load_folder(folder: Path, mapping):
     if transactions is None:
         raise SourceError(f"folder {folder} has no transactions.parquet, .csv or .xlsx")
     extra = {
-        key: read_file(path) for key in ("customers", "loyalty_members") if (path := find(key))
+        key: _read_table(path) for key in ("customers", "loyalty_members") if (path := find(key))
     }
     return load_file(transactions, mapping=mapping, **extra)
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    """An optional table, without the personal-information columns the scores never use."""
+    from data.load import read_file
+
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        from data.schema import PII_COLUMNS
+
+        keep = [c for c in pq.read_schema(path).names if c not in PII_COLUMNS]
+        return pd.read_parquet(path, columns=keep)
+    return read_file(path)
 
 
 def _settings(args) -> Settings:

@@ -282,9 +282,18 @@ def expected_purchases_bgnbd(params: dict[str, float], t: float, x, t_x, T) -> n
     The hypergeometric part depends only on (x, T), so it is evaluated once per distinct pair.
     """
     r, alpha, a, b, x, T, odds = _bgnbd_terms(params, x, t_x, T)
-    pairs, inverse = np.unique(np.c_[x, T], axis=0, return_inverse=True)
-    numerator = _bgnbd_numerator(r, alpha, a, b, pairs[:, 0], pairs[:, 1], t)[inverse.ravel()]
-    return numerator / (1 + odds)
+    codes, px, pT = _pairs(x, T)
+    return _bgnbd_numerator(r, alpha, a, b, px, pT, t)[codes] / (1 + odds)
+
+
+def _pairs(x: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Codes of the distinct (x, T) pairs and the pairs themselves."""
+    codes, uniques = pd.MultiIndex.from_arrays([x, T]).factorize()
+    return (
+        codes,
+        uniques.get_level_values(0).to_numpy(float),
+        uniques.get_level_values(1).to_numpy(float),
+    )
 
 
 def _bgnbd_numerator(r, alpha, a, b, x, T, t):
@@ -292,11 +301,6 @@ def _bgnbd_numerator(r, alpha, a, b, x, T, t):
     z = t / (alpha + T + t)
     hyper = hyp2f1(r + x, b + x, a + b + x - 1, z)
     return (a + b + x - 1) / (a - 1) * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyper)
-
-
-def _p_alive_bgnbd(params, x, t_x, T) -> np.ndarray:
-    *_, odds = _bgnbd_terms(params, x, t_x, T)
-    return 1 / (1 + odds)
 
 
 # --------------------------------------------------------------------------- scoring
@@ -329,37 +333,42 @@ def score_clv(
     step = _MONTH_DAYS / unit_length  # one month in the summary's unit
     monthly = (1 + annual_discount_rate) ** (1 / 12) - 1
 
-    rows = summary[["frequency", "recency", "T"]].astype(float)
-    keys, inverse = np.unique(rows.to_numpy(), axis=0, return_inverse=True)
-    inverse = inverse.ravel()
-    x, t_x, T = keys.T
+    x, t_x, T = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+    months = np.arange(1, horizon_months + 1)
+    discount = (1 + monthly) ** -months
+    spend = expected_spend(summary, fit)
     if fit.model == "bgnbd":
-        p_alive = _p_alive_bgnbd(fit.purchase_params, x, t_x, T)
-        cumulative = [
-            expected_purchases_bgnbd(fit.purchase_params, i * step, x, t_x, T)
-            for i in range(1, horizon_months + 1)
-        ]
-    else:
-        model = fit.purchase_model
-        with _quiet():
-            p_alive = np.asarray(model.conditional_probability_alive(x, t_x, T), dtype=float)
-            cumulative = [
+        # E[Y(t)] = A(x, T, t) / (1 + odds(x, t_x, T)): the costly A only per distinct (x, T).
+        r, alpha, a, b, _, _, odds = _bgnbd_terms(fit.purchase_params, x, t_x, T)
+        codes, px, pT = _pairs(x, T)
+        cumulative = np.vstack([_bgnbd_numerator(r, alpha, a, b, px, pT, m * step) for m in months])
+        increments = np.diff(np.vstack([np.zeros(len(px)), cumulative]), axis=0)
+        scale = 1 / (1 + odds)
+        out["p_alive"] = np.clip(scale, 0.0, 1.0)
+        out["expected_purchases"] = cumulative[-1][codes] * scale
+        out["expected_spend"] = spend
+        out["clv"] = (discount @ increments)[codes] * scale * spend
+        return out
+    keys, inverse = np.unique(np.c_[x, t_x, T], axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    kx, kt, kT = keys.T
+    model = fit.purchase_model
+    with _quiet():
+        p_alive = np.asarray(model.conditional_probability_alive(kx, kt, kT), dtype=float)
+        cumulative = np.vstack(
+            [
                 np.asarray(
-                    model.conditional_expected_number_of_purchases_up_to_time(i * step, x, t_x, T),
+                    model.conditional_expected_number_of_purchases_up_to_time(m * step, kx, kt, kT),
                     dtype=float,
                 )
-                for i in range(1, horizon_months + 1)
+                for m in months
             ]
-    cumulative = np.vstack(cumulative)
-    increments = np.diff(np.vstack([np.zeros(len(x)), cumulative]), axis=0)
-    discount = (1 + monthly) ** -np.arange(1, horizon_months + 1)
-    discounted_purchases = discount @ increments
-
-    spend = expected_spend(summary, fit)
+        )
+    increments = np.diff(np.vstack([np.zeros(len(kx)), cumulative]), axis=0)
     out["p_alive"] = np.clip(p_alive[inverse], 0.0, 1.0)
     out["expected_purchases"] = cumulative[-1][inverse]
     out["expected_spend"] = spend
-    out["clv"] = discounted_purchases[inverse] * spend
+    out["clv"] = (discount @ increments)[inverse] * spend
     return out
 
 

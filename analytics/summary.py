@@ -94,8 +94,8 @@ def summarise(transactions: pd.DataFrame, as_of=None, unit: str = "D") -> pd.Dat
     day = _to_days(transactions["transaction_date"])
     amount = transactions["amount"].to_numpy(dtype=np.float64)
     keep = day <= as_of_day
-    codes, uniques = pd.factorize(transactions["customer_id"].to_numpy()[keep])
-    day, amount = day[keep], amount[keep]
+    codes, uniques = _sorted_codes(transactions["customer_id"])
+    codes, day, amount = codes[keep], day[keep], amount[keep]
     n_customers = len(uniques)
 
     is_purchase = amount >= 0
@@ -128,7 +128,17 @@ def summarise(transactions: pd.DataFrame, as_of=None, unit: str = "D") -> pd.Dat
         as_of_day=as_of_day,
         unit=unit,
         _unit_days=length,
+        _sorted=True,
     )
+
+
+def _sorted_codes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes whose order is the ids' sort order, so grouped results come out sorted."""
+    codes, uniques = pd.factorize(ids)
+    order = pd.Series(uniques).argsort().to_numpy()  # Arrow-backed strings sort fast
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[codes], np.asarray(uniques, dtype=object)[order]
 
 
 def summary_from_day_aggregates(
@@ -144,6 +154,7 @@ def summary_from_day_aggregates(
     as_of_day: int,
     unit: str = "D",
     _unit_days: float | None = None,
+    _sorted: bool = False,
 ) -> pd.DataFrame:
     """Finish the summary from per-customer day aggregates (days counted from 1970-01-01).
 
@@ -174,8 +185,9 @@ def summary_from_day_aggregates(
             "days_since_last": as_of_day - last_day,
         }
     )
-    order = np.argsort(frame["customer_id"].to_numpy(), kind="stable")
-    frame = frame.iloc[order].reset_index(drop=True)
+    if not _sorted:
+        frame = frame.iloc[frame["customer_id"].argsort(kind="stable").to_numpy()]
+        frame = frame.reset_index(drop=True)
     frame.attrs.update(as_of=pd.Timestamp(_EPOCH + as_of_day), unit=unit)
     return frame
 

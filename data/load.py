@@ -41,7 +41,9 @@ __all__ = [
 ]
 
 REQUIRED = ("customer_id", "transaction_date", "amount")
-OPTIONAL = ("transaction_id", "policy_id", "product_line", "channel", "transaction_type")
+# policy_id is part of the contract but no analysis uses it, so it is not carried along: at 10M
+# rows it would cost hundreds of MB.
+OPTIONAL = ("transaction_id", "product_line", "channel", "transaction_type")
 REJECT_REASONS = ("missing_customer_id", "bad_date", "bad_amount")
 
 #: Header names recognised for each canonical column, compared after :func:`_normalise_header`.
@@ -242,8 +244,11 @@ def clean_ids(values: pd.Series) -> pd.Series:
     elif values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) != "string":
         values = values.map(_id_text, na_action="ignore")
     text = values.astype("str").str.strip()
-    missing = values.isna().to_numpy() | text.str.lower().isin(_NULL_TOKENS).to_numpy()
-    return text.mask(missing)
+    short = (text.str.len() <= 4).to_numpy()  # the longest null token has four characters
+    missing = values.isna().to_numpy().copy()
+    if short.any():
+        missing[short] |= text[short].str.lower().isin(_NULL_TOKENS).to_numpy()
+    return text.mask(missing) if missing.any() else text
 
 
 def _id_text(value: object) -> object:
@@ -386,15 +391,23 @@ def parse_amounts(values: pd.Series) -> pd.Series:
 # --------------------------------------------------------------------------- reading
 
 
-def read_file(source: str | Path | bytes | IO[bytes], name: str | None = None) -> pd.DataFrame:
+def read_file(
+    source: str | Path | bytes | IO[bytes],
+    name: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """Read a CSV, Excel (.xlsx) or Parquet file into a raw frame (CSV cells kept as text).
 
     ``source`` is a path, bytes or a binary file object (an upload); ``name`` supplies the file
     name when ``source`` has none. The format comes from the extension, else from the content.
+    A Parquet file read from a path with ``mapping`` given (``{}`` = detect) keeps only the
+    columns of the transactions contract: its schema is read first, so large files stay lean.
     """
     if isinstance(source, (str, Path)):
         path = Path(source)
         name = name or path.name
+        if mapping is not None and path.suffix.lower() in (".parquet", ".pq") and path.is_file():
+            return _read_parquet_columns(path, mapping)
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -489,6 +502,19 @@ def _read_excel(data: bytes, name: str) -> pd.DataFrame:
         raise SourceError(f"{name} is not a readable Excel .xlsx file ({exc})") from None
 
 
+def _read_parquet_columns(path: Path, mapping: Mapping[str, str]) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    try:
+        names = pq.read_schema(path).names
+    except Exception as exc:  # pyarrow raises several unrelated types for a corrupt file
+        raise SourceError(
+            f"{path.name} is not a readable Parquet file ({type(exc).__name__})"
+        ) from None
+    wanted = list(resolve_columns(names, mapping).values())
+    return pd.read_parquet(path, columns=wanted)
+
+
 def _read_parquet(data: bytes, name: str) -> pd.DataFrame:
     try:
         return pd.read_parquet(io.BytesIO(data))
@@ -528,7 +554,7 @@ def load_frame(
     transaction_id = None
     if "transaction_id" in columns:
         transaction_id = clean_ids(raw[columns["transaction_id"]])
-        duplicate = (transaction_id.notna() & transaction_id.duplicated(keep="first")).to_numpy()
+        duplicate = _repeats(transaction_id)
 
     reason = np.select(
         [
@@ -543,18 +569,24 @@ def load_frame(
     rejected = reason != ""
     used = ~rejected & ~duplicate
 
+    every_row = bool(used.all())  # the common case at scale: select nothing, copy nothing
+
+    def kept(values: pd.Series) -> pd.Series:
+        return values if every_row else values[used]
+
     clean = pd.DataFrame(
         {
-            "customer_id": customer_id[used],
-            "transaction_date": dates[used],
-            "amount": amounts[used],
-        }
+            "customer_id": kept(customer_id),
+            "transaction_date": kept(dates),
+            "amount": kept(amounts),
+        },
+        copy=False,
     )
     if transaction_id is not None:
-        clean["transaction_id"] = transaction_id[used]
+        clean["transaction_id"] = kept(transaction_id)
     for name in OPTIONAL[1:]:
         if name in columns:
-            clean[name] = clean_ids(raw.loc[used, columns[name]])
+            clean[name] = _labels(kept(raw[columns[name]]))
     clean = clean.reset_index(drop=True)
 
     counts = pd.Series(reason[rejected]).value_counts()
@@ -569,6 +601,30 @@ def load_frame(
         column_mapping=columns,
     )
     return clean, report
+
+
+def _labels(values: pd.Series) -> pd.Series:
+    """A descriptive column: cleaned like an id, stored as a categorical when it repeats a lot
+    (product lines, channels), which keeps 10M-row tables small and group-bys fast."""
+    codes, uniques = pd.factorize(values)
+    if len(uniques) > max(len(values) // 10, 1000):
+        return clean_ids(values)
+    cleaned = clean_ids(pd.Series(uniques, dtype=object))
+    categories = pd.Index(cleaned.dropna().unique(), dtype=object)
+    positions = categories.get_indexer(cleaned)
+    labels = np.where(codes >= 0, positions[np.maximum(codes, 0)], -1)
+    return pd.Series(pd.Categorical.from_codes(labels, categories=categories), index=values.index)
+
+
+def _repeats(ids: pd.Series) -> np.ndarray:
+    """True where a non-missing id already appeared in an earlier row.
+
+    ``pd.factorize`` numbers values in order of first appearance, so a row is a first occurrence
+    exactly when its code exceeds every earlier code (twice as fast as ``duplicated`` at 10M).
+    """
+    codes, _ = pd.factorize(ids)
+    running_max = np.maximum.accumulate(np.r_[-1, codes[:-1]])
+    return (codes >= 0) & (codes <= running_max)
 
 
 def _with_position(raw: pd.DataFrame, mask: np.ndarray, reason: np.ndarray | None) -> pd.DataFrame:
@@ -622,7 +678,7 @@ def load_file(
 ) -> Dataset:
     """Read and validate a transactions file; optional tables may be passed already read."""
     display = name or (Path(source).name if isinstance(source, (str, Path)) else "upload")
-    raw = read_file(source, name=name)
+    raw = read_file(source, name=name, mapping=mapping or {})
     transactions, report = load_frame(raw, mapping, source=display)
     return Dataset(
         name=display, transactions=transactions, report=report, **_optional_tables(tables)
