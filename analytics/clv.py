@@ -39,6 +39,7 @@ __all__ = [
     "backtest",
     "bgnbd_log_likelihood",
     "expected_purchases_bgnbd",
+    "frequency_recency_matrix",
     "fit_clv",
     "score_clv",
 ]
@@ -519,3 +520,31 @@ def _deciles(customers: pd.DataFrame) -> pd.DataFrame:
     overall = customers["actual"].mean()
     table["lift"] = table["actual"] / overall if overall > 0 else np.nan
     return table
+
+
+def frequency_recency_matrix(
+    fit: ClvResult, horizon: float, max_frequency: int = 20, recency_steps: int = 12, T: float | None = None
+) -> pd.DataFrame:
+    """Expected purchases over ``horizon`` and P(alive) for a customer of age ``T`` (default: the
+    fit's longest history) at each frequency 0..max_frequency and recency 0..T (the classic
+    frequency/recency matrices of Fader, Hardie & Lee 2005, Figures 4 and 5).
+
+    Long format: ``frequency``, ``recency``, ``expected_purchases``, ``p_alive``.
+    """
+    if not fit.has_purchase_model:
+        return pd.DataFrame(columns=["frequency", "recency", "expected_purchases", "p_alive"])
+    data = getattr(fit.purchase_model, "data", None)
+    age = float(T if T is not None else (data["T"].max() if data is not None else 1.0))
+    frequency, recency = np.meshgrid(np.arange(max_frequency + 1), np.linspace(0, age, recency_steps + 1))
+    x, t_x = frequency.ravel().astype(float), recency.ravel()
+    ages = np.full_like(t_x, age)
+    if fit.model == "bgnbd":
+        expected = expected_purchases_bgnbd(fit.purchase_params, horizon, x, t_x, ages)
+        *_, odds = _bgnbd_terms(fit.purchase_params, x, t_x, ages)
+        alive = 1 / (1 + odds)
+    else:
+        with _quiet():
+            model = fit.purchase_model
+            expected = np.asarray(model.conditional_expected_number_of_purchases_up_to_time(horizon, x, t_x, ages), float)
+            alive = np.asarray(model.conditional_probability_alive(x, t_x, ages), float)
+    return pd.DataFrame({"frequency": x.astype(int), "recency": t_x, "expected_purchases": expected, "p_alive": alive})

@@ -287,6 +287,8 @@ class Aggregates:
     table: pd.DataFrame = field(repr=False)
     settings: Settings = Settings()
     members: pd.DataFrame | None = field(default=None, repr=False)
+    monthly: pd.DataFrame | None = field(default=None, repr=False)  # from monthly_spend
+    filters: dict = field(default_factory=dict)  # column -> allowed values, applied to monthly
 
     @property
     def value_basis(self) -> str:
@@ -367,7 +369,66 @@ class Aggregates:
 
     @property
     def has_loyalty(self) -> bool:
-        return "is_member" in self.table
+        return "is_member" in self.table and self.members is not None
+
+    @cached_property
+    def spend_trend(self) -> pd.DataFrame:
+        """``month``, ``spend``, ``refunds`` for the filtered view."""
+        if self.monthly is None:
+            return pd.DataFrame(columns=["month", "spend", "refunds"])
+        frame = self.monthly
+        for column, allowed in self.filters.items():
+            if column in frame and allowed:
+                frame = frame[frame[column].isin(allowed)]
+        return frame.groupby("month")[["spend", "refunds"]].sum().reset_index()
+
+    @cached_property
+    def kpis(self) -> dict:
+        """Headline numbers of the view (Overview page)."""
+        table = self.table
+        n = len(table)
+        as_of = pd.Timestamp(table.attrs.get("as_of", pd.Timestamp.now()))
+        trend = self.spend_trend
+        month = pd.to_datetime(trend["month"])
+        this_month = as_of.to_period("M").to_timestamp()
+        last12 = (month > this_month - pd.DateOffset(months=12)) & (month <= this_month)
+        prior12 = (month > this_month - pd.DateOffset(months=24)) & (month <= this_month - pd.DateOffset(months=12))
+        spend12 = float(trend.loc[last12, "spend"].sum())
+        spend_prior = float(trend.loc[prior12, "spend"].sum())
+        has_clv = table["clv"].notna().any()
+        return {
+            "customers": n,
+            "active_90": int((table["days_since_last"] <= 90).sum()),
+            "spend_12m": spend12,
+            "spend_prior_12m": spend_prior,
+            "spend_change": (spend12 / spend_prior - 1) if spend_prior > 0 else np.nan,
+            "mean_clv": float(table["clv"].mean()) if has_clv else np.nan,
+            "high_risk_share": float((table["churn_band"] == "high").mean()) if n and has_clv else np.nan,
+            "uptake": float(table["is_member"].mean()) if n and "is_member" in table else np.nan,
+        }
+
+    def distribution(self, column: str, bins: int = 40, clip_quantile: float = 0.99) -> pd.DataFrame:
+        """Histogram ``left``, ``right``, ``customers`` of a column; the top tail above the
+        ``clip_quantile`` is folded into the last bin so one outlier cannot flatten the chart."""
+        values = self.table[column].dropna().to_numpy(dtype=float)
+        if len(values) == 0:
+            return pd.DataFrame(columns=["left", "right", "customers"])
+        high = float(np.quantile(values, clip_quantile)) if clip_quantile < 1 else float(values.max())
+        low = float(values.min())
+        if high <= low:
+            high = low + 1.0
+        counts, edges = np.histogram(np.clip(values, low, high), bins=bins, range=(low, high))
+        return pd.DataFrame({"left": edges[:-1], "right": edges[1:], "customers": counts})
+
+    def sample(self, n: int = 3000, random_state: int = 0) -> pd.DataFrame:
+        """A seeded sample of the view, for scatter plots (never a million points)."""
+        if len(self.table) <= n:
+            return self.table
+        return self.table.sample(n=n, random_state=random_state)
+
+    def rows(self, column: str, value) -> pd.DataFrame:
+        """The customers of the view whose ``column`` equals ``value`` (what a download holds)."""
+        return self.table[self.table[column] == value]
 
     @cached_property
     def uptake_by_month(self) -> pd.DataFrame:
@@ -394,10 +455,51 @@ class Aggregates:
 
 
 def aggregates(
-    table: pd.DataFrame, settings: Settings, members: pd.DataFrame | None = None
+    table: pd.DataFrame,
+    settings: Settings,
+    members: pd.DataFrame | None = None,
+    monthly: pd.DataFrame | None = None,
+    filters: dict | None = None,
 ) -> Aggregates:
-    return Aggregates(table=table, settings=settings, members=members)
+    return Aggregates(table=table, settings=settings, members=members, monthly=monthly, filters=filters or {})
 
 
 def segment_names(settings: Settings) -> Sequence[str]:
     return [r.name for r in settings.segment_rules]
+
+
+# --------------------------------------------------------------------------- trends and views
+
+
+def monthly_spend(
+    transactions: pd.DataFrame,
+    customers: pd.DataFrame | None = None,
+    as_of=None,
+    by: Sequence[str] = ("customer_type", "channel", "region"),
+) -> pd.DataFrame:
+    """Premiums (``spend``, amount >= 0) and ``refunds`` per month and customer group, up to
+    ``as_of``; ``by`` columns come from ``customers`` when it has them. Pre-grouped so a view
+    filtered by those attributes sums a few thousand rows instead of every transaction."""
+    dates = pd.to_datetime(transactions["transaction_date"])
+    keep = dates <= pd.Timestamp(as_of) if as_of is not None else np.ones(len(dates), dtype=bool)
+    amount = transactions["amount"].to_numpy(dtype=float)[keep]
+    frame = pd.DataFrame(
+        {
+            "month": dates[keep].dt.to_period("M").dt.to_timestamp().to_numpy(),
+            "spend": np.where(amount >= 0, amount, 0.0),
+            "refunds": np.where(amount < 0, amount, 0.0),
+        }
+    )
+    groups = []
+    if customers is not None:
+        lookup = customers.drop_duplicates("customer_id").set_index("customer_id")
+        ids = transactions["customer_id"][keep]
+        for column in by:
+            if column in lookup:
+                frame[column] = ids.map(lookup[column]).to_numpy()
+                groups.append(column)
+    return (
+        frame.groupby(["month", *groups], dropna=False, observed=True)[["spend", "refunds"]]
+        .sum()
+        .reset_index()
+    )

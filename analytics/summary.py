@@ -188,7 +188,8 @@ def summary_from_day_aggregates(
     if not _sorted:
         frame = frame.iloc[frame["customer_id"].argsort(kind="stable").to_numpy()]
         frame = frame.reset_index(drop=True)
-    frame.attrs.update(as_of=pd.Timestamp(_EPOCH + as_of_day), unit=unit)
+    # ISO text, not a Timestamp: attrs travel into Parquet metadata and Arrow, which need JSON.
+    frame.attrs.update(as_of=str(_EPOCH + as_of_day), unit=unit)
     return frame
 
 

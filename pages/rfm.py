@@ -1,0 +1,164 @@
+"""RFM segments: scoring mode, bins, editable edges and rules (with the rule checker's findings
+beside them), the R x F heat map, the segment table and chart, and downloads."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analytics.pipeline import SCORE_COLUMNS
+from analytics.rfm import SegmentRule, check_rules
+from ui import charts
+from ui.data import page_view
+from ui.i18n import fmt_money, fmt_pct, name, names, t
+from ui.state import rules_from_text, rules_to_text
+from ui.state import settings as session_settings
+from ui.widgets import empty_view_guard, section, segment_download
+
+RULE_COLUMNS = ["name", "r_min", "r_max", "f_min", "f_max", "m_min", "m_max"]
+
+
+def _rules_frame(rules) -> pd.DataFrame:
+    return pd.DataFrame(
+        [(r.name, r.r[0], r.r[1], r.f[0], r.f[1], r.m[0], r.m[1]) for r in rules], columns=RULE_COLUMNS
+    )
+
+
+def _rules_from_frame(frame: pd.DataFrame) -> tuple[tuple[SegmentRule, ...], list[int]]:
+    rules, skipped = [], []
+    for position, row in enumerate(frame.itertuples(index=False), start=1):
+        values = [row.r_min, row.r_max, row.f_min, row.f_max, row.m_min, row.m_max]
+        if not str(row.name or "").strip() or any(pd.isna(v) for v in values):
+            skipped.append(position)
+            continue
+        v = [int(x) for x in values]
+        rules.append(SegmentRule(str(row.name).strip(), (v[0], v[1]), (v[2], v[3]), (v[4], v[5])))
+    return tuple(rules), skipped
+
+
+def _reset_rules() -> None:
+    for key in ("rules", "rules_base", "rules_editor"):
+        st.session_state.pop(key, None)
+    st.session_state["rules"] = ""
+
+
+def _reset_all() -> None:
+    _reset_rules()
+    for key in ("edges_r", "edges_f", "edges_m"):
+        st.session_state[key] = ""
+
+
+def controls() -> None:
+    modes = {"quantile": t("mode_quantile"), "threshold": t("mode_threshold"), "mean": t("mode_mean")}
+    left, right = st.columns([2, 1])
+    left.radio(t("rfm_mode"), list(modes), format_func=modes.get, key="rfm_mode", horizontal=True, on_change=_reset_rules)
+    if st.session_state["rfm_mode"] != "mean":
+        right.select_slider(t("bins"), options=[3, 4, 5], key="rfm_bins", on_change=_reset_all)
+
+
+def edges_inputs(view) -> None:
+    if st.session_state["rfm_mode"] != "threshold":
+        return
+    st.markdown(f"**{t('edges')}**")
+    suggested = view.suggested_edges(view.settings.rfm_bins)
+    cells = st.columns(3)
+    for cell, key in zip(cells, "rfm", strict=True):
+        placeholder = ", ".join(f"{v:g}" for v in suggested[key])
+        state_key = f"edges_{key}"
+        if not st.session_state.get(state_key):
+            st.session_state[state_key] = placeholder
+        cell.text_input(t(f"edges_{key}"), key=state_key, help=placeholder)
+    if view.edge_error:
+        st.warning(t("edges_invalid", n=view.settings.rfm_bins - 1, error=view.edge_error))
+
+
+def rules_editor() -> None:
+    """Edit the ordered rule list; the edited rules drive this run's segments."""
+    s = st.session_state
+    current = session_settings()
+    preset = current.with_(rules=None).segment_rules
+    if "rules_editor" not in s or "rules_base" not in s:
+        s["rules_base"] = s.get("rules") or rules_to_text(preset)
+    left, right = st.columns([3, 2])
+    with left:
+        st.markdown(f"**{t('rules')}**")
+        bins = current.score_bins
+        score = {"min_value": 1, "max_value": bins, "step": 1, "required": True}
+        edited = st.data_editor(
+            _rules_frame(rules_from_text(s["rules_base"])),
+            key="rules_editor",
+            num_rows="dynamic",
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "name": st.column_config.TextColumn(t("rule_name"), required=True),
+                **{c: st.column_config.NumberColumn(t(c), **score) for c in RULE_COLUMNS[1:]},
+            },
+        )
+        rules, skipped = _rules_from_frame(edited)
+        text = rules_to_text(rules)
+        s["rules"] = "" if text == rules_to_text(preset) else text
+        if skipped:
+            st.warning(t("rules_invalid", rows=", ".join(map(str, skipped))))
+        if s["rules"]:
+            st.button(t("rules_reset"), key="rules_reset", on_click=_reset_rules)
+    with right:
+        st.markdown(f"**{t('rule_checker')}**")
+        check = check_rules(rules or preset, bins)
+        if check.ok:
+            st.success(t("rule_ok"))
+        for a, b, n in check.overlaps:
+            st.warning(t("rule_overlap", a=name(a), b=name(b), n=n))
+        for rule in check.never_fires:
+            st.warning(t("rule_never", name=name(rule)))
+        if check.uncovered:
+            sample = ", ".join(f"R{r}F{f}M{m}" for r, f, m in check.uncovered[:4])
+            st.warning(t("rule_uncovered", n=len(check.uncovered), cells=sample))
+
+
+def main() -> None:
+    st.title(t("page_rfm"))
+    controls()
+    with section():
+        rules_editor()
+    view = page_view()
+    edges_inputs(view)
+    if empty_view_guard(view):
+        return
+    agg = view.agg
+    left, right = st.columns(2)
+    with left, section():
+        metric = st.radio(t("rf_heatmap"), ["customers", "mean_spend"], format_func=lambda k: t(f"heat_{k.split('_')[-1]}"), horizontal=True, key="rfm_heat")
+        st.plotly_chart(
+            charts.heatmap(agg.rf_grid, "f_score", "r_score", metric, t("rf_heatmap"), t("frequency"), t("recency")),
+            key="rfm_heatmap",
+        )
+    with right, section():
+        segments = agg.segments
+        st.plotly_chart(
+            charts.bar(segments, "segment", "customers", t("segment_table"), t("segment"), t("customers"), labels=names(segments["segment"]), horizontal=True),
+            key="rfm_segments",
+        )
+    with section():
+        segments = agg.segments
+        shown = pd.DataFrame(
+            {
+                t("segment"): names(segments["segment"]),
+                t("customers"): segments["customers"],
+                t("share"): [fmt_pct(v) for v in segments["share"]],
+                t("total_spend"): [fmt_money(v, view.currency) for v in segments["total_spend"]],
+                t("days_since_last"): segments["mean_days_since_last"].round(0),
+                t("frequency"): segments["mean_frequency"].round(2),
+                t("mean_spend"): [fmt_money(v, view.currency) for v in segments["mean_spend"]],
+            }
+        )
+        st.dataframe(shown, hide_index=True, width="stretch")
+        options = segments["segment"].tolist()
+        segment_download(
+            lambda seg: view.table if seg is None else agg.rows("segment", seg),
+            options, names(options), "rfm", view.table.attrs.get("as_of"), SCORE_COLUMNS,
+            key="rfm_dl", select_label=t("choose_segment"),
+        )  # fmt: skip
+
+
+main()
