@@ -523,7 +523,11 @@ def _deciles(customers: pd.DataFrame) -> pd.DataFrame:
 
 
 def frequency_recency_matrix(
-    fit: ClvResult, horizon: float, max_frequency: int = 20, recency_steps: int = 12, T: float | None = None
+    fit: ClvResult,
+    horizon: float,
+    max_frequency: int = 20,
+    recency_steps: int = 12,
+    T: float | None = None,
 ) -> pd.DataFrame:
     """Expected purchases over ``horizon`` and P(alive) for a customer of age ``T`` (default: the
     fit's longest history) at each frequency 0..max_frequency and recency 0..T (the classic
@@ -535,7 +539,9 @@ def frequency_recency_matrix(
         return pd.DataFrame(columns=["frequency", "recency", "expected_purchases", "p_alive"])
     data = getattr(fit.purchase_model, "data", None)
     age = float(T if T is not None else (data["T"].max() if data is not None else 1.0))
-    frequency, recency = np.meshgrid(np.arange(max_frequency + 1), np.linspace(0, age, recency_steps + 1))
+    frequency, recency = np.meshgrid(
+        np.arange(max_frequency + 1), np.linspace(0, age, recency_steps + 1)
+    )
     x, t_x = frequency.ravel().astype(float), recency.ravel()
     ages = np.full_like(t_x, age)
     if fit.model == "bgnbd":
@@ -545,6 +551,16 @@ def frequency_recency_matrix(
     else:
         with _quiet():
             model = fit.purchase_model
-            expected = np.asarray(model.conditional_expected_number_of_purchases_up_to_time(horizon, x, t_x, ages), float)
+            expected = np.asarray(
+                model.conditional_expected_number_of_purchases_up_to_time(horizon, x, t_x, ages),
+                float,
+            )
             alive = np.asarray(model.conditional_probability_alive(x, t_x, ages), float)
-    return pd.DataFrame({"frequency": x.astype(int), "recency": t_x, "expected_purchases": expected, "p_alive": alive})
+    return pd.DataFrame(
+        {
+            "frequency": x.astype(int),
+            "recency": t_x,
+            "expected_purchases": expected,
+            "p_alive": alive,
+        }
+    )

@@ -392,7 +392,9 @@ class Aggregates:
         month = pd.to_datetime(trend["month"])
         this_month = as_of.to_period("M").to_timestamp()
         last12 = (month > this_month - pd.DateOffset(months=12)) & (month <= this_month)
-        prior12 = (month > this_month - pd.DateOffset(months=24)) & (month <= this_month - pd.DateOffset(months=12))
+        prior12 = (month > this_month - pd.DateOffset(months=24)) & (
+            month <= this_month - pd.DateOffset(months=12)
+        )
         spend12 = float(trend.loc[last12, "spend"].sum())
         spend_prior = float(trend.loc[prior12, "spend"].sum())
         has_clv = table["clv"].notna().any()
@@ -403,17 +405,23 @@ class Aggregates:
             "spend_prior_12m": spend_prior,
             "spend_change": (spend12 / spend_prior - 1) if spend_prior > 0 else np.nan,
             "mean_clv": float(table["clv"].mean()) if has_clv else np.nan,
-            "high_risk_share": float((table["churn_band"] == "high").mean()) if n and has_clv else np.nan,
+            "high_risk_share": float((table["churn_band"] == "high").mean())
+            if n and has_clv
+            else np.nan,
             "uptake": float(table["is_member"].mean()) if n and "is_member" in table else np.nan,
         }
 
-    def distribution(self, column: str, bins: int = 40, clip_quantile: float = 0.99) -> pd.DataFrame:
+    def distribution(
+        self, column: str, bins: int = 40, clip_quantile: float = 0.99
+    ) -> pd.DataFrame:
         """Histogram ``left``, ``right``, ``customers`` of a column; the top tail above the
         ``clip_quantile`` is folded into the last bin so one outlier cannot flatten the chart."""
         values = self.table[column].dropna().to_numpy(dtype=float)
         if len(values) == 0:
             return pd.DataFrame(columns=["left", "right", "customers"])
-        high = float(np.quantile(values, clip_quantile)) if clip_quantile < 1 else float(values.max())
+        high = (
+            float(np.quantile(values, clip_quantile)) if clip_quantile < 1 else float(values.max())
+        )
         low = float(values.min())
         if high <= low:
             high = low + 1.0
@@ -461,7 +469,9 @@ def aggregates(
     monthly: pd.DataFrame | None = None,
     filters: dict | None = None,
 ) -> Aggregates:
-    return Aggregates(table=table, settings=settings, members=members, monthly=monthly, filters=filters or {})
+    return Aggregates(
+        table=table, settings=settings, members=members, monthly=monthly, filters=filters or {}
+    )
 
 
 def segment_names(settings: Settings) -> Sequence[str]:

@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from data.load import Dataset, SourceError, load_database, load_frame
+from data.load import Dataset, SourceError, load_database, load_file, load_frame
 
 __all__ = [
     "DEMO_DIR",
     "cdnow_path",
     "demo_database_url",
+    "demo_dir",
     "demo_path",
     "ensure_demo",
     "load_cdnow",
@@ -29,12 +30,17 @@ DEMO_DIR = Path(__file__).resolve().parent / "demo"
 DEMO_CUSTOMERS = 20_000
 
 
+def demo_dir() -> Path:
+    """``VALUESCOPE_DATA_DIR`` when set (tests, benchmarks), else ``data/demo/``."""
+    return Path(os.environ.get("VALUESCOPE_DATA_DIR") or DEMO_DIR)
+
+
 def demo_path() -> Path:
     """Where the insurer demo lives; the name carries the generator's version, so a changed
     generator makes a new file instead of silently reusing stale data."""
     from data.sample import GENERATOR_VERSION
 
-    return DEMO_DIR / f"insurer_v{GENERATOR_VERSION}.sqlite"
+    return demo_dir() / f"insurer_v{GENERATOR_VERSION}.sqlite"
 
 
 def demo_database_url(path: Path | None = None) -> str:
@@ -73,7 +79,14 @@ def ensure_demo(
 
 
 def load_demo(path: Path | None = None) -> Dataset:
-    """The insurer demo (all four tables) through the database loader."""
+    """The insurer demo (all four tables) through the database loader.
+
+    ``VALUESCOPE_DEMO_PARQUET`` may name a folder written by ``python -m data.sample`` instead
+    (used to try the dashboard at a million customers, where Parquet loads far faster).
+    """
+    folder = os.environ.get("VALUESCOPE_DEMO_PARQUET")
+    if folder and path is None:
+        return _load_parquet_folder(Path(folder))
     path = ensure_demo(path)
     return load_database(
         demo_database_url(path),
@@ -113,3 +126,23 @@ def load_cdnow(which: str = "master") -> Dataset:
     mapping = {"customer_id": "customer_id", "transaction_date": "date", "amount": "dollar_value"}
     transactions, report = load_frame(raw, mapping, source=path.name)
     return Dataset(name=f"CDNOW {which}", transactions=transactions, report=report, currency="USD")
+
+
+def _load_parquet_folder(folder: Path) -> Dataset:
+    from data.load import read_file
+
+    extra = {
+        key: read_file(folder / f"{key}.parquet")
+        for key in ("customers", "loyalty_members", "interactions")
+        if (folder / f"{key}.parquet").exists()
+    }
+    data = load_file(folder / "transactions.parquet", **extra)
+    return Dataset(
+        name="insurer demo (Parquet)",
+        transactions=data.transactions,
+        report=data.report,
+        customers=data.customers,
+        loyalty_members=data.loyalty_members,
+        interactions=data.interactions,
+        currency="CNY",
+    )

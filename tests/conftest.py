@@ -32,3 +32,20 @@ def postgres_url() -> str:
     except Exception as exc:  # any failure to reach the server means "no server here"
         missing_service(f"no PostgreSQL server answers at {POSTGRES_URL}: {type(exc).__name__}")
     return POSTGRES_URL
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory):
+    """A demo database generated once per test session under a temporary folder; the app and
+    the loaders find it through VALUESCOPE_DATA_DIR, so tests never write into the repository."""
+    folder = tmp_path_factory.mktemp("demo")
+    previous = os.environ.get("VALUESCOPE_DATA_DIR")
+    os.environ["VALUESCOPE_DATA_DIR"] = str(folder)
+    from data.demo import ensure_demo
+
+    ensure_demo()
+    yield folder
+    if previous is None:
+        os.environ.pop("VALUESCOPE_DATA_DIR", None)
+    else:
+        os.environ["VALUESCOPE_DATA_DIR"] = previous

@@ -9,6 +9,7 @@ threshold recomputes only the cheap stage it touches.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,12 +53,14 @@ def _database(url: str, table: str, customers: str, loyalty: str, mapping: tuple
 
 def prepare_demo() -> None:
     """Generate the demo database on the very first start, with a visible progress bar."""
-    if demo_path().exists():
+    if demo_path().exists() or os.environ.get("VALUESCOPE_DEMO_PARQUET"):
         return
     from ui.i18n import t
 
     bar = st.progress(0.0, text=t("preparing_demo"))
-    ensure_demo(progress=lambda fraction, text: bar.progress(fraction, text=f"{t('preparing_demo')} {text}"))
+    ensure_demo(
+        progress=lambda fraction, text: bar.progress(fraction, text=f"{t('preparing_demo')} {text}")
+    )
     bar.empty()
 
 
@@ -71,13 +74,24 @@ def dataset() -> tuple[Dataset, str]:
         data = s["upload_bytes"]
         digest = hashlib.sha1(data).hexdigest()
         mapping = tuple(sorted(s.get("upload_mapping", {}).items()))
-        return _upload(digest, s.get("upload_name", "upload"), mapping, data), f"upload:{digest}:{mapping}"
+        return _upload(
+            digest, s.get("upload_name", "upload"), mapping, data
+        ), f"upload:{digest}:{mapping}"
     if source == "database" and s.get("db_url"):
-        args = (s["db_url"], s.get("db_table", "transactions"), s.get("db_customers", ""), s.get("db_loyalty", ""), ())
+        args = (
+            s["db_url"],
+            s.get("db_table", "transactions"),
+            s.get("db_customers", ""),
+            s.get("db_loyalty", ""),
+            (),
+        )
         return _database(*args), "db:" + hashlib.sha1(repr(args).encode()).hexdigest()
+    folder = os.environ.get("VALUESCOPE_DEMO_PARQUET")
+    if folder:
+        return _demo(folder, 0.0), f"demo-parquet:{folder}"
     prepare_demo()
     path = demo_path()
-    return _demo(str(path), path.stat().st_mtime), f"demo:{path.name}:{path.stat().st_mtime}"
+    return _demo(str(path), path.stat().st_mtime), f"demo:{path}:{path.stat().st_mtime}"
 
 
 # --------------------------------------------------------------------------- stages
@@ -98,12 +112,16 @@ def _base(fingerprint: str, as_of: str | None, unit: str, products: tuple, _data
 
 @st.cache_resource(max_entries=6, show_spinner=False)
 def _models(base_key: tuple, model: str, horizon: int, discount: float, _base: pd.DataFrame):
-    return P.model_stage(_base, P.Settings(model=model, horizon_months=horizon, discount_rate=discount))
+    return P.model_stage(
+        _base, P.Settings(model=model, horizon_months=horizon, discount_rate=discount)
+    )
 
 
 @st.cache_resource(max_entries=12, show_spinner=False)
 def _segments(base_key: tuple, mode: str, bins: int, edges, rules, _base: pd.DataFrame):
-    return P.segment_stage(_base, P.Settings(rfm_mode=mode, rfm_bins=bins, rfm_edges=edges, rules=rules))
+    return P.segment_stage(
+        _base, P.Settings(rfm_mode=mode, rfm_bins=bins, rfm_edges=edges, rules=rules)
+    )
 
 
 @st.cache_resource(max_entries=12, show_spinner=False)
@@ -125,7 +143,9 @@ def _clusters(model_key: tuple, k: int, features: tuple, _frame: pd.DataFrame):
 def _suggest_k(model_key: tuple, features: tuple, _frame: pd.DataFrame):
     from analytics.clusters import suggest_k
 
-    usable = [f for f in features if f in ("recency", "frequency", "monetary") or _frame[f].notna().all()]
+    usable = [
+        f for f in features if f in ("recency", "frequency", "monetary") or _frame[f].notna().all()
+    ]
     return suggest_k(_frame, features=usable)
 
 
@@ -140,7 +160,9 @@ def _assembled(full_key: tuple, _parts: tuple) -> pd.DataFrame:
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _backtest(fingerprint: str, calibration_end: str, holdout_end: str, unit: str, model: str, _data: Dataset):
+def _backtest(
+    fingerprint: str, calibration_end: str, holdout_end: str, unit: str, model: str, _data: Dataset
+):
     from analytics.clv import backtest
 
     return backtest(_data.transactions, calibration_end, holdout_end, unit=unit, model=model)
@@ -191,7 +213,12 @@ class View:
 
     def backtest(self, calibration_end, holdout_end):
         return _backtest(
-            self.fingerprint, str(calibration_end), str(holdout_end), self.settings.unit, self.settings.model, self.data
+            self.fingerprint,
+            str(calibration_end),
+            str(holdout_end),
+            self.settings.unit,
+            self.settings.model,
+            self.data,
         )
 
     def suggest_k(self):
@@ -237,9 +264,13 @@ def view() -> View:
     settings = raw_settings.with_(rfm_edges=edges)
 
     model_key = (*base_key, settings.model, settings.horizon_months, settings.discount_rate)
-    models = _models(base_key, settings.model, settings.horizon_months, settings.discount_rate, base)
+    models = _models(
+        base_key, settings.model, settings.horizon_months, settings.discount_rate, base
+    )
     frame = _with_models(model_key, base, models)
-    segments = _segments(base_key, settings.rfm_mode, settings.rfm_bins, edges, settings.rules, base)
+    segments = _segments(
+        base_key, settings.rfm_mode, settings.rfm_bins, edges, settings.rules, base
+    )
     abc = _abc(model_key, settings.abc_value, settings.abc_cuts, frame)
     tiers = _tiers(model_key, settings.churn_cuts, settings.tier_shares, frame)
     clusters = _clusters(model_key, settings.k, settings.cluster_features, frame)
@@ -249,7 +280,9 @@ def view() -> View:
     )  # fmt: skip
     full = _assembled(full_key, (base, models, segments, abc, tiers, clusters))
 
-    filters = {column: list(s.get(key) or []) for key, column in FILTER_COLUMNS.items() if column in full}
+    filters = {
+        column: list(s.get(key) or []) for key, column in FILTER_COLUMNS.items() if column in full
+    }
     mask = np.ones(len(full), dtype=bool)
     for column, allowed in filters.items():
         if allowed:
@@ -257,7 +290,13 @@ def view() -> View:
     table = full if mask.all() else full[mask]
     if products:
         filters["product_line"] = list(products)
-    agg = P.aggregates(table, settings, data.loyalty_members, monthly, {k: v for k, v in filters.items() if k != "product_line"})
+    agg = P.aggregates(
+        table,
+        settings,
+        data.loyalty_members,
+        monthly,
+        {k: v for k, v in filters.items() if k != "product_line"},
+    )
     return View(
         data=data, fingerprint=fingerprint, settings=settings, table=table, full=full, models=models, agg=agg,
         base_key=base_key, model_key=model_key, edges=edges, edge_error=edge_error, filters=filters,
@@ -273,7 +312,9 @@ def filter_options(data: Dataset) -> dict[str, list[str]]:
             if column in customers:
                 out[key] = sorted(customers[column].dropna().astype(str).unique().tolist())
     if "product_line" in data.transactions:
-        out["f_product"] = sorted(data.transactions["product_line"].dropna().astype(str).unique().tolist())
+        out["f_product"] = sorted(
+            data.transactions["product_line"].dropna().astype(str).unique().tolist()
+        )
     return out
 
 
@@ -303,7 +344,7 @@ def page_view() -> View:
             current = view()
     except SourceError as exc:
         st.error(t("source_error", error=str(exc)))
-        st.page_link("pages/data.py", label=t("page_data"), icon=":material/database:")
+        st.page_link("app_pages/data.py", label=t("page_data"), icon=":material/database:")
         st.stop()
     st.session_state["_view_size"] = len(current.table)
     return current

@@ -174,10 +174,10 @@ _T: dict[str, tuple[str, str]] = {
     "fit_rfm_only": ("No CLV model: {message}", "无 CLV 模型：{message}"),
     "fit_no_spend": ("Spend model unavailable: {message}", "消费金额模型不可用：{message}"),
     "bgnbd_words": (
-        "Customers buy at a typical rate of {rate} purchases per {unit} (shape r = {r:.3f}, "
+        "An active customer buys about {rate} times a year on average (shape r = {r:.3f}, "
         "scale alpha = {alpha:.3f}). After each repeat purchase a customer may lapse; the average "
         "chance is {drop} (a = {a:.3f}, b = {b:.3f}).",
-        "客户的典型购买频率为每{unit} {rate} 次（形状 r = {r:.3f}，尺度 alpha = {alpha:.3f}）。"
+        "活跃客户平均每年购买约 {rate} 次（形状 r = {r:.3f}，尺度 alpha = {alpha:.3f}）。"
         "每次重复购买后客户可能流失，平均概率为 {drop}（a = {a:.3f}，b = {b:.3f}）。",
     ),
     "pareto_words": (
@@ -493,8 +493,8 @@ def fmt_money(
             else f"{sign}{symbol}{magnitude:,.2f}"
         )
     if compact:
-        for size, unit in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-            if magnitude >= size * 10:
+        for size, unit, floor in ((1e9, "B", 1e9), (1e6, "M", 1e6), (1e3, "K", 1e4)):
+            if magnitude >= floor:
                 return f"{sign}{symbol}{magnitude / size:,.1f}{unit}"
     return (
         f"{sign}{symbol}{magnitude:,.0f}" if magnitude >= 100 else f"{sign}{symbol}{magnitude:,.2f}"
@@ -508,3 +508,22 @@ def fmt_date(value, language: str | None = None) -> str:
     if (language or lang()) == "zh":
         return f"{stamp.year}年{stamp.month}月{stamp.day}日"
     return stamp.strftime("%d %b %Y")
+
+
+def basis_words(basis: str, language: str | None = None) -> str:
+    """The value basis inside a sentence ("total spend", "CLV")."""
+    text = name(basis, language)
+    return text if (language or lang()) == "zh" or text.isupper() else text.lower()
+
+
+def namer():
+    """A ``format_func`` for data names, bound to the language of this run (Streamlit may call
+    a widget's ``format_func`` outside the run, where the session's language is unknown)."""
+    language = lang()
+    return lambda value: name(value, language)
+
+
+def labeler(prefix: str):
+    """A ``format_func`` for interface keys ``prefix + value``, bound to this run's language."""
+    language = lang()
+    return lambda value: t(f"{prefix}{value}", language)

@@ -8,6 +8,7 @@ run, which keeps it (the documented way to carry widget values across pages).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -76,10 +77,8 @@ def init() -> None:
             state.setdefault(key, spec.default)
         for key, text in st.query_params.items():
             if key in KEYS and text:
-                try:
+                with contextlib.suppress(TypeError, ValueError):  # a mangled link: the default
                     state[key] = KEYS[key].load(text)
-                except (TypeError, ValueError):
-                    pass  # a mangled link falls back to the default
         state["_state_ready"] = True
 
 
@@ -120,7 +119,9 @@ def parse_edges(text: str, bins: int) -> tuple[float, ...] | None:
 
 
 def rules_to_text(rules: tuple[SegmentRule, ...]) -> str:
-    return ";".join(f"{r.name}:{r.r[0]}-{r.r[1]}:{r.f[0]}-{r.f[1]}:{r.m[0]}-{r.m[1]}" for r in rules)
+    return ";".join(
+        f"{r.name}:{r.r[0]}-{r.r[1]}:{r.f[0]}-{r.f[1]}:{r.m[0]}-{r.m[1]}" for r in rules
+    )
 
 
 def rules_from_text(text: str) -> tuple[SegmentRule, ...] | None:
@@ -150,12 +151,19 @@ def settings(edges: tuple | None = None) -> Settings:
         rfm_edges=edges,
         rules=rules,
         abc_value=s.get("abc_value", "total_spend"),
-        abc_cuts=(float(s.get("abc_a", 0.8)), max(float(s.get("abc_b", 0.95)), float(s.get("abc_a", 0.8)))),
+        abc_cuts=(
+            float(s.get("abc_a", 0.8)),
+            max(float(s.get("abc_b", 0.95)), float(s.get("abc_a", 0.8))),
+        ),
         model=s.get("model", "bgnbd"),
         horizon_months=int(s.get("horizon", 36)),
         discount_rate=float(s.get("discount", 0.08)),
         churn_cuts=(float(low), float(high)),
-        tier_shares=(float(s.get("tier_platinum", 0.1)), float(s.get("tier_gold", 0.2)), float(s.get("tier_silver", 0.3))),
+        tier_shares=(
+            float(s.get("tier_platinum", 0.1)),
+            float(s.get("tier_gold", 0.2)),
+            float(s.get("tier_silver", 0.3)),
+        ),
         k=int(s.get("k", 4)),
         cluster_features=tuple(s.get("cluster_features") or ("recency", "frequency", "monetary")),
     )

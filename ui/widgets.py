@@ -17,7 +17,15 @@ from ui.i18n import fmt_date, name, t
 log = logging.getLogger("valuescope")
 
 #: Columns of a segment export, in order (the scored table's contract plus attributes).
-EXPORT_EXTRA = ["customer_type", "channel", "region", "city", "is_member", "cluster_name", "expected_spend"]
+EXPORT_EXTRA = [
+    "customer_type",
+    "channel",
+    "region",
+    "city",
+    "is_member",
+    "cluster_name",
+    "expected_spend",
+]
 
 
 def pii_allowed() -> bool:
@@ -54,7 +62,9 @@ def mask_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def export_frame(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """The rows to download: the contract columns (with English names) and known extras."""
-    keep = [c for c in columns if c in rows.columns] + [c for c in EXPORT_EXTRA if c in rows.columns]
+    keep = [c for c in columns if c in rows.columns] + [
+        c for c in EXPORT_EXTRA if c in rows.columns
+    ]
     return rows[keep]
 
 
@@ -89,12 +99,21 @@ def download(frame: pd.DataFrame, filename: str, label: str, key: str) -> None:
 
 
 def segment_download(
-    rows_of, options: list, labels: list[str], what: str, as_of, columns: list[str], key: str, select_label: str
+    rows_of,
+    options: list,
+    labels: list[str],
+    what: str,
+    as_of,
+    columns: list[str],
+    key: str,
+    select_label: str,
 ) -> None:
     """Choose one group (segment, class, tier ...) and download its rows; plus all rows."""
     left, right = st.columns([2, 1])
     with left:
-        chosen = st.selectbox(select_label, options, format_func=lambda v: labels[options.index(v)], key=f"{key}_pick")
+        chosen = st.selectbox(
+            select_label, options, format_func=lambda v: labels[options.index(v)], key=f"{key}_pick"
+        )
         rows = export_frame(rows_of(chosen), columns)
         download(rows, file_name(what, str(chosen), as_of), t("download_segment"), key=f"{key}_one")
     with right:
@@ -103,15 +122,30 @@ def segment_download(
         download(everything, file_name(what, "all", as_of), t("download_all"), key=f"{key}_all")
 
 
-def paged_table(frame: pd.DataFrame, key: str, column_config: dict | None = None, page_size: int = 50) -> None:
+def paged_table(
+    frame: pd.DataFrame, key: str, column_config: dict | None = None, page_size: int = 50
+) -> None:
     """A table shown a page at a time (large views never ship whole to the browser)."""
     pages = max(int(np.ceil(len(frame) / page_size)), 1)
     if pages > 1:
-        page = st.number_input(t("page_n"), min_value=1, max_value=pages, value=1, step=1, key=f"{key}_page", help=t("of_pages", n=pages))
+        page = st.number_input(
+            t("page_n"),
+            min_value=1,
+            max_value=pages,
+            value=1,
+            step=1,
+            key=f"{key}_page",
+            help=t("of_pages", n=pages),
+        )
     else:
         page = 1
     start = (int(page) - 1) * page_size
-    st.dataframe(frame.iloc[start : start + page_size], hide_index=True, width="stretch", column_config=column_config)
+    st.dataframe(
+        frame.iloc[start : start + page_size],
+        hide_index=True,
+        width="stretch",
+        column_config=column_config,
+    )
     if pages > 1:
         st.caption(f"{start + 1:,}–{min(start + page_size, len(frame)):,} / {len(frame):,}")
 
@@ -135,7 +169,9 @@ def empty_view_guard(view) -> bool:
     return False
 
 
-def translated(frame: pd.DataFrame, columns: dict[str, str], names_in: tuple[str, ...] = ()) -> pd.DataFrame:
+def translated(
+    frame: pd.DataFrame, columns: dict[str, str], names_in: tuple[str, ...] = ()
+) -> pd.DataFrame:
     """A display copy: values in ``names_in`` translated, columns renamed to labels."""
     out = frame[list(columns)].copy()
     for column in names_in:

@@ -7,24 +7,33 @@ import streamlit as st
 from analytics.churn import TIERS
 from ui import charts
 from ui.data import page_view
-from ui.i18n import fmt_int, fmt_money, fmt_pct, name, names, t
+from ui.i18n import basis_words, fmt_int, fmt_money, fmt_pct, names, t
 from ui.widgets import empty_view_guard, section
 
 
 def kpis(view) -> None:
     k = view.agg.kpis
     cells = st.columns(6)
-    cells[0].metric(t("kpi_customers"), fmt_int(k["customers"]))
-    cells[1].metric(t("kpi_active"), fmt_int(k["active_90"]), fmt_pct(k["active_90"] / max(k["customers"], 1)), delta_color="off")
+    cells[0].metric(t("kpi_customers"), fmt_int(k["customers"]), border=True)
+    cells[1].metric(
+        t("kpi_active"),
+        fmt_int(k["active_90"]),
+        fmt_pct(k["active_90"] / max(k["customers"], 1)),
+        delta_color="off",
+        delta_arrow="off",
+        border=True,
+    )
     change = k["spend_change"]
     cells[2].metric(
         t("kpi_spend12"),
         fmt_money(k["spend_12m"], view.currency),
-        None if change != change else f"{change * 100:+.1f}% {t('kpi_vs_prior')}",
+        None if change != change else f"{change * 100:+.1f}%",
+        delta_description=t("kpi_vs_prior"),
+        border=True,
     )
-    cells[3].metric(t("kpi_mean_clv"), fmt_money(k["mean_clv"], view.currency))
-    cells[4].metric(t("kpi_high_risk"), fmt_pct(k["high_risk_share"]))
-    cells[5].metric(t("kpi_uptake"), fmt_pct(k["uptake"]))
+    cells[3].metric(t("kpi_mean_clv"), fmt_money(k["mean_clv"], view.currency), border=True)
+    cells[4].metric(t("kpi_high_risk"), fmt_pct(k["high_risk_share"]), border=True)
+    cells[5].metric(t("kpi_uptake"), fmt_pct(k["uptake"]), border=True)
 
 
 def main() -> None:
@@ -39,7 +48,12 @@ def main() -> None:
         statement = agg.concentration
         row = statement[statement["top_share"] == 0.2].iloc[0]
         st.caption(
-            t("concentration_line", top=fmt_pct(row["top_share"], 0), value=fmt_pct(row["value_share"], 0), basis=name(agg.abc_basis))
+            t(
+                "concentration_line",
+                top=fmt_pct(row["top_share"], 0),
+                value=fmt_pct(row["value_share"], 0),
+                basis=basis_words(agg.abc_basis),
+            )
         )
     left, right = st.columns(2)
     with left, section():
@@ -49,19 +63,33 @@ def main() -> None:
             t("value_share"): tiers["value_share"].tolist(),
         }
         st.plotly_chart(
-            charts.grouped_bars(names(tiers["value_tier"]), shares, t("tier_mix"), t("value_tier"), t("share")).update_yaxes(tickformat=".0%"),
+            charts.grouped_bars(
+                names(tiers["value_tier"]), shares, t("tier_mix"), t("value_tier"), t("share")
+            ).update_yaxes(tickformat=".0%"),
             key="overview_tiers",
         )
     with right, section():
         trend = agg.spend_trend
         st.plotly_chart(
-            charts.line(trend, "month", {t("spend"): "spend"}, t("spend_trend"), t("month"), t("spend")), key="overview_trend"
+            charts.line(
+                trend, "month", {t("spend"): "spend"}, t("spend_trend"), t("month"), t("spend")
+            ),
+            key="overview_trend",
         )
     left, right = st.columns(2)
     with left, section():
         segments = agg.segments
         st.plotly_chart(
-            charts.bar(segments, "segment", "customers", t("segment_mix"), t("segment"), t("customers"), labels=names(segments["segment"]), horizontal=True),
+            charts.bar(
+                segments,
+                "segment",
+                "customers",
+                t("segment_mix"),
+                t("segment"),
+                t("customers"),
+                labels=names(segments["segment"]),
+                horizontal=True,
+            ),
             key="overview_segments",
         )
     with right, section():

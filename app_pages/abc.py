@@ -9,7 +9,7 @@ import streamlit as st
 from analytics.pipeline import SCORE_COLUMNS
 from ui import charts
 from ui.data import page_view
-from ui.i18n import fmt_money, fmt_pct, name, t
+from ui.i18n import basis_words, fmt_money, fmt_pct, name, namer, t
 from ui.widgets import empty_view_guard, section, segment_download
 
 
@@ -22,7 +22,13 @@ def _keep_order() -> None:
 def main() -> None:
     st.title(t("page_abc"))
     left, middle, right = st.columns(3)
-    left.radio(t("abc_basis"), ["total_spend", "clv"], format_func=name, key="abc_value", horizontal=True)
+    left.radio(
+        t("abc_basis"),
+        ["total_spend", "clv"],
+        format_func=namer(),
+        key="abc_value",
+        horizontal=True,
+    )
     middle.slider(t("a_cut"), 0.50, 0.95, step=0.01, key="abc_a", on_change=_keep_order)
     right.slider(t("b_cut"), 0.60, 0.99, step=0.01, key="abc_b", on_change=_keep_order)
     view = page_view()
@@ -41,17 +47,33 @@ def main() -> None:
                 f"{fmt_pct(row['customer_share'])} {t('customers')}",
                 f"{fmt_pct(row['value_share'])} {basis}",
                 delta_color="off",
+                delta_arrow="off",
             )
         cells[3].metric(t("gini"), f"{agg.gini:.3f}")
     left, right = st.columns([3, 2])
     with left, section():
         st.plotly_chart(
-            charts.pareto(agg.pareto_bars, t("pareto_chart"), t("customers_ranked"), basis, t("cumulative_share"), *view.settings.abc_cuts),
+            charts.pareto(
+                agg.pareto_bars,
+                t("pareto_chart"),
+                t("customers_ranked"),
+                basis,
+                t("cumulative_share"),
+                *view.settings.abc_cuts,
+            ),
             key="abc_pareto",
         )
     with right, section():
         st.plotly_chart(
-            charts.lorenz(agg.lorenz, agg.gini, t("lorenz"), t("customer_share"), t("value_share"), t("equality")), key="abc_lorenz"
+            charts.lorenz(
+                agg.lorenz,
+                agg.gini,
+                t("lorenz"),
+                t("customer_share"),
+                t("value_share"),
+                t("equality"),
+            ),
+            key="abc_lorenz",
         )
     with section():
         table = agg.abc
@@ -69,7 +91,14 @@ def main() -> None:
             width="stretch",
         )
         for _, row in agg.concentration.iterrows():
-            st.caption(t("concentration_line", top=fmt_pct(row["top_share"], 0), value=fmt_pct(row["value_share"]), basis=basis))
+            st.caption(
+                t(
+                    "concentration_line",
+                    top=fmt_pct(row["top_share"], 0),
+                    value=fmt_pct(row["value_share"]),
+                    basis=basis_words(agg.abc_basis),
+                )
+            )
         segment_download(
             lambda cls: view.table if cls is None else agg.rows("abc_class", cls),
             ["A", "B", "C"], ["A", "B", "C"], "abc", view.table.attrs.get("as_of"), SCORE_COLUMNS,

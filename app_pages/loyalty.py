@@ -23,7 +23,16 @@ def main() -> None:
     with section():
         monthly = agg.uptake_by_month
         st.plotly_chart(
-            charts.dual_line(monthly, "month", "new_members", t("new_members"), "uptake", t("uptake"), t("uptake_over_time"), t("month")),
+            charts.dual_line(
+                monthly,
+                "month",
+                "new_members",
+                t("new_members"),
+                "uptake",
+                t("uptake"),
+                t("uptake_over_time"),
+                t("month"),
+            ),
             key="loyalty_trend",
         )
     with section():
@@ -31,10 +40,25 @@ def main() -> None:
         for column in ("channel", "customer_type"):
             if column in view.table:
                 dimensions[column] = t(column)
-        by = st.radio(t("uptake_by"), list(dimensions), format_func=dimensions.get, horizontal=True, key="loyalty_by")
+        by = st.radio(
+            t("uptake_by"),
+            list(dimensions),
+            format_func=dimensions.get,
+            horizontal=True,
+            key="loyalty_by",
+        )
         table = agg.uptake_by(by).sort_values("uptake", ascending=False)
         st.plotly_chart(
-            charts.bar(table, by, "uptake", f"{t('uptake')} · {dimensions[by]}", dimensions[by], t("uptake"), labels=names(table[by]), text=[fmt_pct(v) for v in table["uptake"]]).update_yaxes(tickformat=".0%"),
+            charts.bar(
+                table,
+                by,
+                "uptake",
+                f"{t('uptake')} · {dimensions[by]}",
+                dimensions[by],
+                t("uptake"),
+                labels=names(table[by]),
+                text=[fmt_pct(v) for v in table["uptake"]],
+            ).update_yaxes(tickformat=".0%"),
             key="loyalty_by_chart",
         )
     left, right = st.columns(2)
@@ -45,15 +69,30 @@ def main() -> None:
             t("customers"): [f"{v:,}" for v in compare["customers"]],
             t("mean_spend"): [fmt_money(v, view.currency) for v in compare["mean_spend"]],
         }
-        for column, key in (("mean_clv", "mean_clv"), ("mean_p_alive", "p_alive"), ("mean_churn_risk", "mean_churn_risk")):
+        for column, key in (
+            ("mean_clv", "mean_clv"),
+            ("mean_p_alive", "p_alive"),
+            ("mean_churn_risk", "mean_churn_risk"),
+        ):
             if column in compare:
                 values = compare[column]
-                display[t(key)] = [fmt_money(v, view.currency) if column == "mean_clv" else fmt_pct(v) for v in values]
+                display[t(key)] = [
+                    fmt_money(v, view.currency) if column == "mean_clv" else fmt_pct(v)
+                    for v in values
+                ]
         st.dataframe(pd.DataFrame(display, index=names(compare["group"])), width="stretch")
     with right, section():
         tiers = agg.loyalty_tiers
         st.plotly_chart(
-            charts.bar(tiers, "tier", "members", t("programme_tiers"), t("value_tier"), t("members"), labels=[name(x) for x in tiers["tier"]]),
+            charts.bar(
+                tiers,
+                "tier",
+                "members",
+                t("programme_tiers"),
+                t("value_tier"),
+                t("members"),
+                labels=[name(x) for x in tiers["tier"]],
+            ),
             key="loyalty_tiers",
         )
 

@@ -10,7 +10,15 @@ from analytics.pipeline import SCORE_COLUMNS
 from ui import charts
 from ui.data import page_view
 from ui.i18n import fmt_money, fmt_pct, name, names, t
-from ui.widgets import download, empty_view_guard, export_frame, file_name, paged_table, section, segment_download
+from ui.widgets import (
+    download,
+    empty_view_guard,
+    export_frame,
+    file_name,
+    paged_table,
+    section,
+    segment_download,
+)
 
 
 def main() -> None:
@@ -33,11 +41,17 @@ def main() -> None:
             fmt_pct(row["share"]),
             f"{t('value_at_risk')} {fmt_money(row['value'], view.currency)}",
             delta_color="off",
+            delta_arrow="off",
         )
     left, right = st.columns(2)
     with left, section():
         st.plotly_chart(
-            charts.histogram(agg.distribution("churn_risk", bins=20, clip_quantile=1.0), t("risk_distribution"), t("churn_risk"), t("customers")),
+            charts.histogram(
+                agg.distribution("churn_risk", bins=20, clip_quantile=1.0),
+                t("risk_distribution"),
+                t("churn_risk"),
+                t("customers"),
+            ),
             key="churn_hist",
         )
     with right, section():
@@ -53,28 +67,59 @@ def main() -> None:
         for column in ("channel", "customer_type", "region"):
             if column in view.table:
                 dimensions[column] = t(column)
-        by = st.radio(t("risk_by"), list(dimensions), format_func=dimensions.get, horizontal=True, key="churn_by")
+        by = st.radio(
+            t("risk_by"),
+            list(dimensions),
+            format_func=dimensions.get,
+            horizontal=True,
+            key="churn_by",
+        )
         table = agg.churn_by(by).sort_values("mean_churn_risk", ascending=False)
         st.plotly_chart(
-            charts.bar(table, by, "mean_churn_risk", f"{t('mean_churn_risk')} · {dimensions[by]}", dimensions[by], t("mean_churn_risk"), labels=names(table[by])).update_yaxes(tickformat=".0%"),
+            charts.bar(
+                table,
+                by,
+                "mean_churn_risk",
+                f"{t('mean_churn_risk')} · {dimensions[by]}",
+                dimensions[by],
+                t("mean_churn_risk"),
+                labels=names(table[by]),
+            ).update_yaxes(tickformat=".0%"),
             key="churn_by_chart",
         )
     with section():
         st.subheader(t("action_list"))
         actions = agg.action_list
-        shown = actions[["customer_id", "segment", "value_tier", "churn_risk", agg.value_basis, "value_at_risk", "days_since_last"]]
+        shown = actions[
+            [
+                "customer_id",
+                "segment",
+                "value_tier",
+                "churn_risk",
+                agg.value_basis,
+                "value_at_risk",
+                "days_since_last",
+            ]
+        ]
         paged_table(
             shown.assign(segment=names(shown["segment"]), value_tier=names(shown["value_tier"])),
             key="churn_actions",
             column_config={
-                "churn_risk": st.column_config.ProgressColumn(t("churn_risk"), min_value=0, max_value=1, format="percent"),
+                "churn_risk": st.column_config.ProgressColumn(
+                    t("churn_risk"), min_value=0, max_value=1, format="percent"
+                ),
                 "clv": st.column_config.NumberColumn(t("clv_short"), format="%.0f"),
                 "total_spend": st.column_config.NumberColumn(t("total_spend"), format="%.0f"),
                 "value_at_risk": st.column_config.NumberColumn(t("value_at_risk"), format="%.0f"),
             },
         )
         as_of = view.table.attrs.get("as_of")
-        download(export_frame(actions, [*SCORE_COLUMNS, "value_at_risk"]), file_name("churn-actions", "high-risk", as_of), t("download_csv"), key="churn_actions_csv")
+        download(
+            export_frame(actions, [*SCORE_COLUMNS, "value_at_risk"]),
+            file_name("churn-actions", "high-risk", as_of),
+            t("download_csv"),
+            key="churn_actions_csv",
+        )
         options = [b for b in BANDS if b in set(view.table["churn_band"])]
         segment_download(
             lambda band: view.table if band is None else view.agg.rows("churn_band", band),

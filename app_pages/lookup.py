@@ -17,7 +17,9 @@ def main() -> None:
     st.title(t("page_lookup"))
     view = page_view()
     examples = view.table["customer_id"].head(3).tolist()
-    customer_id = st.text_input(t("find"), key="lookup_id", placeholder=examples[0] if examples else "")
+    customer_id = st.text_input(
+        t("find"), key="lookup_id", placeholder=examples[0] if examples else ""
+    )
     if examples:
         st.caption(t("examples", ids=", ".join(examples)))
     customer_id = (customer_id or "").strip()
@@ -34,14 +36,22 @@ def main() -> None:
         cells[0].metric(t("segment"), name(row["segment"]))
         cells[1].metric(t("value_tier"), name(row["value_tier"]))
         cells[2].metric(t("abc_class"), row["abc_class"])
-        cells[3].metric(t("churn_risk"), fmt_pct(row["churn_risk"]), name(row["churn_band"]), delta_color="off")
+        cells[3].metric(
+            t("churn_risk"),
+            fmt_pct(row["churn_risk"]),
+            name(row["churn_band"]),
+            delta_color="off",
+            delta_arrow="off",
+        )
         cells[4].metric(t("clv_short"), fmt_money(row["clv"], view.currency))
         facts = {
             t("scores"): f"R{row['r_score']} F{row['f_score']} M{row['m_score']}",
             t("days_since_last"): fmt_int(row["days_since_last"]),
             t("purchase_days"): fmt_int(row["frequency"] + 1),
             t("total_spend"): fmt_money(row["total_spend"], view.currency, compact=False),
-            t("expected_purchases"): f"{row['expected_purchases']:.2f}" if pd.notna(row["expected_purchases"]) else "–",
+            t("expected_purchases"): f"{row['expected_purchases']:.2f}"
+            if pd.notna(row["expected_purchases"])
+            else "–",
             t("p_alive"): fmt_pct(row["p_alive"]),
             t("cluster"): name(row["cluster_name"]),
         }
@@ -50,18 +60,33 @@ def main() -> None:
                 facts[t(column) if column != "city" else "City / 城市"] = name(row[column])
         if row.get("is_member"):
             facts[t("member")] = f"{fmt_date(row['enrolled_at'])} · {name(row.get('loyalty_tier'))}"
-        st.dataframe(pd.DataFrame({"": list(facts), " ": list(facts.values())}), hide_index=True, width="stretch")
+        st.dataframe(
+            pd.DataFrame({"": list(facts), " ": list(facts.values())}),
+            hide_index=True,
+            width="stretch",
+        )
     with section():
         record = customer_record(view.data, customer_id)
         if record is not None:
             reveal = pii_allowed() and st.toggle(t("pii_revealed"), key="lookup_reveal")
             st.markdown(f"**{t('pii_revealed') if reveal else t('pii')}**")
-            shown = {c: (record.get(c) if reveal else mask(c, record.get(c))) for c in sorted(PII_COLUMNS) if c in record}
-            st.dataframe(pd.DataFrame({"": list(shown), " ": [str(v) for v in shown.values()]}), hide_index=True, width="stretch")
+            shown = {
+                c: (record.get(c) if reveal else mask(c, record.get(c)))
+                for c in sorted(PII_COLUMNS)
+                if c in record
+            }
+            st.dataframe(
+                pd.DataFrame({"": list(shown), " ": [str(v) for v in shown.values()]}),
+                hide_index=True,
+                width="stretch",
+            )
     with section():
         history = customer_history(view.data, customer_id)
         kinds = {k: name(k) for k in ("new_policy", "renewal", "top_up", "refund")}
-        st.plotly_chart(charts.history(history, t("history"), t("month"), t("premium"), kinds), key="lookup_history")
+        st.plotly_chart(
+            charts.history(history, t("history"), t("month"), t("premium"), kinds),
+            key="lookup_history",
+        )
 
 
 main()

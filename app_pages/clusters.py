@@ -9,7 +9,7 @@ import streamlit as st
 from analytics.pipeline import SCORE_COLUMNS
 from ui import charts
 from ui.data import page_view
-from ui.i18n import fmt_money, fmt_pct, name, t
+from ui.i18n import fmt_money, fmt_pct, labeler, name, t
 from ui.state import cluster_names
 from ui.widgets import empty_view_guard, section, segment_download
 
@@ -19,7 +19,9 @@ FEATURES = ["recency", "frequency", "monetary", "clv", "p_alive"]
 def main() -> None:
     st.title(t("page_clusters"))
     left, right = st.columns([2, 1])
-    left.multiselect(t("features"), FEATURES, format_func=lambda f: t(f"feature_{f}"), key="cluster_features")
+    left.multiselect(
+        t("features"), FEATURES, format_func=labeler("feature_"), key="cluster_features"
+    )
     right.slider(t("k"), 2, 10, key="k")
     if not st.session_state["cluster_features"]:
         st.session_state["cluster_features"] = ["recency", "frequency", "monetary"]
@@ -36,7 +38,14 @@ def main() -> None:
         suggested, table = view.suggest_k()
         st.caption(t("suggested_k", k=suggested))
         st.plotly_chart(
-            charts.silhouette_inertia(table, suggested, f"{t('silhouette')} / {t('inertia')}", t("k"), t("silhouette"), t("inertia")),
+            charts.silhouette_inertia(
+                table,
+                suggested,
+                f"{t('silhouette')} / {t('inertia')}",
+                t("k"),
+                t("silhouette"),
+                t("inertia"),
+            ),
             key="clusters_k",
         )
     profiles = agg.clusters
@@ -44,7 +53,10 @@ def main() -> None:
         st.subheader(t("profiles"))
         shown = pd.DataFrame(
             {
-                t("cluster"): [label(c, n) for c, n in zip(profiles["cluster"], profiles["cluster_name"], strict=True)],
+                t("cluster"): [
+                    label(c, n)
+                    for c, n in zip(profiles["cluster"], profiles["cluster_name"], strict=True)
+                ],
                 t("customers"): profiles["customers"],
                 t("share"): [fmt_pct(v) for v in profiles["share"]],
                 t("days_since_last"): profiles["mean_days_since_last"].round(0),
@@ -58,20 +70,36 @@ def main() -> None:
     with section():
         st.markdown(f"**{t('cluster_names')}**")
         names_table = pd.DataFrame(
-            {"cluster": profiles["cluster"], "name": [label(c, n) for c, n in zip(profiles["cluster"], profiles["cluster_name"], strict=True)]}
+            {
+                "cluster": profiles["cluster"],
+                "name": [
+                    label(c, n)
+                    for c, n in zip(profiles["cluster"], profiles["cluster_name"], strict=True)
+                ],
+            }
         )
         edited = st.data_editor(
             names_table, key=f"cluster_name_editor_{view.settings.k}", hide_index=True, disabled=["cluster"],
             column_config={"cluster": st.column_config.NumberColumn(t("cluster")), "name": st.column_config.TextColumn(t("cluster"))},
         )  # fmt: skip
-        text = ";".join(f"{int(c)}={str(n).strip()}" for c, n in zip(edited["cluster"], edited["name"], strict=True) if str(n).strip())
-        defaults = ";".join(f"{int(c)}={name(n)}" for c, n in zip(profiles["cluster"], profiles["cluster_name"], strict=True))
+        text = ";".join(
+            f"{int(c)}={str(n).strip()}"
+            for c, n in zip(edited["cluster"], edited["name"], strict=True)
+            if str(n).strip()
+        )
+        defaults = ";".join(
+            f"{int(c)}={name(n)}"
+            for c, n in zip(profiles["cluster"], profiles["cluster_name"], strict=True)
+        )
         if text != defaults and text != st.session_state.get("cluster_names"):
             st.session_state["cluster_names"] = text
             st.rerun()
     with section():
         sample = agg.sample(4000)
-        labels = {int(c): label(c, n) for c, n in zip(profiles["cluster"], profiles["cluster_name"], strict=True)}
+        labels = {
+            int(c): label(c, n)
+            for c, n in zip(profiles["cluster"], profiles["cluster_name"], strict=True)
+        }
         st.plotly_chart(
             charts.scatter(
                 sample.assign(purchase_days=sample["frequency"] + 1, spend=sample["total_spend"].clip(lower=1)),

@@ -6,7 +6,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from data.load import ALIASES, OPTIONAL, REJECT_REASONS, REQUIRED, SourceError, read_file, resolve_columns
+from data.load import (
+    ALIASES,
+    OPTIONAL,
+    REJECT_REASONS,
+    REQUIRED,
+    SourceError,
+    read_file,
+    resolve_columns,
+)
 from data.schema import TABLES
 from ui import data as ui_data
 from ui.i18n import fmt_int, t
@@ -23,7 +31,12 @@ def report(dataset) -> None:
     cells[3].metric(t("rejected"), fmt_int(sum(rep.rejected.values())))
     if rep.rejected:
         st.dataframe(
-            pd.DataFrame({t("reason"): [t(f"reason_{r}") for r in rep.rejected], t("rejected"): list(rep.rejected.values())}),
+            pd.DataFrame(
+                {
+                    t("reason"): [t(f"reason_{r}") for r in rep.rejected],
+                    t("rejected"): list(rep.rejected.values()),
+                }
+            ),
             hide_index=True,
         )
     if rep.column_mapping:
@@ -31,15 +44,27 @@ def report(dataset) -> None:
     stem = dataset.name
     if len(rep.rejected_rows):
         st.dataframe(rep.rejected_rows.head(200), hide_index=True, width="stretch")
-        download(rep.rejected_rows, file_name("rejected-rows", stem, None), t("download_rejects"), key="data_rejects")
+        download(
+            rep.rejected_rows,
+            file_name("rejected-rows", stem, None),
+            t("download_rejects"),
+            key="data_rejects",
+        )
     if len(rep.duplicate_rows):
-        download(rep.duplicate_rows, file_name("duplicate-rows", stem, None), t("download_duplicates"), key="data_duplicates")
+        download(
+            rep.duplicate_rows,
+            file_name("duplicate-rows", stem, None),
+            t("download_duplicates"),
+            key="data_duplicates",
+        )
 
 
 def upload() -> None:
     limit = st.get_option("server.maxUploadSize")
     st.subheader(t("upload"))
-    file = st.file_uploader(t("upload_help", mb=limit), type=["csv", "txt", "xlsx", "parquet"], key="upload_file")
+    file = st.file_uploader(
+        t("upload_help", mb=limit), type=["csv", "txt", "xlsx", "parquet"], key="upload_file"
+    )
     if file is None:
         return
     content = file.getvalue()
@@ -55,6 +80,11 @@ def upload() -> None:
         detected = {}
     st.markdown(f"**{t('column_mapping')}**")
     mapping = {}
+    auto = t("auto_detect")
+
+    def auto_label(column: str) -> str:
+        return column or auto
+
     cells = st.columns(4)
     for i, canonical in enumerate((*REQUIRED, *OPTIONAL)):
         options = ["", *columns]
@@ -62,7 +92,7 @@ def upload() -> None:
         label = f"{canonical} ({t('required') if canonical in REQUIRED else t('optional')})"
         chosen = cells[i % 4].selectbox(
             label, options, index=options.index(guess) if guess in options else 0,
-            format_func=lambda c: c or t("auto_detect"), key=f"map_{canonical}",
+            format_func=auto_label, key=f"map_{canonical}",
         )  # fmt: skip
         if chosen:
             mapping[canonical] = chosen
@@ -73,7 +103,9 @@ def upload() -> None:
         except SourceError as exc:
             st.error(t("source_error", error=str(exc)))
             return
-        st.session_state.update(upload_bytes=content, upload_name=file.name, upload_mapping=mapping, source="upload")
+        st.session_state.update(
+            upload_bytes=content, upload_name=file.name, upload_mapping=mapping, source="upload"
+        )
         _activate()
 
 
@@ -93,14 +125,22 @@ def _activate() -> None:
 def database() -> None:
     st.subheader(t("connect_db"))
     with st.form("db_form"):
-        url = st.text_input(t("db_url"), placeholder="postgresql+psycopg://user@host:5432/db", key="db_url_input")
+        url = st.text_input(
+            t("db_url"), placeholder="postgresql+psycopg://user@host:5432/db", key="db_url_input"
+        )
         cells = st.columns(3)
         table = cells[0].text_input(t("db_table"), value="transactions", key="db_table_input")
         customers = cells[1].text_input(t("db_customers_table"), key="db_customers_input")
         loyalty = cells[2].text_input(t("db_loyalty_table"), key="db_loyalty_input")
         submitted = st.form_submit_button(t("connect"))
     if submitted and url.strip():
-        st.session_state.update(db_url=url.strip(), db_table=table.strip() or "transactions", db_customers=customers.strip(), db_loyalty=loyalty.strip(), source="database")
+        st.session_state.update(
+            db_url=url.strip(),
+            db_table=table.strip() or "transactions",
+            db_customers=customers.strip(),
+            db_loyalty=loyalty.strip(),
+            source="database",
+        )
         _activate()
 
 
@@ -109,7 +149,9 @@ def dictionary() -> None:
     rows = []
     for table in TABLES.values():
         for column in table.columns:
-            aliases = ", ".join(ALIASES.get(column.name, ())[:6]) if table.name == "transactions" else ""
+            aliases = (
+                ", ".join(ALIASES.get(column.name, ())[:6]) if table.name == "transactions" else ""
+            )
             rows.append(
                 {
                     "table": table.name,
@@ -118,7 +160,9 @@ def dictionary() -> None:
                     "note": " · ".join(
                         x
                         for x in (
-                            t("required") if table.name == "transactions" and column.name in REQUIRED else "",
+                            t("required")
+                            if table.name == "transactions" and column.name in REQUIRED
+                            else "",
                             t("pii_column") if column.info.get("pii") else "",
                             aliases,
                         )

@@ -20,7 +20,8 @@ RULE_COLUMNS = ["name", "r_min", "r_max", "f_min", "f_max", "m_min", "m_max"]
 
 def _rules_frame(rules) -> pd.DataFrame:
     return pd.DataFrame(
-        [(r.name, r.r[0], r.r[1], r.f[0], r.f[1], r.m[0], r.m[1]) for r in rules], columns=RULE_COLUMNS
+        [(r.name, r.r[0], r.r[1], r.f[0], r.f[1], r.m[0], r.m[1]) for r in rules],
+        columns=RULE_COLUMNS,
     )
 
 
@@ -49,9 +50,20 @@ def _reset_all() -> None:
 
 
 def controls() -> None:
-    modes = {"quantile": t("mode_quantile"), "threshold": t("mode_threshold"), "mean": t("mode_mean")}
+    modes = {
+        "quantile": t("mode_quantile"),
+        "threshold": t("mode_threshold"),
+        "mean": t("mode_mean"),
+    }
     left, right = st.columns([2, 1])
-    left.radio(t("rfm_mode"), list(modes), format_func=modes.get, key="rfm_mode", horizontal=True, on_change=_reset_rules)
+    left.radio(
+        t("rfm_mode"),
+        list(modes),
+        format_func=modes.get,
+        key="rfm_mode",
+        horizontal=True,
+        on_change=_reset_rules,
+    )
     if st.session_state["rfm_mode"] != "mean":
         right.select_slider(t("bins"), options=[3, 4, 5], key="rfm_bins", on_change=_reset_all)
 
@@ -128,15 +140,38 @@ def main() -> None:
     agg = view.agg
     left, right = st.columns(2)
     with left, section():
-        metric = st.radio(t("rf_heatmap"), ["customers", "mean_spend"], format_func=lambda k: t(f"heat_{k.split('_')[-1]}"), horizontal=True, key="rfm_heat")
+        metric = st.radio(
+            t("rf_heatmap"),
+            ["customers", "mean_spend"],
+            format_func={"customers": t("heat_customers"), "mean_spend": t("heat_spend")}.get,
+            horizontal=True,
+            key="rfm_heat",
+        )
         st.plotly_chart(
-            charts.heatmap(agg.rf_grid, "f_score", "r_score", metric, t("rf_heatmap"), t("frequency"), t("recency")),
+            charts.heatmap(
+                agg.rf_grid,
+                "f_score",
+                "r_score",
+                metric,
+                t("rf_heatmap"),
+                t("frequency"),
+                t("recency"),
+            ),
             key="rfm_heatmap",
         )
     with right, section():
         segments = agg.segments
         st.plotly_chart(
-            charts.bar(segments, "segment", "customers", t("segment_table"), t("segment"), t("customers"), labels=names(segments["segment"]), horizontal=True),
+            charts.bar(
+                segments,
+                "segment",
+                "customers",
+                t("segment_table"),
+                t("segment"),
+                t("customers"),
+                labels=names(segments["segment"]),
+                horizontal=True,
+            ),
             key="rfm_segments",
         )
     with section():
