@@ -184,3 +184,56 @@ def test_lookup_masks_personal_information(app):
 
     customer = load_demo().customers.set_index("customer_id").loc["C00000001"]
     assert customer["phone"] not in cells and customer["id_number"] not in cells
+
+
+def test_a_shared_link_opens_the_same_view(demo_dir):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["abc_a"] = "0.65"
+    at.query_params["churn_cuts"] = "0.2,0.7"
+    at.query_params["rfm_mode"] = "threshold"
+    at.run()
+    open_page(at, "abc")
+    assert at.slider(key="abc_a").value == 0.65
+    open_page(at, "churn")
+    assert at.slider(key="churn_cuts").value == (0.2, 0.7)
+    open_page(at, "rfm")
+    assert at.radio(key="rfm_mode").value == "threshold"
+
+
+def test_a_mangled_link_falls_back_to_defaults(demo_dir):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["abc_a"] = "lots"
+    at.query_params["k"] = "x"
+    at.run()
+    assert not at.exception
+    open_page(at, "abc")
+    assert at.slider(key="abc_a").value == 0.8
+
+
+def points(values) -> int:
+    """Length of a trace's data, in plain lists or plotly's base64 typed-array encoding."""
+    import base64
+
+    import numpy as np
+
+    if isinstance(values, dict) and "bdata" in values:
+        return len(base64.b64decode(values["bdata"])) // np.dtype(values["dtype"]).itemsize
+    return len(values)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_charts_never_carry_more_than_ten_thousand_points(app, page):
+    import json
+
+    open_page(app, page)
+    counted = 0
+    for chart in app.get("plotly_chart"):
+        figure = json.loads(chart.proto.spec)
+        for trace in figure["data"]:
+            for axis in ("x", "y"):
+                if trace.get(axis) is not None:
+                    n = points(trace[axis])
+                    counted += n
+                    assert n <= 10_000, (page, trace.get("type"), n)
+    if app.get("plotly_chart"):
+        assert counted > 0  # the check really read the figures

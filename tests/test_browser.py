@@ -1,0 +1,161 @@
+"""One walk through the real app in a real browser: Debian's chromium driven by Playwright
+against `streamlit run` on a free port. Waits on the app's own script state, never on sleeps."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pandas as pd
+import pytest
+
+from tests.conftest import ROOT, missing_service
+
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+PAGES = [
+    ("Overview", "Overview"),
+    ("Churn risk", "Churn risk"),
+    ("Loyalty programme", "Loyalty programme"),
+    ("RFM segments", "RFM segments"),
+    ("ABC / Pareto", "ABC / Pareto"),
+    ("CLV and value tiers", "CLV and value tiers"),
+    ("Clusters (K-means)", "Clusters (K-means)"),
+    ("Customer lookup", "Customer lookup"),
+    ("Data", "Data"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(demo_dir):
+    port = free_port()
+    env = {**os.environ, "VALUESCOPE_DATA_DIR": str(demo_dir)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
+         "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:  # poll the health endpoint, as Streamlit's own e2e harness does
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                output = process.stdout.read().decode(errors="replace") if process.stdout else ""
+                process.kill()
+                pytest.fail(f"streamlit did not start:\n{output[-2000:]}")
+            time.sleep(0.2)
+    yield url
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture
+def browser_page():
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        missing_service("Debian's chromium is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing_service("the playwright package is not installed")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        page.set_default_timeout(90_000)
+        yield page
+        browser.close()
+
+
+def settle(page) -> None:
+    page.wait_for_selector(IDLE)
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+@pytest.mark.browser
+def test_walk_every_page_slider_download_and_language(server, browser_page):
+    from playwright.sync_api import expect
+
+    page = browser_page
+    page.goto(server)
+    expect(page.locator("h1").first).to_have_text("Overview")
+    settle(page)
+
+    for link, title in PAGES:
+        page.locator('[data-testid="stSidebarNav"]').get_by_text(link, exact=True).click()
+        expect(page.locator("h1").first).to_have_text(title)
+        settle(page)
+
+    # move one slider: the A cut-off on the ABC page, with the keyboard
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("ABC / Pareto", exact=True).click()
+    expect(page.locator("h1").first).to_have_text("ABC / Pareto")
+    settle(page)
+    class_a = (
+        page.locator('[data-testid="stMetric"]')
+        .filter(has_text="ABC class A")
+        .locator('[data-testid="stMetricValue"]')
+    )
+    before = class_a.inner_text()
+    slider = page.locator('input[type="range"][aria-label="A cut-off (share of value)"]')
+    expect(slider).to_have_value("0.8")
+    slider.focus()
+    for _ in range(10):
+        slider.press("ArrowLeft")
+    expect(slider).to_have_value("0.7")
+    expect(class_a).not_to_have_text(before)
+    settle(page)
+    assert "abc_a=0.7" in page.url  # the view is in the link
+
+    # download one segment and check its rows
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("RFM segments", exact=True).click()
+    expect(page.locator("h1").first).to_have_text("RFM segments")
+    settle(page)
+    button = page.locator('[data-testid="stDownloadButton"] button').filter(
+        has_text="Download segment"
+    )
+    count = int(re.search(r"\(([\d,]+)\)", button.inner_text()).group(1).replace(",", ""))
+    with page.expect_download() as info:
+        button.click()
+    download = info.value
+    assert download.suggested_filename.startswith("valuescope_rfm_champions_")
+    with open(download.path(), "rb") as handle:
+        raw = handle.read()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig", dtype={"customer_id": str})
+    assert len(rows) == count > 0
+    assert set(rows["segment"]) == {"Champions"}
+    assert rows["customer_id"].is_unique
+
+    # switch the language
+    page.locator('[data-testid="stSidebar"]').get_by_text("简体中文", exact=True).click()
+    expect(page.locator("h1").first).to_have_text("RFM 客户细分")
+    settle(page)
+    expect(page.locator('[data-testid="stSidebarNav"]')).to_contain_text("总览")
