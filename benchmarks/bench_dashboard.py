@@ -1,0 +1,181 @@
+"""Dashboard benchmark in a real browser (Playwright + Debian chromium + `streamlit run`).
+
+    .venv/bin/python benchmarks/bench_dashboard.py              # the 20,000-customer demo
+    .venv/bin/python benchmarks/bench_dashboard.py --million    # 1M customers (Parquet demo)
+
+Measures what a user waits for: first page ready after the server starts (demo database already
+generated), a threshold change (the ABC A cut-off, one keyboard step) until the page has redrawn,
+and a switch to each page until its title shows and the script is idle. Prints tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+
+from _common import OUT, ROOT, machine, print_table
+
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+PAGES = [
+    "Overview", "Churn risk", "Loyalty programme", "RFM segments", "ABC / Pareto",
+    "CLV and value tiers", "Clusters (K-means)", "Customer lookup", "Data",
+]  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(env: dict) -> tuple[subprocess.Popen, str, float]:
+    port = free_port()
+    began = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                break
+        except OSError:
+            time.sleep(0.05)
+    return process, url, began
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--million", action="store_true", help="1,000,000 customers from Parquet")
+    args = parser.parse_args()
+    from playwright.sync_api import expect, sync_playwright
+
+    env = {**os.environ}
+    if args.million:
+        folder = OUT / "demo_1000000"
+        if not (folder / "transactions.parquet").exists():
+            from data.sample import DemoConfig, generate, write
+
+            write(generate(DemoConfig(customers=1_000_000)), str(folder))
+        env["VALUESCOPE_DEMO_PARQUET"] = str(folder)
+        label = "1,000,000 customers"
+    else:
+        env["VALUESCOPE_DATA_DIR"] = str(OUT / "demo_db")
+        env.pop("VALUESCOPE_DEMO_PARQUET", None)
+        os.environ["VALUESCOPE_DATA_DIR"] = env["VALUESCOPE_DATA_DIR"]
+        from data.demo import ensure_demo
+
+        ensure_demo()  # "when the demo database exists"
+        label = "20,000-customer demo"
+    print(f"machine: {machine()}; {label}")
+
+    process, url, began = start_server(env)
+    rows = []
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=shutil.which("chromium"),
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                ],
+            )
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(600_000)
+            page.goto(url)
+            expect(page.locator("h1").first).to_have_text("Overview")
+            page.wait_for_selector(IDLE)
+            page.locator('[data-testid="stMetricValue"]').first.wait_for()
+            rows.append(
+                {
+                    "action": "first page ready after server start",
+                    "seconds": time.perf_counter() - began,
+                }
+            )
+
+            nav = page.locator('[data-testid="stSidebarNav"]')
+            switches = []
+            for name in [*PAGES[1:], PAGES[0]]:
+                t0 = time.perf_counter()
+                nav.get_by_text(name, exact=True).click()
+                expect(page.locator("h1").first).to_have_text(name)
+                page.wait_for_selector(IDLE)
+                switches.append((name, time.perf_counter() - t0))
+            # second visit: every page's caches are warm
+            warm = []
+            for name in PAGES:
+                t0 = time.perf_counter()
+                nav.get_by_text(name, exact=True).click()
+                expect(page.locator("h1").first).to_have_text(name)
+                page.wait_for_selector(IDLE)
+                warm.append((name, time.perf_counter() - t0))
+
+            nav.get_by_text("ABC / Pareto", exact=True).click()
+            expect(page.locator("h1").first).to_have_text("ABC / Pareto")
+            page.wait_for_selector(IDLE)
+            value = (
+                page.locator('[data-testid="stMetric"]')
+                .filter(has_text="ABC class A")
+                .locator('[data-testid="stMetricValue"]')
+            )
+            track = (
+                page.locator('[data-testid="stSlider"]')
+                .first.locator('[data-orientation="horizontal"]')
+                .nth(1)
+            )
+            box = track.bounding_box()
+            changes = []
+            for step in range(8):  # click the track at alternating places: one change per click
+                before = value.inner_text()
+                t0 = time.perf_counter()
+                page.mouse.click(
+                    box["x"] + box["width"] * (0.2 if step % 2 == 0 else 0.45),
+                    box["y"] + box["height"] / 2,
+                )
+                expect(value).not_to_have_text(before)
+                page.wait_for_selector(IDLE)
+                changes.append(time.perf_counter() - t0)
+            browser.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+    rows.append(
+        {
+            "action": "threshold change re-rendered (median of 8)",
+            "seconds": statistics.median(changes),
+        }
+    )
+    rows.append({"action": "threshold change re-rendered (worst of 8)", "seconds": max(changes)})
+    rows.append(
+        {
+            "action": "page switch, first visit (median)",
+            "seconds": statistics.median(s for _, s in switches),
+        }
+    )
+    rows.append(
+        {"action": "page switch, warm (median)", "seconds": statistics.median(s for _, s in warm)}
+    )
+    print_table(rows, f"Dashboard timings, {label}")
+    print_table(
+        [
+            {"page": n, "first_visit_s": a, "warm_visit_s": b}
+            for (n, a), (_, b) in zip(switches[-1:] + switches[:-1], warm, strict=True)
+        ],
+        "Per page",
+    )
+
+
+if __name__ == "__main__":
+    main()
