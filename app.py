@@ -55,18 +55,18 @@ def sidebar() -> None:
             on_change=_reset_view_for_new_source,
         )
         try:
-            dataset, _ = ui_data.dataset()
+            dataset, fingerprint = ui_data.dataset()
         except SourceError as exc:
             st.error(t("source_error", error=str(exc)))
             return
-        low, high = ui_data.date_range(dataset)
+        low, high = ui_data.date_range(dataset, fingerprint)
         current = st.session_state.get("as_of")
         if current is None or not low <= current <= high:
             st.session_state["as_of"] = high
         st.date_input(t("as_of"), min_value=low, max_value=high, key="as_of", format="YYYY-MM-DD")
         st.session_state["_as_of_latest"] = high
 
-        options = ui_data.filter_options(dataset)
+        options = ui_data.filter_options(dataset, fingerprint)
         if options:
             st.markdown(f"**{t('filters')}**")
         labels = {

@@ -95,7 +95,7 @@ def main() -> None:
             st.session_state["cluster_names"] = text
             st.rerun()
     with section():
-        sample = agg.sample(4000)
+        sample = agg.sample(3000)
         labels = {
             int(c): label(c, n)
             for c, n in zip(profiles["cluster"], profiles["cluster_name"], strict=True)

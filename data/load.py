@@ -610,7 +610,7 @@ def _labels(values: pd.Series) -> pd.Series:
     if len(uniques) > max(len(values) // 10, 1000):
         return clean_ids(values)
     cleaned = clean_ids(pd.Series(uniques, dtype=object))
-    categories = pd.Index(cleaned.dropna().unique(), dtype=object)
+    categories = pd.Index(cleaned.dropna().unique(), dtype="str")
     positions = categories.get_indexer(cleaned)
     labels = np.where(codes >= 0, positions[np.maximum(codes, 0)], -1)
     return pd.Series(pd.Categorical.from_codes(labels, categories=categories), index=values.index)

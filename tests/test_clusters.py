@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from analytics.clusters import cluster_customers, cluster_profiles, suggest_k
 
@@ -54,3 +55,22 @@ def test_suggested_k_on_three_blobs():
     assert k == 3
     assert table["inertia"].is_monotonic_decreasing
     assert table.loc[table["k"] == 3, "silhouette"].iloc[0] > 0.8
+
+
+def test_silhouette_equals_scikit_learn():
+    from sklearn.metrics import silhouette_score
+
+    from analytics.clusters import _distances, silhouette
+
+    frame, truth = blobs()
+    rng = np.random.default_rng(1)
+    points = rng.normal(size=(300, 3))
+    labels = rng.integers(0, 4, size=300)
+    labels[0] = 9  # a singleton cluster scores 0
+    assert silhouette(_distances(points), labels) == pytest.approx(
+        silhouette_score(points, labels), abs=1e-9
+    )
+    features = np.log1p(frame.to_numpy())
+    assert silhouette(_distances(features), truth) == pytest.approx(
+        silhouette_score(features, truth), abs=1e-9
+    )

@@ -138,3 +138,30 @@ def test_command_line_writes_parquet_and_sqlite(tmp_path):
         check=False,
     )
     assert bad.returncode != 0 and "Traceback" not in bad.stderr
+
+
+def test_demo_snapshot_equals_the_database_read_and_goes_stale(tmp_path, monkeypatch):
+    import os
+    import time
+
+    monkeypatch.setenv("VALUESCOPE_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("VALUESCOPE_DEMO_PARQUET", raising=False)
+    from data import demo
+
+    path = demo.ensure_demo(customers=300)
+    first = demo.load_demo()  # reads SQL, writes the snapshot
+    assert (path.with_suffix(".loaded") / "report.json").exists()
+    second = demo.load_demo()  # reads the snapshot
+    for name in ("transactions", "customers", "loyalty_members"):
+        pd.testing.assert_frame_equal(getattr(first, name), getattr(second, name))
+    assert second.report.to_dict() == first.report.to_dict()
+    # the snapshot really is what a fresh start reads ...
+    snapshot = path.with_suffix(".loaded")
+    first.transactions.head(10).to_parquet(snapshot / "transactions.parquet", index=False)
+    marker = snapshot / "report.json"
+    os.utime(marker, (time.time() + 5, time.time() + 5))
+    assert len(demo.load_demo().transactions) == 10
+    # ... until the database is newer than it: then the database is read again
+    future = time.time() + 60
+    os.utime(path, (future, future))
+    assert len(demo.load_demo().transactions) == len(first.transactions)

@@ -266,7 +266,7 @@ def scatter(
     fig = go.Figure()
     for i, (key, part) in enumerate(sample.groupby(group, sort=True)):
         fig.add_trace(
-            go.Scattergl(
+            go.Scatter(  # SVG: a few thousand points draw fast without a GPU, unlike WebGL
                 x=part[x], y=part[y], mode="markers", name=group_labels.get(key, str(key)),
                 marker={"size": 5, "opacity": 0.6, "color": PALETTE[i % len(PALETTE)]},
             )

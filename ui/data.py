@@ -9,6 +9,7 @@ threshold recomputes only the cheap stage it touches.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from dataclasses import dataclass, field
 
@@ -20,6 +21,8 @@ from analytics import pipeline as P
 from analytics.rfm import suggest_edges
 from data.demo import demo_path, ensure_demo, load_cdnow, load_demo
 from data.load import Dataset, SourceError, load_database, load_file
+
+log = logging.getLogger("valuescope")
 
 # --------------------------------------------------------------------------- sources
 
@@ -303,8 +306,18 @@ def view() -> View:
     )  # fmt: skip
 
 
-def filter_options(data: Dataset) -> dict[str, list[str]]:
-    """Values offered by the sidebar filters for this source."""
+def filter_options(data: Dataset, fingerprint: str) -> dict[str, list[str]]:
+    return _filter_options(fingerprint, data)
+
+
+def date_range(data: Dataset, fingerprint: str) -> tuple:
+    return _date_range(fingerprint, data)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _filter_options(fingerprint: str, _data: Dataset) -> dict[str, list[str]]:
+    """Values offered by the sidebar filters for this source (computed once per source)."""
+    data = _data
     out: dict[str, list[str]] = {}
     customers = data.customers
     if customers is not None:
@@ -318,8 +331,9 @@ def filter_options(data: Dataset) -> dict[str, list[str]]:
     return out
 
 
-def date_range(data: Dataset) -> tuple:
-    dates = data.transactions["transaction_date"]
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _date_range(fingerprint: str, _data: Dataset) -> tuple:
+    dates = _data.transactions["transaction_date"]
     return dates.min().date(), dates.max().date()
 
 
