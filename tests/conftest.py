@@ -21,17 +21,26 @@ def missing_service(reason: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
+def postgres_url():
+    """A URL whose search_path is a schema of this test run only, so concurrent runs against
+    the shared server never see each other's tables; the schema is dropped afterwards."""
+    import uuid
+    from urllib.parse import quote
+
     import sqlalchemy as sa
 
+    schema = f"valuescope_test_{uuid.uuid4().hex[:12]}"
     try:
         engine = sa.create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-        with engine.connect() as conn:
-            conn.execute(sa.text("select 1"))
-        engine.dispose()
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))  # a generated identifier
     except Exception as exc:  # any failure to reach the server means "no server here"
         missing_service(f"no PostgreSQL server answers at {POSTGRES_URL}: {type(exc).__name__}")
-    return POSTGRES_URL
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    yield f"{POSTGRES_URL}{separator}options={quote(f'-csearch_path={schema}')}"
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")
