@@ -146,9 +146,18 @@ def _names(centroids: pd.DataFrame, threshold: float = 0.5) -> dict[int, str]:
     return names
 
 
-def cluster_profiles(scored: pd.DataFrame, result: ClusterResult) -> pd.DataFrame:
-    """Per cluster: name, customers, share, mean recency / frequency / spend (and CLV, P(alive))."""
-    frame = scored.assign(cluster=result.labels)
+def cluster_profiles(scored: pd.DataFrame, result: ClusterResult | None = None) -> pd.DataFrame:
+    """Per cluster: number, name, customers, share, mean recency / frequency / spend (and CLV,
+    P(alive) when present). Labels and names come from ``result``, else from the frame's own
+    ``cluster`` and ``cluster_name`` columns (a scored table)."""
+    frame = scored
+    if result is not None:
+        frame = scored.assign(cluster=result.labels, cluster_name=result.labels.map(result.names))
+    require_columns(
+        frame,
+        ["cluster", "cluster_name", "days_since_last", "frequency", "total_spend"],
+        "cluster_profiles",
+    )
     aggregations = {
         "customers": ("cluster", "size"),
         "mean_days_since_last": ("days_since_last", "mean"),
@@ -158,10 +167,9 @@ def cluster_profiles(scored: pd.DataFrame, result: ClusterResult) -> pd.DataFram
     for column in ("clv", "p_alive"):
         if column in frame and frame[column].notna().any():
             aggregations[f"mean_{column}"] = (column, "mean")
-    table = frame.groupby("cluster").agg(**aggregations)
-    table.insert(0, "name", [result.names[int(c)] for c in table.index])
-    table.insert(2, "share", table["customers"] / max(len(frame), 1))
-    return table.reset_index()
+    table = frame.groupby(["cluster", "cluster_name"]).agg(**aggregations).reset_index()
+    table.insert(3, "share", table["customers"] / max(len(frame), 1))
+    return table
 
 
 def _distances(points: np.ndarray) -> np.ndarray:

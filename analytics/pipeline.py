@@ -353,19 +353,7 @@ class Aggregates:
 
     @cached_property
     def clusters(self) -> pd.DataFrame:
-        frame = self.table
-        aggregations = {
-            "customers": ("cluster", "size"),
-            "mean_days_since_last": ("days_since_last", "mean"),
-            "mean_frequency": ("frequency", "mean"),
-            "mean_spend": ("total_spend", "mean"),
-        }
-        for column in ("clv", "p_alive"):
-            if frame[column].notna().any():
-                aggregations[f"mean_{column}"] = (column, "mean")
-        table = frame.groupby(["cluster", "cluster_name"]).agg(**aggregations).reset_index()
-        table.insert(3, "share", table["customers"] / max(len(frame), 1))
-        return table
+        return clusters.cluster_profiles(self.table)
 
     @property
     def has_loyalty(self) -> bool:
@@ -472,10 +460,6 @@ def aggregates(
     return Aggregates(
         table=table, settings=settings, members=members, monthly=monthly, filters=filters or {}
     )
-
-
-def segment_names(settings: Settings) -> Sequence[str]:
-    return [r.name for r in settings.segment_rules]
 
 
 # --------------------------------------------------------------------------- trends and views

@@ -19,7 +19,6 @@ from analytics._validate import require_columns
 __all__ = [
     "DEFAULT_RULES",
     "EIGHT_CLASS_RULES",
-    "RFM_VALUE_COLUMNS",
     "RuleCheck",
     "SegmentRule",
     "UNCLASSIFIED",
@@ -32,8 +31,6 @@ __all__ = [
 ]
 
 UNCLASSIFIED = "Unclassified"
-#: The summary column each score is computed from.
-RFM_VALUE_COLUMNS = {"r": "days_since_last", "f": "purchase_days", "m": "total_spend"}
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from ui import charts
 from ui.data import page_view
 from ui.i18n import fmt_money, fmt_pct, name, names, t
 from ui.widgets import (
+    dimension_picker,
     download,
     empty_view_guard,
     export_frame,
@@ -63,16 +64,8 @@ def main() -> None:
             key="churn_value",
         )  # fmt: skip
     with section():
-        dimensions = {"segment": t("segment"), "value_tier": t("value_tier")}
-        for column in ("channel", "customer_type", "region"):
-            if column in view.table:
-                dimensions[column] = t(column)
-        by = st.radio(
-            t("risk_by"),
-            list(dimensions),
-            format_func=dimensions.get,
-            horizontal=True,
-            key="churn_by",
+        by, by_label = dimension_picker(
+            view, t("risk_by"), "churn_by", ("channel", "customer_type", "region")
         )
         table = agg.churn_by(by).sort_values("mean_churn_risk", ascending=False)
         st.plotly_chart(
@@ -80,8 +73,8 @@ def main() -> None:
                 table,
                 by,
                 "mean_churn_risk",
-                f"{t('mean_churn_risk')} · {dimensions[by]}",
-                dimensions[by],
+                f"{t('mean_churn_risk')} · {by_label}",
+                by_label,
                 t("mean_churn_risk"),
                 labels=names(table[by]),
             ).update_yaxes(tickformat=".0%"),

@@ -8,7 +8,7 @@ import streamlit as st
 from ui import charts
 from ui.data import page_view
 from ui.i18n import fmt_money, fmt_pct, name, names, t
-from ui.widgets import empty_view_guard, section
+from ui.widgets import dimension_picker, empty_view_guard, section
 
 
 def main() -> None:
@@ -36,16 +36,8 @@ def main() -> None:
             key="loyalty_trend",
         )
     with section():
-        dimensions = {"segment": t("segment"), "value_tier": t("value_tier")}
-        for column in ("channel", "customer_type"):
-            if column in view.table:
-                dimensions[column] = t(column)
-        by = st.radio(
-            t("uptake_by"),
-            list(dimensions),
-            format_func=dimensions.get,
-            horizontal=True,
-            key="loyalty_by",
+        by, by_label = dimension_picker(
+            view, t("uptake_by"), "loyalty_by", ("channel", "customer_type")
         )
         table = agg.uptake_by(by).sort_values("uptake", ascending=False)
         st.plotly_chart(
@@ -53,8 +45,8 @@ def main() -> None:
                 table,
                 by,
                 "uptake",
-                f"{t('uptake')} · {dimensions[by]}",
-                dimensions[by],
+                f"{t('uptake')} · {by_label}",
+                by_label,
                 t("uptake"),
                 labels=names(table[by]),
                 text=[fmt_pct(v) for v in table["uptake"]],

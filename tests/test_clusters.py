@@ -40,6 +40,8 @@ def test_kmeans_recovers_blobs_and_names_them():
     assert result.names[1] == "lapsed, one-off, low spend"
     profiles = cluster_profiles(frame, result)
     assert profiles["customers"].tolist() == [300, 250, 200]
+    assert profiles["cluster_name"].iloc[0] == "recent, frequent, high spend"
+    assert profiles["share"].sum() == 1.0
 
 
 def test_same_random_state_same_labels():

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from analytics.pipeline import SCORE_COLUMNS, Settings, aggregates, run, segment_stage
+from analytics.summary import SUMMARY_COLUMNS
 from data.sample import DemoConfig, generate
 
 
@@ -87,21 +88,7 @@ def test_abc_on_clv_and_fallback_to_spend(scored):
     by_clv = run(
         None,
         Settings(abc_value="clv"),
-        summary=scored.table[
-            [
-                "customer_id",
-                "first_purchase",
-                "last_purchase",
-                "n_transactions",
-                "frequency",
-                "recency",
-                "T",
-                "monetary_value",
-                "total_spend",
-                "refunds",
-                "days_since_last",
-            ]
-        ],
+        summary=scored.table[SUMMARY_COLUMNS],
         with_clusters=False,
     )
     agg = aggregates(by_clv.table, by_clv.settings)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -99,26 +98,6 @@ def grouped_bars(
         ]
     )
     fig.update_layout(barmode="group")
-    return _layout(fig, title, x_label, y_label)
-
-
-def stacked_share(
-    categories: Sequence[str],
-    series: dict[str, Sequence[float]],
-    title: str,
-    x_label: str,
-    y_label: str,
-    colors: Sequence[str] | None = None,
-) -> go.Figure:
-    """Stacked 100% bars: one bar per category, one colour per series."""
-    fig = go.Figure()
-    for i, (name, values) in enumerate(series.items()):
-        color = colors[i] if colors is not None else PALETTE[i % len(PALETTE)]
-        fig.add_trace(
-            go.Bar(name=name, x=list(categories), y=list(values), marker={"color": color})
-        )
-    fig.update_layout(barmode="stack")
-    fig.update_yaxes(tickformat=".0%")
     return _layout(fig, title, x_label, y_label)
 
 
@@ -364,15 +343,3 @@ def history(
             )
         )
     return _layout(fig, title, x_label, y_label, height=320)
-
-
-def figure_points(fig: go.Figure) -> int:
-    """Points a figure carries (tests use it to hold the ~10,000 ceiling)."""
-    total = 0
-    for trace in fig.data:
-        for attr in ("x", "y", "z"):
-            values = getattr(trace, attr, None)
-            if values is not None:
-                total = max(total, int(np.size(values)))
-                break
-    return total

@@ -11,8 +11,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from data.schema import PII_COLUMNS
-from ui.i18n import fmt_date, name, t
+from ui.i18n import t
 
 log = logging.getLogger("valuescope")
 
@@ -51,13 +50,6 @@ def mask(column: str, value: object) -> str:
     if column == "address":
         return re.sub(r"[\d号]+", "*", text[: max(len(text) // 2, 4)]) + "****"
     return "****"
-
-
-def mask_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for column in PII_COLUMNS & set(out.columns):
-        out[column] = [mask(column, v) for v in out[column]]
-    return out
 
 
 def export_frame(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -169,15 +161,14 @@ def empty_view_guard(view) -> bool:
     return False
 
 
-def translated(
-    frame: pd.DataFrame, columns: dict[str, str], names_in: tuple[str, ...] = ()
-) -> pd.DataFrame:
-    """A display copy: values in ``names_in`` translated, columns renamed to labels."""
-    out = frame[list(columns)].copy()
-    for column in names_in:
-        if column in out:
-            out[column] = [name(v) for v in out[column]]
-    for column in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[column]):
-            out[column] = [fmt_date(v) for v in out[column]]
-    return out.rename(columns=columns)
+def dimension_picker(
+    view, label: str, key: str, extra=("channel", "customer_type", "region")
+) -> tuple[str, str]:
+    """A radio of the groupings a view offers (segment, tier, then any of ``extra`` present);
+    returns the chosen column and its label."""
+    dimensions = {"segment": t("segment"), "value_tier": t("value_tier")}
+    for column in extra:
+        if column in view.table:
+            dimensions[column] = t(column)
+    by = st.radio(label, list(dimensions), format_func=dimensions.get, horizontal=True, key=key)
+    return by, dimensions[by]
