@@ -16,35 +16,42 @@ from analytics._validate import require_columns
 __all__ = ["members_vs_non_members", "tier_mix", "uptake_by", "uptake_by_month"]
 
 
-def uptake_by_month(summary: pd.DataFrame, members: pd.DataFrame, as_of=None) -> pd.DataFrame:
+def uptake_by_month(scored: pd.DataFrame, as_of=None) -> pd.DataFrame:
     """Monthly uptake: ``month``, ``new_customers``, ``customers`` (cumulative), ``new_members``,
     ``members`` (cumulative), ``uptake`` = members / customers.
 
-    ``summary`` needs ``customer_id`` and ``first_purchase``; ``members`` needs ``customer_id`` and
-    ``enrolled_at``. Only members who are customers of ``summary`` count, and only enrolments on or
-    before ``as_of`` (default: the summary's as-of date, else the latest first purchase).
+    ``scored`` needs ``first_purchase`` and ``enrolled_at`` (missing for non-members), as
+    :func:`analytics.pipeline.attach` adds them. Enrolments after ``as_of`` (default: the table's
+    as-of date, else its latest first purchase) do not count.
     """
-    require_columns(summary, ["customer_id", "first_purchase"], "uptake_by_month")
-    require_columns(members, ["customer_id", "enrolled_at"], "uptake_by_month")
-    if summary.empty:
+    require_columns(scored, ["first_purchase", "enrolled_at"], "uptake_by_month")
+    if scored.empty:
         return pd.DataFrame(
             columns=["month", "new_customers", "customers", "new_members", "members", "uptake"]
         )
-    as_of = pd.Timestamp(as_of or summary.attrs.get("as_of") or summary["first_purchase"].max())
-    known = members[members["customer_id"].isin(summary["customer_id"])]
-    enrolled = pd.to_datetime(known["enrolled_at"])
-    enrolled = enrolled[enrolled <= as_of]
-    first = pd.to_datetime(summary["first_purchase"])
-    months = pd.period_range(first.min().to_period("M"), as_of.to_period("M"), freq="M")
-    new_customers = first.dt.to_period("M").value_counts().reindex(months, fill_value=0)
-    new_members = enrolled.dt.to_period("M").value_counts().reindex(months, fill_value=0)
+    as_of = pd.Timestamp(as_of or scored.attrs.get("as_of") or scored["first_purchase"].max())
+    end = np.datetime64(as_of.date(), "D")
+    enrolled = pd.to_datetime(scored["enrolled_at"]).dropna().to_numpy(dtype="datetime64[D]")
+    enrolled = enrolled[enrolled <= end].astype("datetime64[M]")
+    first = (
+        pd.to_datetime(scored["first_purchase"])
+        .to_numpy(dtype="datetime64[D]")
+        .astype("datetime64[M]")
+    )
+    months = np.arange(first.min(), end.astype("datetime64[M]") + 1)
+    # Month arithmetic on numpy datetime64[M] (pandas Periods are far slower at a million rows).
+    new_customers = np.bincount((first - months[0]).astype(np.int64), minlength=len(months))[
+        : len(months)
+    ]
+    offsets = (enrolled - months[0]).astype(np.int64)
+    new_members = np.bincount(offsets[offsets >= 0], minlength=len(months))[: len(months)]
     table = pd.DataFrame(
         {
-            "month": months.to_timestamp(),
-            "new_customers": new_customers.to_numpy(),
-            "customers": new_customers.cumsum().to_numpy(),
-            "new_members": new_members.to_numpy(),
-            "members": new_members.cumsum().to_numpy(),
+            "month": months.astype("datetime64[s]"),
+            "new_customers": new_customers,
+            "customers": np.cumsum(new_customers),
+            "new_members": new_members,
+            "members": np.cumsum(new_members) + int((offsets < 0).sum()),
         }
     )
     table["uptake"] = table["members"] / table["customers"].where(table["customers"] > 0)
@@ -74,13 +81,11 @@ def members_vs_non_members(scored: pd.DataFrame) -> pd.DataFrame:
     return table.rename_axis("group").reset_index()
 
 
-def tier_mix(members: pd.DataFrame, customer_ids=None) -> pd.DataFrame:
-    """Members per programme tier (``tier`` column), optionally restricted to ``customer_ids``."""
-    require_columns(members, ["customer_id", "tier"], "tier_mix")
-    if customer_ids is not None:
-        members = members[members["customer_id"].isin(customer_ids)]
+def tier_mix(scored: pd.DataFrame) -> pd.DataFrame:
+    """Members per programme tier (``loyalty_tier`` of members), as ``tier``, ``members``, ``share``."""
+    require_columns(scored, ["is_member", "loyalty_tier"], "tier_mix")
     order = ["platinum", "gold", "silver", "bronze"]
-    counts = members["tier"].str.lower().value_counts()
+    counts = scored.loc[scored["is_member"], "loyalty_tier"].astype(str).str.lower().value_counts()
     index = [t for t in order if t in counts.index] + [t for t in counts.index if t not in order]
     table = counts.reindex(index).rename("members").rename_axis("tier").reset_index()
     table["share"] = table["members"] / max(table["members"].sum(), 1)

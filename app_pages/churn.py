@@ -14,7 +14,6 @@ from ui.widgets import (
     dimension_picker,
     download,
     empty_view_guard,
-    export_frame,
     file_name,
     paged_table,
     section,
@@ -108,12 +107,14 @@ def main() -> None:
         )
         as_of = view.table.attrs.get("as_of")
         download(
-            export_frame(actions, [*SCORE_COLUMNS, "value_at_risk"]),
+            actions,
             file_name("churn-actions", "high-risk", as_of),
             t("download_csv"),
             key="churn_actions_csv",
+            columns=[*SCORE_COLUMNS, "value_at_risk"],
         )
-        options = [b for b in BANDS if b in set(view.table["churn_band"])]
+        present = set(agg.churn_bands.loc[agg.churn_bands["customers"] > 0, "churn_band"])
+        options = [b for b in BANDS if b in present]
         segment_download(
             lambda band: view.table if band is None else view.agg.rows("churn_band", band),
             options, names(options), "churn", as_of, SCORE_COLUMNS, key="churn_dl", select_label=t("download_band"),

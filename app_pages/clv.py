@@ -9,12 +9,11 @@ import streamlit as st
 from analytics.churn import TIERS
 from analytics.pipeline import SCORE_COLUMNS
 from ui import charts
-from ui.data import page_view
+from ui.data import date_range, page_view
 from ui.i18n import fmt_int, fmt_money, fmt_pct, labeler, name, namer, names, t
 from ui.widgets import (
     download,
     empty_view_guard,
-    export_frame,
     file_name,
     paged_table,
     section,
@@ -63,8 +62,7 @@ def fit_words(view) -> None:
 
 
 def backtest(view) -> None:
-    dates = view.data.transactions["transaction_date"]
-    low, high = dates.min().date(), dates.max().date()
+    low, high = date_range(view.data, view.fingerprint)
     span = (high - low).days
     default_cal = low + pd.Timedelta(days=int(span * 0.6))
     cells = st.columns(3)
@@ -75,7 +73,19 @@ def backtest(view) -> None:
         t("holdout_end"), value=high, min_value=low, max_value=high, key="bt_hold"
     )
     if holdout <= calibration:
-        st.warning(t("holdout_end"))
+        st.warning(t("holdout_after_calibration"))
+        return
+    # A backtest refits the model on the calibration period: run it on request, then keep it.
+    request = (
+        view.fingerprint,
+        str(calibration),
+        str(holdout),
+        view.settings.unit,
+        view.settings.model,
+    )
+    if cells[2].button(t("run_backtest"), key="bt_go", type="primary"):
+        st.session_state["bt_request"] = request
+    if st.session_state.get("bt_request") != request:
         return
     result = view.backtest(calibration, holdout)
     if not result.fit.has_purchase_model:
@@ -228,10 +238,11 @@ def main() -> None:
         )
         as_of = view.table.attrs.get("as_of")
         download(
-            export_frame(top, SCORE_COLUMNS),
+            top,
             file_name("clv", "top-500", as_of),
             t("download_csv"),
             key="clv_top_csv",
+            columns=SCORE_COLUMNS,
         )
         segment_download(
             lambda tier: view.table if tier is None else agg.rows("value_tier", tier),

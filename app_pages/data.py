@@ -97,51 +97,73 @@ def upload() -> None:
         if chosen:
             mapping[canonical] = chosen
     st.dataframe(raw.head(5), hide_index=True, width="stretch")
-    if st.button(t("use_upload"), type="primary", key="use_upload"):
-        try:
-            resolve_columns(columns, mapping)
-        except SourceError as exc:
-            st.error(t("source_error", error=str(exc)))
-            return
-        st.session_state.update(
-            upload_bytes=content, upload_name=file.name, upload_mapping=mapping, source="upload"
-        )
-        _activate()
+    st.button(
+        t("use_upload"),
+        type="primary",
+        key="use_upload",
+        on_click=_use_upload,
+        args=(content, file.name, columns, mapping),
+    )
 
 
-def _activate() -> None:
+# Switching the source happens in button callbacks: they run before the next script run, the
+# only moment the sidebar's source selector may be changed. The outcome is shown on that run.
+
+
+def _switch(source: str, **state) -> None:
+    """Make ``source`` active; if it cannot be loaded, keep the previous one untouched."""
+    s = st.session_state
+    restore_keys = ("source", "as_of", "f_type", "f_channel", "f_region", "f_product", *state)
+    previous = {key: s.get(key) for key in restore_keys}
+    s.update(state, source=source)
     for key in ("as_of", "f_type", "f_channel", "f_region", "f_product"):
-        st.session_state[key] = None if key == "as_of" else []
+        s[key] = None if key == "as_of" else []
     try:
         dataset, _ = ui_data.dataset()
     except SourceError as exc:
-        st.session_state["source"] = "demo"
-        st.error(t("source_error", error=str(exc)))
+        s.update(previous)
+        s["_data_message"] = ("error", t("source_error", error=str(exc)))
         return
-    st.success(t("source_loaded", name=dataset.name, rows=fmt_int(dataset.report.rows_used)))
-    st.rerun()
+    s["_data_message"] = (
+        "success",
+        t("source_loaded", name=dataset.name, rows=fmt_int(dataset.report.rows_used)),
+    )
+
+
+def _use_upload(content: bytes, name: str, columns: list[str], mapping: dict) -> None:
+    try:
+        resolve_columns(columns, mapping)
+    except SourceError as exc:
+        st.session_state["_data_message"] = ("error", t("source_error", error=str(exc)))
+        return
+    _switch("upload", upload_bytes=content, upload_name=name, upload_mapping=mapping)
+
+
+def _connect() -> None:
+    s = st.session_state
+    url = (s.get("db_url_input") or "").strip()
+    if not url:
+        return
+    _switch(
+        "database",
+        db_url=url,
+        db_table=(s.get("db_table_input") or "").strip() or "transactions",
+        db_customers=(s.get("db_customers_input") or "").strip(),
+        db_loyalty=(s.get("db_loyalty_input") or "").strip(),
+    )
 
 
 def database() -> None:
     st.subheader(t("connect_db"))
     with st.form("db_form"):
-        url = st.text_input(
+        st.text_input(
             t("db_url"), placeholder="postgresql+psycopg://user@host:5432/db", key="db_url_input"
         )
         cells = st.columns(3)
-        table = cells[0].text_input(t("db_table"), value="transactions", key="db_table_input")
-        customers = cells[1].text_input(t("db_customers_table"), key="db_customers_input")
-        loyalty = cells[2].text_input(t("db_loyalty_table"), key="db_loyalty_input")
-        submitted = st.form_submit_button(t("connect"))
-    if submitted and url.strip():
-        st.session_state.update(
-            db_url=url.strip(),
-            db_table=table.strip() or "transactions",
-            db_customers=customers.strip(),
-            db_loyalty=loyalty.strip(),
-            source="database",
-        )
-        _activate()
+        cells[0].text_input(t("db_table"), value="transactions", key="db_table_input")
+        cells[1].text_input(t("db_customers_table"), key="db_customers_input")
+        cells[2].text_input(t("db_loyalty_table"), key="db_loyalty_input")
+        st.form_submit_button(t("connect"), on_click=_connect, key="db_connect")
 
 
 def dictionary() -> None:
@@ -177,12 +199,11 @@ def dictionary() -> None:
 def main() -> None:
     st.title(t("page_data"))
     cells = st.columns(2)
-    if cells[0].button(t("switch_demo"), key="switch_demo"):
-        st.session_state["source"] = "demo"
-        _activate()
-    if cells[1].button(t("switch_cdnow"), key="switch_cdnow"):
-        st.session_state["source"] = "cdnow"
-        _activate()
+    cells[0].button(t("switch_demo"), key="switch_demo", on_click=_switch, args=("demo",))
+    cells[1].button(t("switch_cdnow"), key="switch_cdnow", on_click=_switch, args=("cdnow",))
+    message = st.session_state.pop("_data_message", None)
+    if message:
+        (st.success if message[0] == "success" else st.error)(message[1])
     with section():
         try:
             dataset, _ = ui_data.dataset()

@@ -166,3 +166,66 @@ def test_walk_every_page_slider_download_and_language(server, browser_page):
     expect(page.locator("h1").first).to_have_text("RFM 客户细分")
     settle(page)
     expect(page.locator('[data-testid="stSidebarNav"]')).to_contain_text("总览")
+
+
+def metric_value(page, label: str) -> str:
+    return (
+        page.locator('[data-testid="stMetric"]')
+        .filter(has_text=label)
+        .locator('[data-testid="stMetricValue"]')
+        .first.inner_text()
+    )
+
+
+@pytest.mark.browser
+def test_upload_a_bad_file_then_a_good_one(server, browser_page, tmp_path):
+    from playwright.sync_api import expect
+
+    page = browser_page
+    page.goto(f"{server}/data")
+    expect(page.locator("h1").first).to_have_text("Data")
+    settle(page)
+    uploader = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
+
+    binary = tmp_path / "broken.xlsx"
+    binary.write_bytes(b"PK\x03\x04 this is not a workbook")
+    uploader.set_input_files(str(binary))
+    expect(page.locator('[data-testid="stAlertContentError"]')).to_contain_text(
+        "not a readable Excel"
+    )
+    settle(page)
+
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("who,when\nx,2024-01-01\n", encoding="utf-8")
+    uploader.set_input_files(str(wrong))
+    page.get_by_role("button", name="Use this file").click()
+    expect(page.locator('[data-testid="stAlertContentError"]')).to_contain_text(
+        "missing required column(s) customer_id, transaction_date, amount; found columns: who, when"
+    )
+    settle(page)
+
+    good = tmp_path / "保费.csv"
+    good.write_bytes(
+        '交易编号,客户编号,交易日期,金额\nT1,001,2024/1/5,"￥1,200"\nT2,002,20240210,300\n'
+        "T2,002,20240210,300\nT3,003,2024-13-01,50\nT4,001,2024-03-01,80\n".encode("gbk")
+    )
+    uploader.set_input_files(str(good))
+    page.get_by_role("button", name="Use this file").click()
+    expect(page.locator("h3").filter(has_text="Active source")).to_contain_text("保费.csv")
+    settle(page)
+    assert metric_value(page, "Rows read") == "5"
+    assert metric_value(page, "Rows used") == "3"
+    assert metric_value(page, "Duplicates") == "1"
+    assert metric_value(page, "Rejected") == "1"
+    with page.expect_download() as info:
+        page.locator('[data-testid="stDownloadButton"] button').filter(
+            has_text="Download rejected rows"
+        ).click()
+    rejects = pd.read_csv(info.value.path(), encoding="utf-8-sig", dtype=str)
+    assert rejects["reason"].tolist() == ["bad_date"]
+    assert rejects["客户编号"].tolist() == ["003"]
+    # every page works on the uploaded data (three customers, too few for a CLV model)
+    for link, title in PAGES:
+        page.locator('[data-testid="stSidebarNav"]').get_by_text(link, exact=True).click()
+        expect(page.locator("h1").first).to_have_text(title)
+        settle(page)

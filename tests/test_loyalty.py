@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from analytics.loyalty import members_vs_non_members, tier_mix, uptake_by, uptake_by_month
+from analytics.pipeline import attach
 
 SUMMARY = pd.DataFrame(
     {
@@ -26,7 +27,8 @@ MEMBERS = pd.DataFrame(
 
 
 def test_uptake_by_month_by_hand():
-    table = uptake_by_month(SUMMARY, MEMBERS, as_of="2024-03-31")
+    scored = attach(SUMMARY, members=MEMBERS)  # zz is no customer, so it is not attached
+    table = uptake_by_month(scored, as_of="2024-03-31")
     assert table["month"].dt.strftime("%Y-%m").tolist() == ["2024-01", "2024-02", "2024-03"]
     assert table["customers"].tolist() == [2, 3, 4]
     assert table["new_members"].tolist() == [
@@ -48,5 +50,6 @@ def test_uptake_by_group_and_members_vs_others():
 
 
 def test_tier_mix_normalises_case():
-    table = tier_mix(MEMBERS, customer_ids=["a", "c", "d"])
+    table = tier_mix(attach(SUMMARY, members=MEMBERS))
     assert table.set_index("tier")["members"].to_dict() == {"gold": 1, "bronze": 2}
+    assert table["share"].sum() == pytest.approx(1.0)

@@ -237,3 +237,44 @@ def test_charts_never_carry_more_than_ten_thousand_points(app, page):
                     assert n <= 10_000, (page, trace.get("type"), n)
     if app.get("plotly_chart"):
         assert counted > 0  # the check really read the figures
+
+
+def test_backtest_runs_on_request(app):
+    open_page(app, "clv")
+    assert not any(m.label == "Actual repeat purchases" for m in app.metric)
+    app.button(key="bt_go").click().run()
+    assert not app.exception
+    actual = int(metric(app, "Actual repeat purchases").replace(",", ""))
+    predicted = int(metric(app, "Predicted repeat purchases").replace(",", ""))
+    assert actual > 0 and 0.5 < predicted / actual < 1.5
+    open_page(app, "overview")
+    open_page(app, "clv")  # the result stays while the dates stay
+    assert metric(app, "Actual repeat purchases") == f"{actual:,}"
+
+
+def test_data_page_switches_source_and_connects_a_database(app, tmp_path):
+    open_page(app, "data")
+    app.button(key="switch_cdnow").click().run()
+    assert not app.exception
+    assert any("Loaded CDNOW master" in s.value for s in app.success)
+    assert app.selectbox(key="source").value == "cdnow"
+
+    from data.sample import DemoConfig, generate, write
+
+    url = f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
+    tables = generate(DemoConfig(customers=500, random_state=9))
+    write({"transactions": tables["transactions"], "customers": tables["customers"]}, url)
+    app.text_input(key="db_url_input").set_value(url)
+    app.text_input(key="db_customers_input").set_value("customers")
+    app.button(key="db_connect").click().run()
+    assert not app.exception
+    assert app.selectbox(key="source").value == "database"
+    open_page(app, "overview")
+    assert metric(app, "Customers") == "500"
+
+    open_page(app, "data")
+    app.text_input(key="db_url_input").set_value("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    app.button(key="db_connect").click().run()
+    assert not app.exception
+    assert any("cannot be used" in e.value for e in app.error)
+    assert app.selectbox(key="source").value == "database"  # the working source stays

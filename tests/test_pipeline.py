@@ -106,3 +106,28 @@ def test_abc_on_clv_and_fallback_to_spend(scored):
     assert result.table["churn_band"].eq("unknown").all()
     # no CLV: tiers by spend; ceil(10%, 30%, 60% of 3) = 1, 1, 2 customers in the top tiers
     assert result.table["value_tier"].tolist() == ["Bronze", "Silver", "Platinum"]
+
+
+def test_monthly_spend_by_hand():
+    from analytics.pipeline import monthly_spend
+
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "c", "b"],
+            "transaction_date": pd.to_datetime(
+                ["2024-01-03", "2024-01-20", "2024-01-05", "2024-03-01", "2024-04-02"]
+            ),
+            "amount": [100.0, -30.0, 50.0, 20.0, 999.0],
+        }
+    )
+    customers = pd.DataFrame({"customer_id": ["a", "b"], "channel": ["agency", "online"]})
+    table = monthly_spend(tx, customers, as_of="2024-03-31", by=("channel",))
+    rows = {
+        (str(m.date()), ch if isinstance(ch, str) else "no record"): (sp, rf)
+        for m, ch, sp, rf in table.itertuples(index=False)
+    }
+    assert rows == {
+        ("2024-01-01", "agency"): (100.0, -30.0),
+        ("2024-01-01", "online"): (50.0, 0.0),
+        ("2024-03-01", "no record"): (20.0, 0.0),  # c has no customer record; April is after as-of
+    }

@@ -162,6 +162,14 @@ def _assembled(full_key: tuple, _parts: tuple) -> pd.DataFrame:
     return P.assemble(*_parts)
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _aggregates(
+    full_key: tuple, filter_key: tuple, _table, _settings, _members, _monthly, _filters
+):
+    """One Aggregates per view: its tables are computed once, on first use, and kept."""
+    return P.aggregates(_table, _settings, _members, _monthly, _filters)
+
+
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _backtest(
     fingerprint: str, calibration_end: str, holdout_end: str, unit: str, model: str, _data: Dataset
@@ -293,12 +301,10 @@ def view() -> View:
     table = full if mask.all() else full[mask]
     if products:
         filters["product_line"] = list(products)
-    agg = P.aggregates(
-        table,
-        settings,
-        data.loyalty_members,
-        monthly,
-        {k: v for k, v in filters.items() if k != "product_line"},
+    customer_filters = {k: v for k, v in filters.items() if k != "product_line"}
+    filter_key = tuple(sorted((k, tuple(v)) for k, v in customer_filters.items()))
+    agg = _aggregates(
+        full_key, filter_key, table, settings, data.loyalty_members, monthly, customer_filters
     )
     return View(
         data=data, fingerprint=fingerprint, settings=settings, table=table, full=full, models=models, agg=agg,

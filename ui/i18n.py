@@ -202,6 +202,10 @@ _T: dict[str, tuple[str, str]] = {
     "calibration_end": ("Calibration period ends", "校准期结束"),
     "holdout_end": ("Holdout period ends", "验证期结束"),
     "run_backtest": ("Run backtest", "运行回测"),
+    "holdout_after_calibration": (
+        "The holdout period must end after the calibration period.",
+        "验证期必须在校准期之后结束。",
+    ),
     "actual": ("Actual", "实际"),
     "predicted": ("Predicted", "预测"),
     "mae": ("Mean absolute error per customer", "每位客户平均绝对误差"),

@@ -75,12 +75,15 @@ def file_name(what: str, which: str, as_of) -> str:
     return f"valuescope_{slug(what)}_{slug(which)}_{stamp}.csv"
 
 
-def download(frame: pd.DataFrame, filename: str, label: str, key: str) -> None:
-    """A CSV download of exactly ``frame``; the bytes are made only when clicked, and the click
-    does not rerun the page."""
+def download(
+    frame: pd.DataFrame, filename: str, label: str, key: str, columns: list[str] | None = None
+) -> None:
+    """A CSV download of exactly the rows of ``frame`` (``columns`` chosen by
+    :func:`export_frame` when given). Nothing is copied or encoded until the click, and the
+    click does not rerun the page."""
     st.download_button(
         label=f"{label} ({len(frame):,})",
-        data=lambda: csv_bytes(frame),
+        data=lambda: csv_bytes(export_frame(frame, columns) if columns is not None else frame),
         file_name=filename,
         mime="text/csv",
         key=key,
@@ -106,12 +109,22 @@ def segment_download(
         chosen = st.selectbox(
             select_label, options, format_func=lambda v: labels[options.index(v)], key=f"{key}_pick"
         )
-        rows = export_frame(rows_of(chosen), columns)
-        download(rows, file_name(what, str(chosen), as_of), t("download_segment"), key=f"{key}_one")
+        download(
+            rows_of(chosen),
+            file_name(what, str(chosen), as_of),
+            t("download_segment"),
+            key=f"{key}_one",
+            columns=columns,
+        )
     with right:
         st.write("")
-        everything = export_frame(rows_of(None), columns)
-        download(everything, file_name(what, "all", as_of), t("download_all"), key=f"{key}_all")
+        download(
+            rows_of(None),
+            file_name(what, "all", as_of),
+            t("download_all"),
+            key=f"{key}_all",
+            columns=columns,
+        )
 
 
 def paged_table(
