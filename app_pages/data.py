@@ -3,6 +3,8 @@ mapping, a database connection by URL, switching between the demos, and the data
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 import streamlit as st
 
@@ -68,6 +70,7 @@ def upload() -> None:
     if file is None:
         return
     content = file.getvalue()
+    digest = hashlib.sha1(content).hexdigest()[:12]  # a new file gets fresh mapping widgets
     try:
         raw = read_file(content, name=file.name)
     except SourceError as exc:
@@ -92,7 +95,7 @@ def upload() -> None:
         label = f"{canonical} ({t('required') if canonical in REQUIRED else t('optional')})"
         chosen = cells[i % 4].selectbox(
             label, options, index=options.index(guess) if guess in options else 0,
-            format_func=auto_label, key=f"map_{canonical}",
+            format_func=auto_label, key=f"map_{canonical}_{digest}",
         )  # fmt: skip
         if chosen:
             mapping[canonical] = chosen
