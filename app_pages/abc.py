@@ -102,7 +102,7 @@ def main() -> None:
         segment_download(
             lambda cls: view.table if cls is None else agg.rows("abc_class", cls),
             ["A", "B", "C"], ["A", "B", "C"], "abc", view.table.attrs.get("as_of"), SCORE_COLUMNS,
-            key="abc_dl", select_label=t("download_class"),
+            key="abc_dl", select_label=t("download_class"), enrich=view.with_clusters,
         )  # fmt: skip
 
 

@@ -111,13 +111,14 @@ def main() -> None:
             file_name("churn-actions", "high-risk", as_of),
             t("download_csv"),
             key="churn_actions_csv",
+            enrich=view.with_clusters,
             columns=[*SCORE_COLUMNS, "value_at_risk"],
         )
         present = set(agg.churn_bands.loc[agg.churn_bands["customers"] > 0, "churn_band"])
         options = [b for b in BANDS if b in present]
         segment_download(
             lambda band: view.table if band is None else view.agg.rows("churn_band", band),
-            options, names(options), "churn", as_of, SCORE_COLUMNS, key="churn_dl", select_label=t("download_band"),
+            options, names(options), "churn", as_of, SCORE_COLUMNS, key="churn_dl", select_label=t("download_band"), enrich=view.with_clusters,
         )  # fmt: skip
 
 

@@ -25,7 +25,7 @@ def main() -> None:
     right.slider(t("k"), 2, 10, key="k")
     if not st.session_state["cluster_features"]:
         st.session_state["cluster_features"] = ["recency", "frequency", "monetary"]
-    view = page_view()
+    view = page_view(with_clusters=True)
     if empty_view_guard(view):
         return
     agg = view.agg

@@ -242,11 +242,12 @@ def main() -> None:
             file_name("clv", "top-500", as_of),
             t("download_csv"),
             key="clv_top_csv",
+            enrich=view.with_clusters,
             columns=SCORE_COLUMNS,
         )
         segment_download(
             lambda tier: view.table if tier is None else agg.rows("value_tier", tier),
-            list(TIERS), names(TIERS), "value-tier", as_of, SCORE_COLUMNS, key="clv_dl", select_label=t("download_tier"),
+            list(TIERS), names(TIERS), "value-tier", as_of, SCORE_COLUMNS, key="clv_dl", select_label=t("download_tier"), enrich=view.with_clusters,
         )  # fmt: skip
 
 

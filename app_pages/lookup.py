@@ -29,7 +29,7 @@ def main() -> None:
     if rows.empty:
         st.warning(t("not_found", id=customer_id))
         return
-    row = rows.iloc[0]
+    row = view.with_clusters(rows).iloc[0]
     with section():
         st.subheader(customer_id)
         cells = st.columns(5)

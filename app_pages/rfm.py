@@ -192,7 +192,7 @@ def main() -> None:
         segment_download(
             lambda seg: view.table if seg is None else agg.rows("segment", seg),
             options, names(options), "rfm", view.table.attrs.get("as_of"), SCORE_COLUMNS,
-            key="rfm_dl", select_label=t("choose_segment"),
+            key="rfm_dl", select_label=t("choose_segment"), enrich=view.with_clusters,
         )  # fmt: skip
 
 

@@ -160,6 +160,7 @@ def test_walk_every_page_slider_download_and_language(server, browser_page):
     assert len(rows) == count > 0
     assert set(rows["segment"]) == {"Champions"}
     assert rows["customer_id"].is_unique
+    assert (rows["cluster"] >= 0).all() and rows["cluster_name"].notna().all()  # added at the click
 
     # switch the language
     page.locator('[data-testid="stSidebar"]').get_by_text("简体中文", exact=True).click()

@@ -210,6 +210,7 @@ class View:
     edges: tuple | None = None
     edge_error: str | None = None
     filters: dict = field(default_factory=dict)
+    cluster_labels: dict = field(default_factory=dict)  # names the user gave clusters
 
     @property
     def currency(self) -> str | None:
@@ -231,6 +232,25 @@ class View:
             self.settings.model,
             self.data,
         )
+
+    def with_clusters(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """``rows`` (of this view) with their K-means ``cluster`` and ``cluster_name``, computing
+        the clustering if this view has not (used by exports from pages without clusters)."""
+        from ui.i18n import name
+
+        if len(rows) == 0 or (rows["cluster"] >= 0).all():
+            return rows
+        frame = _with_models(self.model_key, self.full, self.models)
+        result = _clusters(self.model_key, self.settings.k, self.settings.cluster_features, frame)
+        if result is None:
+            return rows
+        labels = result.labels.reindex(rows.index)
+        # Runs when a download is clicked, outside the page's run: no session state here.
+        named = {
+            number: self.cluster_labels.get(number, name(default, "en"))
+            for number, default in result.names.items()
+        }
+        return rows.assign(cluster=labels, cluster_name=labels.map(named))
 
     def suggest_k(self):
         frame = _with_models(self.model_key, self.full, self.models)
@@ -261,8 +281,13 @@ def _edges(base_key, base) -> tuple[tuple | None, str | None]:
     return tuple(edges), error
 
 
-def view() -> View:
-    """Build (from cache) the scored view for the session's settings and filters."""
+def view(with_clusters: bool = False) -> View:
+    """Build (from cache) the scored view for the session's settings and filters.
+
+    K-means runs only for pages that show clusters (``with_clusters``); elsewhere the table's
+    ``cluster`` is -1 and exports add the cluster columns when the download is clicked.
+    """
+    from ui.state import cluster_names
     from ui.state import settings as session_settings
 
     data, fingerprint = dataset()
@@ -284,10 +309,15 @@ def view() -> View:
     )
     abc = _abc(model_key, settings.abc_value, settings.abc_cuts, frame)
     tiers = _tiers(model_key, settings.churn_cuts, settings.tier_shares, frame)
-    clusters = _clusters(model_key, settings.k, settings.cluster_features, frame)
+    clusters = (
+        _clusters(model_key, settings.k, settings.cluster_features, frame)
+        if with_clusters
+        else None
+    )
     full_key = (
         model_key, settings.rfm_mode, settings.rfm_bins, edges, settings.rules, settings.abc_value,
-        settings.abc_cuts, settings.churn_cuts, settings.tier_shares, settings.k, settings.cluster_features,
+        settings.abc_cuts, settings.churn_cuts, settings.tier_shares,
+        (settings.k, settings.cluster_features) if with_clusters else None,
     )  # fmt: skip
     full = _assembled(full_key, (base, models, segments, abc, tiers, clusters))
 
@@ -309,6 +339,7 @@ def view() -> View:
     return View(
         data=data, fingerprint=fingerprint, settings=settings, table=table, full=full, models=models, agg=agg,
         base_key=base_key, model_key=model_key, edges=edges, edge_error=edge_error, filters=filters,
+        cluster_labels=cluster_names(),
     )  # fmt: skip
 
 
@@ -355,13 +386,13 @@ def customer_record(data: Dataset, customer_id: str) -> dict | None:
     return None if rows.empty else rows.iloc[0].to_dict()
 
 
-def page_view() -> View:
+def page_view(with_clusters: bool = False) -> View:
     """The view for a page, or a clear message (and a stop) when the source cannot be used."""
     from ui.i18n import t
 
     try:
         with st.spinner(t("computing")):
-            current = view()
+            current = view(with_clusters)
     except SourceError as exc:
         st.error(t("source_error", error=str(exc)))
         st.page_link("app_pages/data.py", label=t("page_data"), icon=":material/database:")

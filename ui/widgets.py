@@ -76,14 +76,24 @@ def file_name(what: str, which: str, as_of) -> str:
 
 
 def download(
-    frame: pd.DataFrame, filename: str, label: str, key: str, columns: list[str] | None = None
+    frame: pd.DataFrame,
+    filename: str,
+    label: str,
+    key: str,
+    columns: list[str] | None = None,
+    enrich=None,
 ) -> None:
     """A CSV download of exactly the rows of ``frame`` (``columns`` chosen by
-    :func:`export_frame` when given). Nothing is copied or encoded until the click, and the
-    click does not rerun the page."""
+    :func:`export_frame` when given; ``enrich`` adds columns, e.g. clusters). Nothing is copied,
+    computed or encoded until the click, and the click does not rerun the page."""
+
+    def payload() -> bytes:
+        rows = enrich(frame) if enrich is not None else frame
+        return csv_bytes(export_frame(rows, columns) if columns is not None else rows)
+
     st.download_button(
         label=f"{label} ({len(frame):,})",
-        data=lambda: csv_bytes(export_frame(frame, columns) if columns is not None else frame),
+        data=payload,
         file_name=filename,
         mime="text/csv",
         key=key,
@@ -102,6 +112,7 @@ def segment_download(
     columns: list[str],
     key: str,
     select_label: str,
+    enrich=None,
 ) -> None:
     """Choose one group (segment, class, tier ...) and download its rows; plus all rows."""
     left, right = st.columns([2, 1])
@@ -115,6 +126,7 @@ def segment_download(
             t("download_segment"),
             key=f"{key}_one",
             columns=columns,
+            enrich=enrich,
         )
     with right:
         st.write("")
@@ -124,6 +136,7 @@ def segment_download(
             t("download_all"),
             key=f"{key}_all",
             columns=columns,
+            enrich=enrich,
         )
 
 
