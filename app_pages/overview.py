@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from analytics.churn import TIERS
 from ui import charts
 from ui.data import page_view
-from ui.i18n import basis_words, fmt_int, fmt_money, fmt_pct, names, t
+from ui.i18n import basis_words, fmt_int, fmt_money, fmt_pct, name, names, t
 from ui.widgets import empty_view_guard, section
 
 
@@ -105,6 +106,26 @@ def main() -> None:
             )  # fmt: skip
         else:
             st.info(t("churn_unavailable", message=view.fit.message))
+    with section():
+        tiers = agg.tiers
+        st.markdown(f"**{t('tier_table')}**")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    t("value_tier"): names(tiers["value_tier"]),
+                    t("customers"): [fmt_int(v) for v in tiers["customers"]],
+                    t("share"): [fmt_pct(v) for v in tiers["share"]],
+                    name(agg.value_basis): [fmt_money(v, view.currency) for v in tiers["value"]],
+                    t("value_share"): [fmt_pct(v) for v in tiers["value_share"]],
+                    t("mean_churn_risk"): [
+                        fmt_pct(v)
+                        for v in tiers.get("mean_churn_risk", [float("nan")] * len(tiers))
+                    ],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
 
 
 main()
