@@ -149,5 +149,6 @@ sidebar()
 page = navigation()
 page.run()
 state.sync_url()
+ui_data.prefetch_clusters(st.session_state.get("_last_view"))
 if "_view_size" in st.session_state:
     st.sidebar.caption(t("customers_in_view", n=fmt_int(st.session_state["_view_size"])))

@@ -8,9 +8,11 @@ threshold recomputes only the cheap stage it touches.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -386,6 +388,30 @@ def customer_record(data: Dataset, customer_id: str) -> dict | None:
     return None if rows.empty else rows.iloc[0].to_dict()
 
 
+_prefetched: set = set()
+
+
+def prefetch_clusters(current: View | None) -> None:
+    """After a page is on screen, compute the view's clustering and suggested k in a background
+    thread (once per model and k), so the Clusters page opens without waiting for K-means."""
+    if current is None:
+        return
+    key = (current.model_key, current.settings.k, current.settings.cluster_features)
+    if key in _prefetched:
+        return
+    _prefetched.add(key)
+
+    def work() -> None:
+        with contextlib.suppress(Exception):  # a prefetch must never disturb the app
+            frame = _with_models(current.model_key, current.full, current.models)
+            _clusters(
+                current.model_key, current.settings.k, current.settings.cluster_features, frame
+            )
+            _suggest_k(current.model_key, current.settings.cluster_features, frame)
+
+    threading.Thread(target=work, name="valuescope-prefetch", daemon=True).start()
+
+
 def page_view(with_clusters: bool = False) -> View:
     """The view for a page, or a clear message (and a stop) when the source cannot be used."""
     from ui.i18n import t
@@ -398,4 +424,5 @@ def page_view(with_clusters: bool = False) -> View:
         st.page_link("app_pages/data.py", label=t("page_data"), icon=":material/database:")
         st.stop()
     st.session_state["_view_size"] = len(current.table)
+    st.session_state["_last_view"] = current
     return current
