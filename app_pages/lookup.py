@@ -8,8 +8,8 @@ import streamlit as st
 
 from data.schema import PII_COLUMNS
 from ui import charts
-from ui.data import customer_history, customer_record, page_view
-from ui.i18n import fmt_date, fmt_int, fmt_money, fmt_pct, name, t
+from ui.data import customer_contacts, customer_history, customer_record, page_view
+from ui.i18n import fmt_date, fmt_int, fmt_money, fmt_pct, name, names, t
 from ui.widgets import mask, pii_allowed, section
 
 
@@ -80,6 +80,28 @@ def main() -> None:
                 hide_index=True,
                 width="stretch",
             )
+    with section():
+        contacts = customer_contacts(customer_id)
+        if contacts is not None:
+            st.markdown(f"**{t('contacts')}**")
+            if contacts.empty:
+                st.caption(t("no_contacts"))
+            else:
+                st.metric(t("mean_satisfaction"), f"{contacts['satisfaction'].mean():.1f}")
+                st.dataframe(
+                    pd.DataFrame(
+                        {
+                            t("contact_at"): [fmt_date(v) for v in contacts["contact_at"]],
+                            t("contact_channel"): names(contacts["contact_channel"]),
+                            t("contact_reason"): names(contacts["reason"]),
+                            t("satisfaction"): [
+                                "★" * int(v) + "☆" * (5 - int(v)) for v in contacts["satisfaction"]
+                            ],
+                        }
+                    ),
+                    hide_index=True,
+                    width="stretch",
+                )
     with section():
         history = customer_history(view.data, customer_id)
         kinds = {k: name(k) for k in ("new_policy", "renewal", "top_up", "refund")}

@@ -16,7 +16,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from data.load import SourceError
 from data.schema import TABLES, metadata
 
-__all__ = ["connect", "list_tables", "read_table", "safe_url", "write_tables"]
+__all__ = ["connect", "list_tables", "read_rows", "read_table", "safe_url", "write_tables"]
 
 
 def safe_url(url: str) -> str:
@@ -87,6 +87,36 @@ def _frame(columns: list[str], rows: list) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame({name: pd.Series(dtype=object) for name in columns})
     return pa.table(arrays).to_pandas()
+
+
+def read_rows(
+    url: str, name: str, column: str, value: str, order_by: str | None = None
+) -> pd.DataFrame:
+    """Rows of one table where ``column`` equals ``value`` (a bound parameter, never formatted
+    into the SQL), e.g. one customer's call-centre contacts."""
+    schema, _, table_name = name.rpartition(".")
+    source = sa.table(
+        table_name,
+        sa.column(column),
+        *([sa.column(order_by)] if order_by else []),
+        schema=schema or None,
+    )
+    query = (
+        sa.select(sa.text("*"))
+        .select_from(source)
+        .where(source.c[column] == sa.bindparam("value", value))
+    )
+    if order_by:
+        query = query.order_by(source.c[order_by])
+    with connect(url) as engine:
+        try:
+            with engine.connect() as conn:
+                result = conn.execute(query)
+                return _frame(list(result.keys()), result.fetchall())
+        except SQLAlchemyError as exc:
+            raise SourceError(
+                f"cannot read {name!r} from {safe_url(url)}: {_first_line(exc)}"
+            ) from None
 
 
 def write_tables(url: str, frames: Mapping[str, pd.DataFrame], replace: bool = True) -> None:

@@ -20,6 +20,7 @@ from data.load import Dataset, SourceError, load_database, load_file, load_frame
 __all__ = [
     "DEMO_DIR",
     "cdnow_path",
+    "demo_contacts",
     "demo_database_url",
     "demo_dir",
     "demo_path",
@@ -202,3 +203,23 @@ def _load_parquet_folder(folder: Path) -> Dataset:
         interactions=data.interactions,
         currency="CNY",
     )
+
+
+def demo_contacts(customer_id: str) -> pd.DataFrame:
+    """One customer's call-centre contacts from the demo (read on demand, by bound parameter)."""
+    folder = os.environ.get("VALUESCOPE_DEMO_PARQUET")
+    if folder:
+        path = Path(folder) / "interactions.parquet"
+        if not path.exists():
+            return pd.DataFrame()
+        return pd.read_parquet(path, filters=[("customer_id", "==", customer_id)]).sort_values(
+            "contact_at"
+        )
+    from data.database import read_rows
+
+    frame = read_rows(
+        demo_database_url(ensure_demo()), "interactions", "customer_id", customer_id, "contact_at"
+    )
+    if "contact_at" in frame:
+        frame["contact_at"] = pd.to_datetime(frame["contact_at"])
+    return frame

@@ -304,3 +304,19 @@ def test_database_loader_and_its_errors(tmp_path):
         load_database(url, "nope")
     with pytest.raises(SourceError, match="cannot use database URL"):
         load_database("nosuchdialect://x/y", "payments")
+
+
+def test_read_rows_binds_the_value(tmp_path):
+    import sqlalchemy as sa
+
+    from data.database import read_rows
+
+    url = f"sqlite:///{tmp_path / 'rows.sqlite'}"
+    engine = sa.create_engine(url)
+    pd.DataFrame({"customer_id": ["a", "b", "a'; DROP TABLE t; --"], "n": [2, 1, 3]}).to_sql(
+        "t", engine, index=False
+    )
+    engine.dispose()
+    assert read_rows(url, "t", "customer_id", "a", order_by="n")["n"].tolist() == [2]
+    assert read_rows(url, "t", "customer_id", "a'; DROP TABLE t; --")["n"].tolist() == [3]
+    assert len(read_rows(url, "t", "customer_id", "b")) == 1  # the table is still there

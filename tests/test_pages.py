@@ -278,3 +278,23 @@ def test_data_page_switches_source_and_connects_a_database(app, tmp_path):
     assert not app.exception
     assert any("cannot be used" in e.value for e in app.error)
     assert app.selectbox(key="source").value == "database"  # the working source stays
+
+
+def test_lookup_shows_call_centre_contacts(app, demo_dir):
+    from data.demo import load_demo
+    from data.sample import DemoConfig, generate
+
+    contacts = generate(DemoConfig())["interactions"]
+    customer = contacts["customer_id"].value_counts().index[0]  # the most-contacted customer
+    expected = contacts[contacts["customer_id"] == customer]
+    assert customer in set(load_demo().transactions["customer_id"])
+    open_page(app, "lookup")
+    app.text_input(key="lookup_id").set_value(customer).run()
+    assert not app.exception
+    table = next(d.value for d in app.dataframe if "Satisfaction" in d.value.columns)
+    assert len(table) == len(expected)
+    assert (
+        table["Satisfaction"].str.count("★").tolist()
+        == expected.sort_values("contact_at")["satisfaction"].tolist()
+    )
+    assert metric(app, "Mean satisfaction (1-5)") == f"{expected['satisfaction'].mean():.1f}"

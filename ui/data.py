@@ -426,3 +426,15 @@ def page_view(with_clusters: bool = False) -> View:
     st.session_state["_view_size"] = len(current.table)
     st.session_state["_last_view"] = current
     return current
+
+
+def customer_contacts(customer_id: str) -> pd.DataFrame | None:
+    """Call-centre contacts of one customer, where the source has them (the insurer demo)."""
+    if st.session_state.get("source", "demo") != "demo":
+        return None
+    from data.demo import demo_contacts
+
+    try:
+        return demo_contacts(customer_id)
+    except SourceError:
+        return None
