@@ -40,6 +40,8 @@ __all__ = [
     "bgnbd_log_likelihood",
     "expected_purchases_bgnbd",
     "frequency_recency_matrix",
+    "lifetimes_reference_fit",
+    "lifetimes_reference_summary",
     "fit_clv",
     "score_clv",
 ]
@@ -564,3 +566,46 @@ def frequency_recency_matrix(
             "p_alive": alive,
         }
     )
+
+
+# --------------------------------------------------------------------------- reference route
+
+
+def lifetimes_reference_summary(
+    transactions: pd.DataFrame, as_of=None, unit: str = "D"
+) -> pd.DataFrame:
+    """lifetimes' own ``summary_data_from_transaction_data`` (its daily periods, scaled to the
+    unit): the plain route the weighted fit is compared with. Negative amounts are left out, as
+    purchases are in :func:`analytics.summary.summarise`."""
+    require_columns(
+        transactions, ["customer_id", "transaction_date", "amount"], "lifetimes_reference_summary"
+    )
+    from lifetimes.utils import summary_data_from_transaction_data
+
+    purchases = transactions.loc[
+        transactions["amount"] >= 0, ["customer_id", "transaction_date", "amount"]
+    ]
+    with _quiet():
+        return summary_data_from_transaction_data(
+            purchases,
+            "customer_id",
+            "transaction_date",
+            monetary_value_col="amount",
+            observation_period_end=as_of,
+            freq="D",
+            freq_multiplier=UNIT_DAYS[unit],
+        )
+
+
+def lifetimes_reference_fit(summary: pd.DataFrame) -> tuple[dict[str, float], dict[str, float]]:
+    """Unweighted BG/NBD and Gamma-Gamma fits, one row per customer (the plain lifetimes route).
+
+    Returns the BG/NBD and the Gamma-Gamma parameters.
+    """
+    from lifetimes import BetaGeoFitter, GammaGammaFitter
+
+    with _quiet():
+        purchase = BetaGeoFitter().fit(summary["frequency"], summary["recency"], summary["T"])
+        repeat = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
+        spend = GammaGammaFitter().fit(repeat["frequency"], repeat["monetary_value"])
+    return dict(purchase.params_), dict(spend.params_)

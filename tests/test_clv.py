@@ -197,3 +197,19 @@ def test_pareto_nbd_alternative(cdnow_summary):
     # unlike BG/NBD, Pareto/NBD lets one-time buyers be inactive
     assert (scores.loc[one_timers, "p_alive"] < 1).all()
     assert scores["clv"].notna().all()
+
+
+def test_lifetimes_plain_route_agrees_on_cdnow(cdnow_transactions, cdnow_summary, cdnow_fit):
+    from analytics.clv import lifetimes_reference_fit, lifetimes_reference_summary
+
+    theirs = lifetimes_reference_summary(cdnow_transactions, as_of="1997-09-30", unit="W")
+    ours = cdnow_summary.set_index("customer_id")
+    assert len(theirs) == len(ours)
+    assert (
+        theirs["frequency"].sort_index().to_numpy() == ours["frequency"].sort_index().to_numpy()
+    ).all()
+    purchase, spend = lifetimes_reference_fit(theirs)
+    for key in ("r", "alpha", "a", "b"):
+        assert purchase[key] == pytest.approx(cdnow_fit.purchase_params[key], rel=1e-4)
+    for key in ("p", "q", "v"):
+        assert spend[key] == pytest.approx(cdnow_fit.spend_params[key], rel=1e-3)
