@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.cluster import KMeans, MiniBatchKMeans
 
 from analytics._validate import require_columns
 
@@ -64,6 +63,9 @@ def cluster_features(scored: pd.DataFrame, features: Sequence[str] = BASE_FEATUR
 
 
 def _model(k: int, n: int, random_state: int):
+    # scikit-learn is imported on first use: the dashboard's first page never clusters.
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+
     if n > MINIBATCH_ABOVE:
         return MiniBatchKMeans(n_clusters=k, random_state=random_state, batch_size=4096, n_init=3)
     return KMeans(n_clusters=k, random_state=random_state, n_init=4)
@@ -209,6 +211,8 @@ def suggest_k(
 
     Returns the k with the highest silhouette score and the table ``k, inertia, silhouette``.
     """
+    from sklearn.cluster import KMeans
+
     matrix = cluster_features(scored, features)
     rng = np.random.default_rng(random_state)
     if len(matrix) > sample_size:

@@ -13,6 +13,7 @@ import hashlib
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -402,6 +403,9 @@ def prefetch_clusters(current: View | None) -> None:
     _prefetched.add(key)
 
     def work() -> None:
+        # Let the browser finish drawing the page first: on two cores the prefetch would
+        # otherwise compete with it.
+        time.sleep(3.0)
         with contextlib.suppress(Exception):  # a prefetch must never disturb the app
             frame = _with_models(current.model_key, current.full, current.models)
             _clusters(
