@@ -91,6 +91,9 @@ def browser_page():
         )
         page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
         page.set_default_timeout(90_000)
+        from playwright.sync_api import expect
+
+        expect.set_options(timeout=30_000)  # a busy two-core CI machine can be slow to redraw
         yield page
         browser.close()
 
