@@ -202,8 +202,18 @@ def test_upload_a_bad_file_then_a_good_one(server, browser_page, tmp_path):
     wrong = tmp_path / "wrong.csv"
     wrong.write_text("who,when\nx,2024-01-01\n", encoding="utf-8")
     uploader.set_input_files(str(wrong))
-    mapping = page.locator('input[role="combobox"][aria-label="customer_id (required)"]')
-    expect(mapping).to_have_value("(detect)")  # this file's mapping is on screen
+
+    def mapping_shows(value: str) -> None:
+        """Wait until the customer_id mapping shows ``value`` (the previous file's widget may
+        linger on screen for a moment while the new one is drawn)."""
+        page.wait_for_function(
+            """value => Array.from(document.querySelectorAll(
+                'input[role="combobox"][aria-label="customer_id (required)"]'
+            )).some(e => e.value === value)""",
+            arg=value,
+        )
+
+    mapping_shows("(detect)")  # this file's mapping is on screen
     settle(page)
     page.get_by_role("button", name="Use this file").click()
     expect(page.locator('[data-testid="stAlertContentError"]')).to_contain_text(
@@ -217,7 +227,7 @@ def test_upload_a_bad_file_then_a_good_one(server, browser_page, tmp_path):
         "T2,002,20240210,300\nT3,003,2024-13-01,50\nT4,001,2024-03-01,80\n".encode("gbk")
     )
     uploader.set_input_files(str(good))
-    expect(mapping).to_have_value("客户编号")  # detected from the Chinese header
+    mapping_shows("客户编号")  # detected from the Chinese header
     settle(page)
     page.get_by_role("button", name="Use this file").click()
     expect(page.locator("h3").filter(has_text="Active source")).to_contain_text("保费.csv")
