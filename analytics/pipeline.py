@@ -43,6 +43,7 @@ __all__ = [
     "cluster_stage",
     "model_stage",
     "run",
+    "score_stage",
     "segment_stage",
     "tier_stage",
 ]
@@ -152,7 +153,11 @@ class ModelOutput:
 
 def model_stage(base: pd.DataFrame, settings: Settings) -> ModelOutput:
     """Fit BG/NBD (or Pareto/NBD) + Gamma-Gamma and score every customer."""
-    fit = fit_clv(base, model=settings.model, max_fit_rows=30_000)
+    return score_stage(base, fit_clv(base, model=settings.model), settings)
+
+
+def score_stage(base: pd.DataFrame, fit: ClvResult, settings: Settings) -> ModelOutput:
+    """P(alive), churn risk, expected purchases and CLV of every customer under ``fit``."""
     scores = score_clv(
         base,
         fit,

@@ -21,7 +21,7 @@ import pandas as pd
 from _common import OUT, ROOT, machine, print_table, timed
 
 from analytics import pipeline as P
-from analytics.clv import fit_clv, lifetimes_reference_fit, lifetimes_reference_summary, score_clv
+from analytics.clv import fit_clv, lifetimes_reference_fit, lifetimes_reference_summary
 from analytics.summary import summarise
 from data.load import load_file, read_file
 from data.sample import DemoConfig, generate, write
@@ -55,15 +55,8 @@ def stages(folder) -> pd.DataFrame:
         fit = fit_clv(base)
     rows[-1]["rows"] = fit.n_fit_rows
     with timed(rows, "scoring (P(alive), CLV, churn, tiers)"):
-        scores = score_clv(
-            base,
-            fit,
-            horizon_months=settings.horizon_months,
-            annual_discount_rate=settings.discount_rate,
-        )
-        scores.insert(1, "churn_risk", 1 - scores["p_alive"])
-        models = P.ModelOutput(fit, scores)
-        with_models = pd.concat([base, scores], axis=1)
+        models = P.score_stage(base, fit, settings)
+        with_models = pd.concat([base, models.scores], axis=1)
         tiers = P.tier_stage(with_models, settings)
     with timed(rows, "ABC classes"):
         abc = P.abc_stage(with_models, settings)
