@@ -1,5 +1,5 @@
 """ValueScope entry point: page config, session state, sidebar (source, as-of date, filters,
-language) and grouped navigation. Pages live in ``pages/``; run with ``streamlit run app.py``."""
+language) and grouped navigation. Pages live in ``app_pages/``; run with ``streamlit run app.py``."""
 
 from __future__ import annotations
 
@@ -7,30 +7,25 @@ import logging
 
 import streamlit as st
 
-from data.load import SourceError
-from ui import data as ui_data
-from ui import state
-from ui.i18n import LANGUAGES, fmt_int, labeler, namer, t
+from analytics._validate import CodedError
+from ui import sources, state, style
+from ui.formats import fmt_int
+from ui.i18n import LANGUAGES, describe_error, labeler, namer, t
+from ui.view import filter_options, prefetch
+from ui.widgets import show_error
 
 st.set_page_config(page_title="ValueScope", page_icon=":material/insights:", layout="wide")
 logging.basicConfig(level=logging.INFO)
 state.init()
 state.keep_widget_state()
 
-
-def _reset_view_for_new_source() -> None:
-    for key in (
-        "as_of",
-        "f_type",
-        "f_channel",
-        "f_region",
-        "f_product",
-        "edges_r",
-        "edges_f",
-        "edges_m",
-        "cluster_names",
-    ):
-        st.session_state[key] = state.KEYS[key].default
+FILTER_LABELS = {
+    "f_type": "customer_type",
+    "f_channel": "channel",
+    "f_region": "region",
+    "f_product": "product_line",
+}
+assert set(FILTER_LABELS) == set(state.FILTER_KEYS)
 
 
 def sidebar() -> None:
@@ -40,42 +35,46 @@ def sidebar() -> None:
         st.radio(
             t("language"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang", horizontal=True
         )
-        sources = ["demo", "cdnow"]
+        rejected = st.session_state.get("_url_reset")
+        if rejected:
+            st.warning(t("url_reset", keys=", ".join(rejected)), icon=":material/link_off:")
+        choices = ["demo", "cdnow"]
         if st.session_state.get("upload_bytes"):
-            sources.append("upload")
+            choices.append("upload")
         if st.session_state.get("db_url"):
-            sources.append("database")
-        if st.session_state.get("source") not in sources:
+            choices.append("database")
+        if st.session_state.get("source") not in choices:
             st.session_state["source"] = "demo"
         st.selectbox(
             t("data_source"),
-            sources,
+            choices,
             format_func=labeler("source_"),
             key="source",
-            on_change=_reset_view_for_new_source,
+            on_change=state.reset_for_new_source,
         )
         try:
-            dataset, fingerprint = ui_data.dataset()
-        except SourceError as exc:
-            st.error(t("source_error", error=str(exc)))
+            dataset, fingerprint = sources.dataset()
+        except CodedError as exc:
+            show_error(t("source_error", error=describe_error(exc)), exc)
             return
-        low, high = ui_data.date_range(dataset, fingerprint)
+        low, high = sources.date_range(dataset, fingerprint)
         current = st.session_state.get("as_of")
         if current is None or not low <= current <= high:
             st.session_state["as_of"] = high
-        st.date_input(t("as_of"), min_value=low, max_value=high, key="as_of", format="YYYY-MM-DD")
+        st.date_input(
+            t("as_of"),
+            min_value=low,
+            max_value=high,
+            key="as_of",
+            format="YYYY-MM-DD",
+            help=t("as_of_help"),
+        )
         st.session_state["_as_of_latest"] = high
 
-        options = ui_data.filter_options(dataset, fingerprint)
+        options = filter_options(dataset, fingerprint, state.settings())
         if options:
             st.markdown(f"**{t('filters')}**")
-        labels = {
-            "f_type": "customer_type",
-            "f_channel": "channel",
-            "f_region": "region",
-            "f_product": "product_line",
-        }
-        for key, label in labels.items():
+        for key, label in FILTER_LABELS.items():
             if key in options:
                 st.session_state[key] = [
                     v for v in st.session_state.get(key) or [] if v in options[key]
@@ -89,66 +88,39 @@ def sidebar() -> None:
 def navigation():
     pages = {
         t("group_dashboards"): [
-            st.Page(
-                "app_pages/overview.py",
-                title=t("page_overview"),
-                icon=":material/dashboard:",
-                url_path="overview",
-                default=True,
-            ),
-            st.Page(
-                "app_pages/churn.py",
-                title=t("page_churn"),
-                icon=":material/trending_down:",
-                url_path="churn",
-            ),
-            st.Page(
-                "app_pages/loyalty.py",
-                title=t("page_loyalty"),
-                icon=":material/loyalty:",
-                url_path="loyalty",
-            ),
+            st.Page("app_pages/overview.py", title=t("page_overview"),
+                    icon=":material/dashboard:", url_path="overview", default=True),
+            st.Page("app_pages/churn.py", title=t("page_churn"),
+                    icon=":material/trending_down:", url_path="churn"),
+            st.Page("app_pages/loyalty.py", title=t("page_loyalty"),
+                    icon=":material/loyalty:", url_path="loyalty"),
         ],
         t("group_analysis"): [
-            st.Page(
-                "app_pages/rfm.py", title=t("page_rfm"), icon=":material/grid_view:", url_path="rfm"
-            ),
-            st.Page(
-                "app_pages/abc.py", title=t("page_abc"), icon=":material/bar_chart:", url_path="abc"
-            ),
-            st.Page(
-                "app_pages/clv.py", title=t("page_clv"), icon=":material/savings:", url_path="clv"
-            ),
-            st.Page(
-                "app_pages/clusters.py",
-                title=t("page_clusters"),
-                icon=":material/bubble_chart:",
-                url_path="clusters",
-            ),
+            st.Page("app_pages/rfm.py", title=t("page_rfm"),
+                    icon=":material/grid_view:", url_path="rfm"),
+            st.Page("app_pages/abc.py", title=t("page_abc"),
+                    icon=":material/bar_chart:", url_path="abc"),
+            st.Page("app_pages/clv.py", title=t("page_clv"),
+                    icon=":material/savings:", url_path="clv"),
+            st.Page("app_pages/clusters.py", title=t("page_clusters"),
+                    icon=":material/bubble_chart:", url_path="clusters"),
         ],
         t("group_customers"): [
-            st.Page(
-                "app_pages/lookup.py",
-                title=t("page_lookup"),
-                icon=":material/person_search:",
-                url_path="lookup",
-            ),
-            st.Page(
-                "app_pages/data.py",
-                title=t("page_data"),
-                icon=":material/database:",
-                url_path="data",
-            ),
+            st.Page("app_pages/lookup.py", title=t("page_lookup"),
+                    icon=":material/person_search:", url_path="lookup"),
+            st.Page("app_pages/data.py", title=t("page_data"),
+                    icon=":material/database:", url_path="data"),
         ],
-    }
+    }  # fmt: skip
     return st.navigation(pages)
 
 
-ui_data.prepare_demo()
+style.apply(st.session_state.get("lang", "en"))
+sources.prepare_demo()
 sidebar()
 page = navigation()
 page.run()
 state.sync_url()
-ui_data.prefetch_clusters(st.session_state.get("_last_view"))
+prefetch(st.session_state.get("_last_view"))
 if "_view_size" in st.session_state:
     st.sidebar.caption(t("customers_in_view", n=fmt_int(st.session_state["_view_size"])))

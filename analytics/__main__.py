@@ -1,8 +1,11 @@
 """Command line: the same chain as the dashboard, without a UI.
 
-    python -m analytics score INPUT --out scores.csv [--rejects rejects.csv]
+    python -m analytics score INPUT --out scores.csv [--rejects rejects.csv] [settings]
     python -m analytics fit INPUT
     python -m analytics backtest INPUT --calibration-end 1997-09-30 --holdout-end 1998-06-30
+
+Every setting (``--unit``, ``--rfm-mode``, ``--abc-cuts``, ``--filter channel=agency`` ...)
+defaults to :class:`analytics.pipeline.Settings`, the same defaults the dashboard starts from.
 
 INPUT is a CSV / Excel / Parquet file, a folder written by ``python -m data.sample`` (its
 ``transactions.parquet`` plus customers and loyalty members), ``demo`` (the insurer demo),
@@ -22,9 +25,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analytics.pipeline import SCORE_COLUMNS, Settings, run
+from analytics.clv import MODELS
+from analytics.pipeline import (
+    ABC_VALUES,
+    FILTER_COLUMNS,
+    RFM_MODES,
+    SCORE_COLUMNS,
+    Settings,
+    run,
+)
+from analytics.summary import UNIT_DAYS
 
 EXIT_BAD_INPUT = 2
+DEFAULTS = Settings()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,13 +59,45 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("--pushdown", action="store_true", help="summarise inside the database")
     for name in ("customer", "date", "amount", "id"):
         source.add_argument(f"--{name}-col", help=f"source column holding the {name}")
-    analysis = common.add_argument_group("analysis")
+    d = DEFAULTS
+    analysis = common.add_argument_group("analysis (defaults: analytics.pipeline.Settings)")
     analysis.add_argument("--as-of", help="as-of date (default: the latest transaction)")
-    analysis.add_argument("--unit", choices=("D", "W", "M"), default="D")
-    analysis.add_argument("--horizon-months", type=int, default=36)
-    analysis.add_argument("--discount-rate", type=float, default=0.08, help="annual, e.g. 0.08")
-    analysis.add_argument("--model", choices=("bgnbd", "pareto_nbd"), default="bgnbd")
-    analysis.add_argument("--k", type=int, default=4, help="number of K-means clusters")
+    analysis.add_argument("--unit", choices=tuple(UNIT_DAYS), default=d.unit)
+    analysis.add_argument("--horizon-months", type=int, default=d.horizon_months)
+    analysis.add_argument(
+        "--discount-rate", type=float, default=d.discount_rate, help="annual, e.g. 0.08"
+    )
+    analysis.add_argument("--model", choices=MODELS, default=d.model)
+    analysis.add_argument("--rfm-mode", choices=RFM_MODES, default=d.rfm_mode)
+    analysis.add_argument("--rfm-bins", type=int, choices=(3, 4, 5), default=d.rfm_bins)
+    analysis.add_argument(
+        "--rfm-edges",
+        type=_edges,
+        help="threshold edges 'R;F;M', each comma-separated, e.g. '30,90,180,365;1,2,4,8;...'",
+    )
+    analysis.add_argument("--abc-value", choices=ABC_VALUES, default=d.abc_value)
+    analysis.add_argument("--abc-cuts", type=_floats(2), default=d.abc_cuts, help="A,B shares")
+    analysis.add_argument(
+        "--churn-cuts", type=_floats(2), default=d.churn_cuts, help="low,high churn-risk cuts"
+    )
+    analysis.add_argument(
+        "--tier-shares",
+        type=_floats(3),
+        default=d.tier_shares,
+        help="Platinum,Gold,Silver shares of customers",
+    )
+    analysis.add_argument("--k", type=int, default=d.k, help="number of K-means clusters")
+    analysis.add_argument(
+        "--product-line", action="append", default=[], help="keep this product line (repeatable)"
+    )
+    analysis.add_argument(
+        "--filter",
+        action="append",
+        type=_filter,
+        default=[],
+        metavar="COLUMN=V1,V2",
+        help=f"keep customers whose COLUMN ({', '.join(FILTER_COLUMNS)}) is one of the values",
+    )
 
     parser = _Parser(prog="python -m analytics", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -64,6 +109,36 @@ def _parser() -> argparse.ArgumentParser:
     backtest.add_argument("--calibration-end", required=True)
     backtest.add_argument("--holdout-end", required=True)
     return parser
+
+
+def _floats(count: int):
+    def parse(text: str) -> tuple[float, ...]:
+        try:
+            values = tuple(float(v) for v in text.split(","))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{count} comma-separated numbers needed") from None
+        if len(values) != count:
+            raise argparse.ArgumentTypeError(f"{count} comma-separated numbers needed")
+        return values
+
+    return parse
+
+
+def _edges(text: str) -> tuple[tuple[float, ...], ...]:
+    parts = text.split(";")
+    if len(parts) != 3:
+        raise argparse.ArgumentTypeError("three ';'-separated lists (R;F;M) needed")
+    try:
+        return tuple(tuple(float(v) for v in part.split(",")) for part in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError("edges must be numbers") from None
+
+
+def _filter(text: str) -> tuple[str, tuple[str, ...]]:
+    column, _, values = text.partition("=")
+    if column not in FILTER_COLUMNS or not values:
+        raise argparse.ArgumentTypeError(f"use COLUMN=V1,V2 with COLUMN one of {FILTER_COLUMNS}")
+    return column, tuple(v for v in values.split(",") if v)
 
 
 def _mapping(args) -> dict[str, str]:
@@ -100,9 +175,9 @@ def _load(args):
         )
         return data, None, data.report.to_dict()
     if not args.input:
-        raise SourceError("give an INPUT file or --database URL")
+        raise SourceError("give an INPUT file or --database URL", code="no_input")
     if args.pushdown:
-        raise SourceError("--pushdown needs --database")
+        raise SourceError("--pushdown needs --database", code="no_input")
     named = {
         "demo": load_demo,
         "cdnow": lambda: load_cdnow("master"),
@@ -129,7 +204,9 @@ def _load_folder(folder: Path, mapping):
 
     transactions = find("transactions")
     if transactions is None:
-        raise SourceError(f"folder {folder} has no transactions.parquet, .csv or .xlsx")
+        raise SourceError(
+            f"folder {folder} has no transactions.parquet, .csv or .xlsx", code="no_input"
+        )
     extra = {
         key: _read_table(path) for key in ("customers", "loyalty_members") if (path := find(key))
     }
@@ -154,10 +231,19 @@ def _settings(args) -> Settings:
     return Settings(
         as_of=args.as_of,
         unit=args.unit,
+        products=tuple(sorted(args.product_line)),
+        rfm_mode=args.rfm_mode,
+        rfm_bins=args.rfm_bins,
+        rfm_edges=args.rfm_edges,
+        abc_value=args.abc_value,
+        abc_cuts=args.abc_cuts,
         horizon_months=args.horizon_months,
         discount_rate=args.discount_rate,
         model=args.model,
+        churn_cuts=args.churn_cuts,
+        tier_shares=args.tier_shares,
         k=args.k,
+        filters=tuple(sorted(dict(args.filter).items())),
     )
 
 
@@ -186,21 +272,26 @@ def _fit_json(fit) -> dict:
         spend["n_customers"] = fit.n_repeat_customers
     return {
         "status": fit.status,
-        "message": fit.message,
+        "reason": fit.reason,
+        "details": fit.details,
         purchase_key: purchase,
         "gamma_gamma": spend,
         "fit_rows": fit.n_fit_rows,
+        "fit_customers": fit.fit_customers,
     }
 
 
 def _write_table(frame: pd.DataFrame, path: str) -> None:
+    """Parquet, or CSV through the one export writer (no personal information, formulas
+    neutralised, UTF-8 with BOM); numbers keep full precision, as a data file should."""
+    from data.export import export_frame, write_csv
+
     target = Path(path)
-    frame = frame.copy()
-    frame.attrs = {}  # attrs hold Timestamps, which Parquet metadata cannot store
+    frame = export_frame(frame, round_numbers=False)
     if target.suffix.lower() == ".parquet":
         frame.to_parquet(target, index=False)
     else:
-        frame.to_csv(target, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
+        write_csv(frame, target)
 
 
 def _score(args) -> dict:
@@ -210,7 +301,7 @@ def _score(args) -> dict:
         result = run(data.transactions, settings, data.customers, data.loyalty_members)
     else:
         result = run(None, settings, summary=summary)
-    table = result.table
+    table = result.view
     _write_table(
         table[[*SCORE_COLUMNS, *[c for c in table.columns if c not in SCORE_COLUMNS]]], args.out
     )
@@ -246,7 +337,7 @@ def _fit(args) -> dict:
 
 
 def _backtest(args) -> dict:
-    from analytics.clv import backtest
+    from analytics.backtest import backtest
 
     if args.pushdown:
         raise ValueError("backtest needs the transactions (not --pushdown)")

@@ -15,3 +15,14 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], where: str) -> 
             f"{where} needs column(s) {', '.join(missing)}; "
             f"found {', '.join(map(str, frame.columns)) or 'none'}"
         )
+
+
+class CodedError(ValueError):
+    """A problem the user must hear about: ``code`` names it and ``params`` hold its values, so
+    the interface can word it in either language; ``str()`` is an English line for logs and the
+    command line."""
+
+    def __init__(self, message: str, code: str = "error", **params) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params

@@ -1,6 +1,8 @@
-"""Churn risk bands, value at risk and value tiers (DESIGN.md, "Churn risk", "Value tiers").
+"""Churn risk bands, premium at risk and value tiers (DESIGN.md, "Churn risk", "Premium at risk",
+"Value tiers").
 
 Churn risk = 1 - P(alive), banded low / medium / high at tunable cut-offs (default 0.3, 0.6).
+Premium at risk = churn risk x the customer's spend in the 12 months before the as-of date.
 Value tiers rank customers by CLV: Platinum top 10%, Gold next 20%, Silver next 30%, Bronze rest.
 """
 
@@ -15,12 +17,16 @@ from analytics._validate import require_columns
 
 __all__ = [
     "BANDS",
+    "DISAGREEMENT",
     "TIERS",
     "action_list",
+    "band_shares",
+    "band_summary",
     "churn_band",
     "churn_by",
+    "models_disagree",
+    "premium_at_risk",
     "tier_summary",
-    "value_at_risk",
     "value_tiers",
 ]
 
@@ -74,45 +80,95 @@ def value_tiers(
     )
 
 
-def value_at_risk(scored: pd.DataFrame, value: str = "clv") -> pd.DataFrame:
-    """Per churn band: customers, share, value in the band, its share, and expected value lost.
+def premium_at_risk(scored: pd.DataFrame) -> pd.Series:
+    """Per customer: ``churn_risk * spend_12m``, what the book is expected to lose next year if
+    nothing is done (DESIGN.md "Premium at risk"). Missing risk (no purchase model) gives NaN."""
+    require_columns(scored, ["churn_risk", "spend_12m"], "premium_at_risk")
+    return (scored["churn_risk"] * scored["spend_12m"]).rename("premium_at_risk")
 
-    Expected value lost = sum of ``churn_risk * value`` (observed risk times value; not causal).
-    Needs ``churn_band``, ``churn_risk`` and ``value``.
-    """
-    require_columns(scored, ["churn_band", "churn_risk", value], "value_at_risk")
-    frame = scored.assign(_lost=scored["churn_risk"] * scored[value])
-    table = frame.groupby("churn_band").agg(
-        customers=("churn_band", "size"), value=(value, "sum"), expected_loss=("_lost", "sum")
+
+def _risk_table(scored: pd.DataFrame, by: str) -> pd.DataFrame:
+    high = (scored["churn_band"] == "high").to_numpy()
+    frame = pd.DataFrame(
+        {
+            by: scored[by].to_numpy(),
+            "churn_risk": scored["churn_risk"].to_numpy(dtype=float),
+            "high": high,
+            "spend_12m": scored["spend_12m"].to_numpy(dtype=float),
+            "premium_at_risk": scored["premium_at_risk"].to_numpy(dtype=float),
+        }
     )
-    present = [b for b in (*BANDS, UNKNOWN) if b in table.index or b in BANDS]
-    table = table.reindex(present, fill_value=0)
-    if UNKNOWN in table.index and table.loc[UNKNOWN, "customers"] == 0:
-        table = table.drop(index=UNKNOWN)
-    total = table["value"].sum()
+    table = frame.groupby(by, observed=True, sort=False).agg(
+        customers=("high", "size"),
+        mean_churn_risk=("churn_risk", "mean"),
+        high_risk_share=("high", "mean"),
+        spend_12m=("spend_12m", "sum"),
+        premium_at_risk=("premium_at_risk", "sum"),
+    )
+    total = table["premium_at_risk"].sum()
     table.insert(1, "share", table["customers"] / max(len(scored), 1))
-    table.insert(3, "value_share", table["value"] / total if total else 0.0)
+    table["premium_at_risk_share"] = table["premium_at_risk"] / total if total > 0 else 0.0
+    return table
+
+
+_RISK_COLUMNS = ["churn_risk", "churn_band", "spend_12m", "premium_at_risk"]
+
+
+def band_summary(scored: pd.DataFrame) -> pd.DataFrame:
+    """Per churn band (low, medium, high; ``unknown`` only when some customer has no risk):
+    ``churn_band, customers, share, mean_churn_risk, high_risk_share, spend_12m,
+    premium_at_risk, premium_at_risk_share``."""
+    require_columns(scored, _RISK_COLUMNS, "band_summary")
+    table = _risk_table(scored, "churn_band")
+    order = [*BANDS, *([UNKNOWN] if UNKNOWN in table.index else [])]
+    table = table.reindex(order)
+    table[["customers"]] = table[["customers"]].fillna(0).astype(np.int64)
+    table = table.fillna({"share": 0.0, "spend_12m": 0.0, "premium_at_risk": 0.0})
+    table["premium_at_risk_share"] = table["premium_at_risk_share"].fillna(0.0)
     return table.rename_axis("churn_band").reset_index()
 
 
-def churn_by(scored: pd.DataFrame, by: str, value: str = "clv") -> pd.DataFrame:
-    """Per group of ``by``: customers, mean churn risk, high-risk share and value at high risk."""
-    require_columns(scored, [by, "churn_risk", "churn_band", value], "churn_by")
-    high = scored["churn_band"] == "high"
-    frame = scored.assign(_high=high, _high_value=np.where(high, scored[value], 0.0))
-    table = frame.groupby(by, observed=True).agg(
-        customers=(by, "size"),
-        mean_churn_risk=("churn_risk", "mean"),
-        high_risk_share=("_high", "mean"),
-        value_at_high_risk=("_high_value", "sum"),
-    )
+def churn_by(scored: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Per group of ``by`` (segment, value tier, channel ...), most premium at risk first:
+    ``by, customers, share, mean_churn_risk, high_risk_share, spend_12m, premium_at_risk,
+    premium_at_risk_share``."""
+    require_columns(scored, [by, *_RISK_COLUMNS], "churn_by")
+    table = _risk_table(scored, by).sort_values("premium_at_risk", ascending=False, kind="stable")
     return table.reset_index()
 
 
+def band_shares(churn_risk: pd.Series, cuts: Sequence[float] = (0.3, 0.6)) -> dict[str, float]:
+    """Share of customers in each band (low, medium, high) of a churn-risk column."""
+    bands = churn_band(churn_risk, cuts)
+    n = max(int(churn_risk.notna().sum()), 1)
+    return {band: float((bands == band).sum() / n) for band in BANDS}
+
+
+#: Two purchase models "disagree materially" when the share of customers at high risk (the
+#: headline figure) differs by this much or more between them.
+DISAGREEMENT = 0.10
+
+
+def models_disagree(
+    shares: dict[str, float],
+    other: dict[str, float],
+    threshold: float = DISAGREEMENT,
+    bands: Sequence[str] = ("high",),
+) -> bool:
+    """True when the share of a band in ``bands`` differs by at least ``threshold`` between two
+    models' :func:`band_shares`."""
+    return any(abs(shares[b] - other[b]) >= threshold for b in bands)
+
+
 def tier_summary(scored: pd.DataFrame, value: str = "clv") -> pd.DataFrame:
-    """Per value tier: customers, share, value, value share, mean value, mean churn risk."""
+    """Per value tier: customers, share, value, value share, mean value, and (when scored) mean
+    churn risk and premium at risk."""
     require_columns(scored, ["value_tier", value], "tier_summary")
-    extra = {"mean_churn_risk": ("churn_risk", "mean")} if "churn_risk" in scored else {}
+    extra = {}
+    if "churn_risk" in scored:
+        extra["mean_churn_risk"] = ("churn_risk", "mean")
+    if "premium_at_risk" in scored:
+        extra["premium_at_risk"] = ("premium_at_risk", "sum")
     table = (
         scored.groupby("value_tier")
         .agg(
@@ -131,15 +187,18 @@ def tier_summary(scored: pd.DataFrame, value: str = "clv") -> pd.DataFrame:
 
 def action_list(
     scored: pd.DataFrame,
-    value: str = "clv",
     tiers: Sequence[str] = ("Platinum", "Gold"),
     bands: Sequence[str] = ("high",),
 ) -> pd.DataFrame:
-    """Valuable customers at high risk, most value at risk first (``churn_risk * value``)."""
+    """Valuable customers (``tiers``) at high risk (``bands``), most premium at risk first (ties
+    by customer id)."""
     require_columns(
-        scored, ["customer_id", "value_tier", "churn_band", "churn_risk", value], "action_list"
+        scored,
+        ["customer_id", "value_tier", "churn_band", "premium_at_risk"],
+        "action_list",
     )
     chosen = scored[scored["value_tier"].isin(tiers) & scored["churn_band"].isin(bands)]
-    return chosen.assign(value_at_risk=chosen["churn_risk"] * chosen[value]).sort_values(
-        ["value_at_risk", "customer_id"], ascending=[False, True]
+    order = np.lexsort(
+        (chosen["customer_id"].to_numpy(dtype=str), -chosen["premium_at_risk"].to_numpy(float))
     )
+    return chosen.iloc[order]

@@ -3,7 +3,8 @@
 Features: standardised ``log1p(days_since_last)``, ``log1p(frequency + 1)``, ``log1p(total_spend)``
 and optionally ``log1p(clv)`` and ``p_alive``. ``random_state`` is fixed by the caller (default 0);
 above 100,000 customers MiniBatchKMeans is used, its centroids learnt on a seeded sample of at
-most 200,000 customers. Each cluster is named from its centroid.
+most 200,000 customers. Each cluster is named from its centroid with word codes (:data:`WORDS`,
+e.g. ``recent, frequent, high_spend``) that the interface words in either language.
 """
 
 from __future__ import annotations
@@ -17,12 +18,15 @@ import pandas as pd
 from analytics._validate import require_columns
 
 __all__ = [
+    "AVERAGE",
     "BASE_FEATURES",
+    "WORDS",
     "OPTIONAL_FEATURES",
     "ClusterResult",
     "cluster_customers",
     "cluster_features",
     "cluster_profiles",
+    "name_code",
     "silhouette",
     "suggest_k",
 ]
@@ -82,8 +86,10 @@ def _fit_sample(matrix: np.ndarray, random_state: int, size: int = 200_000) -> n
 
 @dataclass(frozen=True, eq=False)
 class ClusterResult:
+    """Labels, and each cluster's name as word codes from its centroid (see :data:`WORDS`)."""
+
     labels: pd.Series  # cluster number (0..k-1) on the input's index, largest cluster first
-    names: dict[int, str]
+    names: dict[int, tuple[str, ...]]  # e.g. ("recent", "frequent", "high_spend"); () = average
     centroids: pd.DataFrame = field(repr=False)  # standardised, one row per cluster
     features: tuple[str, ...] = BASE_FEATURES
     inertia: float = 0.0
@@ -119,33 +125,38 @@ def cluster_customers(
     )
 
 
-_WORDS = {
+#: Word codes a cluster name is made of, per feature: (low, middle, high); "" = no word.
+WORDS = {
     "recency": ("lapsed", "", "recent"),  # high log(days since last) = lapsed
-    "frequency": ("one-off", "", "frequent"),
-    "monetary": ("low spend", "mid spend", "high spend"),
-    "clv": ("low CLV", "", "high CLV"),
-    "p_alive": ("likely lost", "", "likely active"),
+    "frequency": ("one_off", "", "frequent"),
+    "monetary": ("low_spend", "mid_spend", "high_spend"),
+    "clv": ("low_clv", "", "high_clv"),
+    "p_alive": ("likely_lost", "", "likely_active"),
 }
+#: The name code of a cluster whose centroid is near the mean on every feature.
+AVERAGE = "average"
+NAME_SEPARATOR = ", "
 
 
-def _names(centroids: pd.DataFrame, threshold: float = 0.5) -> dict[int, str]:
-    """ "recent, frequent, high spend" from standardised centroids (beyond +-0.5 sd)."""
-    names: dict[int, str] = {}
+def _names(centroids: pd.DataFrame, threshold: float = 0.5) -> dict[int, tuple[str, ...]]:
+    """("recent", "frequent", "high_spend") from standardised centroids (beyond +-0.5 sd)."""
+    names: dict[int, tuple[str, ...]] = {}
     for cluster, row in centroids.iterrows():
         words = []
         for feature, z in row.items():
-            low, mid, high = _WORDS[feature]
+            low, mid, high = WORDS[feature]
             if feature == "recency":
                 z = -z  # fewer days since last purchase = more recent
             word = high if z > threshold else low if z < -threshold else mid
             if word:
                 words.append(word)
-        name = ", ".join(words) or "average"
-        base, n = name, 2
-        while name in names.values():
-            name, n = f"{base} ({n})", n + 1
-        names[int(cluster)] = name
+        names[int(cluster)] = tuple(words) or (AVERAGE,)
     return names
+
+
+def name_code(words: tuple[str, ...]) -> str:
+    """The cluster name as stored in a scored table: word codes joined by ", "."""
+    return NAME_SEPARATOR.join(words)
 
 
 def cluster_profiles(scored: pd.DataFrame, result: ClusterResult | None = None) -> pd.DataFrame:
@@ -154,7 +165,8 @@ def cluster_profiles(scored: pd.DataFrame, result: ClusterResult | None = None) 
     ``cluster`` and ``cluster_name`` columns (a scored table)."""
     frame = scored
     if result is not None:
-        frame = scored.assign(cluster=result.labels, cluster_name=result.labels.map(result.names))
+        codes = {number: name_code(words) for number, words in result.names.items()}
+        frame = scored.assign(cluster=result.labels, cluster_name=result.labels.map(codes))
     require_columns(
         frame,
         ["cluster", "cluster_name", "days_since_last", "frequency", "total_spend"],

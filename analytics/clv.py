@@ -1,10 +1,9 @@
-"""Customer lifetime value: BG/NBD (or Pareto/NBD) + Gamma-Gamma, the only module that imports
-``lifetimes``.
+"""Customer lifetime value through ``lifetimes``: the only module that imports it.
 
 * Purchase model: BG/NBD (Fader, Hardie & Lee 2005, "Counting your customers the easy way") or
   Pareto/NBD (Schmittlein, Morrison & Colombo 1987), fitted by ``lifetimes`` on the unique
   ``(frequency, recency, T)`` rows with their counts as weights, so the fit's cost depends on the
-  number of distinct rows, not customers. Above ``max_fit_rows`` distinct rows, the rows of a
+  number of distinct rows, not customers. Above :data:`MAX_FIT_ROWS` distinct rows, the rows of a
   seeded random sample of customers are fitted instead (:attr:`ClvResult.fit_customers` says how
   many), which bounds the fit's time at any customer count. The CDNOW sample and the
   20,000-customer demo fit every customer.
@@ -15,7 +14,8 @@
   ``t_i = i * 30.4375 days`` and ``d = (1 + annual)^(1/12) - 1``.
 
 A fit that fails (no convergence, too few repeat customers, no positive spend) never raises: the
-result says why and what was done instead (:attr:`ClvResult.status`).
+result carries a status and a reason code with the numbers behind it (:class:`ClvResult`), which
+the interface words. BG/NBD scoring uses the closed forms of :mod:`analytics.bgnbd`.
 """
 
 from __future__ import annotations
@@ -27,27 +27,44 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.special import betaln, gammaln, hyp2f1
 
+from analytics import bgnbd
 from analytics._validate import require_columns
-from analytics.summary import UNIT_DAYS, summarise
+from analytics.summary import UNIT_DAYS, unit_days
 
 __all__ = [
-    "BacktestResult",
-    "ClvResult",
+    "MAX_FIT_ROWS",
     "MIN_REPEAT_CUSTOMERS",
-    "backtest",
-    "bgnbd_log_likelihood",
-    "expected_purchases_bgnbd",
+    "MODELS",
+    "ClvResult",
+    "ModelReading",
+    "expected_purchases",
+    "expected_spend",
+    "fit_clv",
     "frequency_recency_matrix",
+    "interpret",
     "lifetimes_reference_fit",
     "lifetimes_reference_summary",
-    "fit_clv",
     "score_clv",
 ]
 
+#: Purchase models: BG/NBD and Pareto/NBD.
+MODELS = ("bgnbd", "pareto_nbd")
+#: Fewest customers with a repeat purchase (and, for Gamma-Gamma, positive spend) to fit on.
 MIN_REPEAT_CUSTOMERS = 20
-_MONTH_DAYS = 30.4375
+#: Most distinct (frequency, recency, T) rows a purchase model is fitted on.
+MAX_FIT_ROWS = 20_000
+MONTH_DAYS = UNIT_DAYS["M"]
+
+#: ``ClvResult.status`` values and the reason codes that go with them.
+STATUSES = ("ok", "no_spend_model", "rfm_only")
+REASONS = (
+    "few_repeat_customers",  # rfm_only: details repeat, needed
+    "no_convergence",  # rfm_only: details error (exception type)
+    "few_spend_customers",  # no_spend_model: details repeat, needed
+    "spend_no_convergence",  # no_spend_model
+    "spend_heavy_tail",  # no_spend_model: details q
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,13 +73,15 @@ class ClvResult:
 
     ``status`` is ``"ok"``, ``"no_spend_model"`` (purchases modelled, spend taken as each
     customer's observed mean) or ``"rfm_only"`` (no model: CLV, P(alive) and expected purchases
-    are missing and pages fall back to RFM and spend). ``message`` explains, in one sentence.
+    are missing and pages fall back to RFM and spend). ``reason`` is one of :data:`REASONS` (None
+    when ok) and ``details`` holds the numbers behind it.
     """
 
     status: str
-    message: str
     model: str
     unit: str
+    reason: str | None = None
+    details: dict = field(default_factory=dict)
     purchase_params: dict[str, float] = field(default_factory=dict)
     spend_params: dict[str, float] = field(default_factory=dict)
     log_likelihood: float | None = None
@@ -70,6 +89,7 @@ class ClvResult:
     n_repeat_customers: int = 0
     n_fit_rows: int = 0
     fit_customers: int = 0  # customers behind the purchase-model fit (all, or a seeded sample)
+    spend_fit_customers: int = 0
     purchase_model: object = field(default=None, repr=False)
     spend_model: object = field(default=None, repr=False)
 
@@ -80,6 +100,11 @@ class ClvResult:
     @property
     def has_purchase_model(self) -> bool:
         return self.purchase_model is not None
+
+    @property
+    def sampled(self) -> bool:
+        """True when the purchase model saw a seeded sample rather than every customer."""
+        return 0 < self.fit_customers < self.n_customers
 
 
 def _quiet():
@@ -114,8 +139,8 @@ def fit_clv(
     *,
     model: str = "bgnbd",
     penalizer: float = 0.0,
-    max_fit_rows: int = 20_000,
-    max_spend_customers: int = 20_000,
+    max_fit_rows: int = MAX_FIT_ROWS,
+    max_spend_customers: int = MAX_FIT_ROWS,
     weighted: bool = True,
     random_state: int = 0,
 ) -> ClvResult:
@@ -125,6 +150,8 @@ def fit_clv(
     every customer row (the slow reference route, used to show both give the same parameters).
     """
     require_columns(summary, ["frequency", "recency", "T", "monetary_value"], "fit_clv")
+    if model not in MODELS:
+        raise ValueError(f"unknown purchase model {model!r}; use bgnbd or pareto_nbd")
     from lifetimes import BetaGeoFitter, GammaGammaFitter, ParetoNBDFitter
     from lifetimes.utils import ConvergenceError
 
@@ -132,16 +159,12 @@ def fit_clv(
     n = len(summary)
     repeat = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
     base = {"model": model, "unit": unit, "n_customers": n, "n_repeat_customers": len(repeat)}
-    if model not in ("bgnbd", "pareto_nbd"):
-        raise ValueError(f"unknown purchase model {model!r}; use bgnbd or pareto_nbd")
-    if (summary["frequency"] > 0).sum() < MIN_REPEAT_CUSTOMERS:
+    repeaters = int((summary["frequency"] > 0).sum())
+    if repeaters < MIN_REPEAT_CUSTOMERS:
         return ClvResult(
             status="rfm_only",
-            message=(
-                f"only {int((summary['frequency'] > 0).sum())} customers bought more than once "
-                f"(at least {MIN_REPEAT_CUSTOMERS} are needed to fit a purchase model); "
-                "showing RFM and spend without CLV"
-            ),
+            reason="few_repeat_customers",
+            details={"repeat": repeaters, "needed": MIN_REPEAT_CUSTOMERS},
             **base,
         )
     if weighted:
@@ -168,15 +191,12 @@ def fit_clv(
     except (ConvergenceError, ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
         return ClvResult(
             status="rfm_only",
-            message=(
-                f"the {_model_name(model)} purchase model did not converge "
-                f"({str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}); "
-                "showing RFM and spend without CLV"
-            ),
+            reason="no_convergence",
+            details={"error": type(exc).__name__},
             **base,
         )
     if model == "bgnbd":
-        log_likelihood = bgnbd_log_likelihood(
+        log_likelihood = bgnbd.bgnbd_log_likelihood(
             params, rows["frequency"], rows["recency"], rows["T"], rows["weight"]
         )
     else:  # lifetimes' own value, on its internally rescaled time axis
@@ -192,10 +212,8 @@ def fit_clv(
     if len(repeat) < MIN_REPEAT_CUSTOMERS:
         return ClvResult(
             status="no_spend_model",
-            message=(
-                f"only {len(repeat)} repeat customers with positive spend: too few for the "
-                "Gamma-Gamma spend model, so CLV uses each customer's observed mean spend"
-            ),
+            reason="few_spend_customers",
+            details={"repeat": len(repeat), "needed": MIN_REPEAT_CUSTOMERS},
             **fitted,
         )
     if len(repeat) > max_spend_customers:  # a seeded sample bounds the fit's cost
@@ -208,105 +226,75 @@ def fit_clv(
         if not all(np.isfinite(list(spend_params.values()))):
             raise ConvergenceError("non-finite parameters")
     except (ConvergenceError, ValueError, FloatingPointError, np.linalg.LinAlgError):
-        return ClvResult(
-            status="no_spend_model",
-            message=(
-                "the Gamma-Gamma spend model did not converge, so CLV uses each customer's "
-                "observed mean spend"
-            ),
-            **fitted,
-        )
+        return ClvResult(status="no_spend_model", reason="spend_no_convergence", **fitted)
     if spend_params["q"] <= 1:
         # The population mean spend v * p / (q - 1) only exists for q > 1.
         return ClvResult(
             status="no_spend_model",
-            message=(
-                f"the Gamma-Gamma fit gave q = {spend_params['q']:.2f} <= 1 (spend too heavy-tailed "
-                "for a finite average), so CLV uses each customer's observed mean spend"
-            ),
+            reason="spend_heavy_tail",
+            details={"q": spend_params["q"]},
             **fitted,
         )
     return ClvResult(
         status="ok",
-        message=(
-            f"{_model_name(model)} fitted on {fit_customers:,} customers ({len(rows):,} distinct "
-            f"rows); Gamma-Gamma on {len(repeat):,} repeat customers"
-        ),
         spend_params=spend_params,
         spend_model=spend,
+        spend_fit_customers=len(repeat),
         **fitted,
     )
 
 
-def _model_name(model: str) -> str:
-    return {"bgnbd": "BG/NBD", "pareto_nbd": "Pareto/NBD"}.get(model, model)
+# --------------------------------------------------------------------------- reading a fit
 
 
-# --------------------------------------------------------------------------- BG/NBD formulas
+@dataclass(frozen=True)
+class ModelReading:
+    """A fit in plain numbers (:func:`interpret`); missing figures are NaN.
 
-
-def bgnbd_log_likelihood(params: dict[str, float], x, t_x, T, weights=None) -> float:
-    """Total BG/NBD log-likelihood (eq. 6 of Fader, Hardie & Lee 2005) in the data's time unit.
-
-    ``ln L = ln Γ(r+x) - ln Γ(r) + r ln α + ln[ B(a,b+x)/B(a,b) (α+T)^-(r+x)
-    + δ(x>0) B(a+1,b+x-1)/B(a,b) (α+t_x)^-(r+x) ]``; the CDNOW sample gives -9582.4.
+    * ``purchases_per_year``: mean purchase rate of an active customer, per year;
+    * ``dropout_per_purchase`` (BG/NBD): mean chance of becoming inactive after a repeat purchase;
+    * ``active_after_year`` (Pareto/NBD): chance a new customer is still active a year later;
+    * ``mean_spend``: population mean spend per purchase (Gamma-Gamma).
     """
-    r, alpha, a, b = (params[k] for k in ("r", "alpha", "a", "b"))
-    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
-    w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float)
-    common = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-    survived = betaln(a, b + x) - betaln(a, b) - (r + x) * np.log(alpha + T)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        dropped = np.where(
-            x > 0,
-            betaln(a + 1, np.maximum(b + x - 1, 1e-300))
-            - betaln(a, b)
-            - (r + x) * np.log(alpha + t_x),
-            -np.inf,
-        )
-    return float(np.sum(w * (common + np.logaddexp(survived, dropped))))
+
+    model: str
+    purchases_per_year: float = float("nan")
+    dropout_per_purchase: float = float("nan")
+    active_after_year: float = float("nan")
+    mean_spend: float = float("nan")
 
 
-def _bgnbd_terms(params: dict[str, float], x, t_x, T):
-    r, alpha, a, b = (params[k] for k in ("r", "alpha", "a", "b"))
-    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
-    # Denominator of E[Y(t)] (eq. 10 of Fader, Hardie & Lee 2005); 1 / P(alive) shares it.
-    log_ratio = (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        odds = np.where(
-            x > 0, np.exp(np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) + log_ratio), 0.0
-        )
-    return r, alpha, a, b, x, T, odds
-
-
-def expected_purchases_bgnbd(params: dict[str, float], t: float, x, t_x, T) -> np.ndarray:
-    """E[Y(t) | x, t_x, T] of BG/NBD (eq. 10, Fader, Hardie & Lee 2005), vectorised.
-
-    The hypergeometric part depends only on (x, T), so it is evaluated once per distinct pair.
-    """
-    r, alpha, a, b, x, T, odds = _bgnbd_terms(params, x, t_x, T)
-    codes, px, pT = _pairs(x, T)
-    return _bgnbd_numerator(r, alpha, a, b, px, pT, t)[codes] / (1 + odds)
-
-
-def _pairs(x: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Codes of the distinct (x, T) pairs and the pairs themselves."""
-    codes, uniques = pd.MultiIndex.from_arrays([x, T]).factorize()
-    return (
-        codes,
-        uniques.get_level_values(0).to_numpy(float),
-        uniques.get_level_values(1).to_numpy(float),
-    )
-
-
-def _bgnbd_numerator(r, alpha, a, b, x, T, t):
-    """``(a+b+x-1)/(a-1) * [1 - ((alpha+T)/(alpha+T+t))^(r+x) * 2F1(r+x, b+x; a+b+x-1; z)]``."""
-    z = t / (alpha + T + t)
-    hyper = hyp2f1(r + x, b + x, a + b + x - 1, z)
-    return (a + b + x - 1) / (a - 1) * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyper)
+def interpret(fit: ClvResult) -> ModelReading:
+    """What a fit says about customers, in the units a manager reads (per year, per purchase)."""
+    if not fit.has_purchase_model:
+        return ModelReading(model=fit.model)
+    per_year = 365.25 / unit_days(fit.unit)  # time units in a year
+    params = fit.purchase_params
+    reading = {"purchases_per_year": bgnbd.purchases_per_unit(params) * per_year}
+    if fit.model == "bgnbd":
+        reading["dropout_per_purchase"] = bgnbd.dropout_per_purchase(params)
+    else:
+        reading["active_after_year"] = bgnbd.pareto_active_after(params, per_year)
+    if fit.spend_params:
+        reading["mean_spend"] = bgnbd.gamma_gamma_mean(fit.spend_params)
+    return ModelReading(model=fit.model, **reading)
 
 
 # --------------------------------------------------------------------------- scoring
+
+
+def expected_purchases(fit: ClvResult, t: float, x, t_x, T) -> np.ndarray:
+    """E[purchases in the next ``t`` units | x, t_x, T] under the fitted model (NaN without one)."""
+    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    if not fit.has_purchase_model:
+        return np.full(len(x), np.nan)
+    if fit.model == "bgnbd":
+        return bgnbd.bgnbd_expected_purchases(fit.purchase_params, t, x, t_x, T)
+    with _quiet():
+        return np.asarray(
+            fit.purchase_model.conditional_expected_number_of_purchases_up_to_time(t, x, t_x, T),
+            dtype=float,
+        )
 
 
 def score_clv(
@@ -332,8 +320,7 @@ def score_clv(
         for column in ("p_alive", "expected_purchases", "expected_spend", "clv"):
             out[column] = np.full(n, np.nan)
         return out
-    unit_length = UNIT_DAYS[summary.attrs.get("unit", fit.unit)]
-    step = _MONTH_DAYS / unit_length  # one month in the summary's unit
+    step = MONTH_DAYS / unit_days(summary.attrs.get("unit", fit.unit))  # a month in the unit
     monthly = (1 + annual_discount_rate) ** (1 / 12) - 1
 
     x, t_x, T = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
@@ -342,11 +329,13 @@ def score_clv(
     spend = expected_spend(summary, fit)
     if fit.model == "bgnbd":
         # E[Y(t)] = A(x, T, t) / (1 + odds(x, t_x, T)): the costly A only per distinct (x, T).
-        r, alpha, a, b, _, _, odds = _bgnbd_terms(fit.purchase_params, x, t_x, T)
-        codes, px, pT = _pairs(x, T)
-        cumulative = np.vstack([_bgnbd_numerator(r, alpha, a, b, px, pT, m * step) for m in months])
+        params = fit.purchase_params
+        codes, px, pT = bgnbd.distinct_pairs(x, T)
+        cumulative = np.vstack(
+            [bgnbd.bgnbd_cumulative_purchases(params, px, pT, m * step) for m in months]
+        )
         increments = np.diff(np.vstack([np.zeros(len(px)), cumulative]), axis=0)
-        scale = 1 / (1 + odds)
+        scale = 1 / (1 + bgnbd.bgnbd_odds(params, x, t_x, T))
         out["p_alive"] = np.clip(scale, 0.0, 1.0)
         out["expected_purchases"] = cumulative[-1][codes] * scale
         out["expected_spend"] = spend
@@ -358,15 +347,7 @@ def score_clv(
     model = fit.purchase_model
     with _quiet():
         p_alive = np.asarray(model.conditional_probability_alive(kx, kt, kT), dtype=float)
-        cumulative = np.vstack(
-            [
-                np.asarray(
-                    model.conditional_expected_number_of_purchases_up_to_time(m * step, kx, kt, kT),
-                    dtype=float,
-                )
-                for m in months
-            ]
-        )
+    cumulative = np.vstack([expected_purchases(fit, m * step, kx, kt, kT) for m in months])
     increments = np.diff(np.vstack([np.zeros(len(kx)), cumulative]), axis=0)
     out["p_alive"] = np.clip(p_alive[inverse], 0.0, 1.0)
     out["expected_purchases"] = cumulative[-1][inverse]
@@ -376,152 +357,15 @@ def score_clv(
 
 
 def expected_spend(summary: pd.DataFrame, fit: ClvResult) -> np.ndarray:
-    """Gamma-Gamma conditional expected spend per purchase (eq. 5, Fader, Hardie & Lee 2005).
-
-    ``(p * x) / (p * x + q - 1) * m_x + (q - 1) / (p * x + q - 1) * (v * p) / (q - 1)``; without
-    a spend model, the observed mean spend per purchase day (first day included).
-    """
+    """Gamma-Gamma conditional expected spend per purchase (:func:`bgnbd.gamma_gamma_conditional_spend`);
+    without a spend model, the observed mean spend per purchase day (first day included)."""
     x = summary["frequency"].to_numpy(dtype=float)
     m = summary["monetary_value"].to_numpy(dtype=float)
     if fit.spend_params:
-        p, q, v = (fit.spend_params[k] for k in ("p", "q", "v"))
-        population = v * p / (q - 1)
-        weight = (p * x) / (p * x + q - 1)
-        return np.where(m > 0, weight * m + (1 - weight) * population, population)
+        return bgnbd.gamma_gamma_conditional_spend(fit.spend_params, x, m)
     days = x + 1
     total = summary["total_spend"].to_numpy(dtype=float) if "total_spend" in summary else m * x
     return np.where(days > 0, total / days, 0.0)
-
-
-# --------------------------------------------------------------------------- backtest
-
-
-@dataclass(frozen=True, eq=False)
-class BacktestResult:
-    """Calibration fit vs holdout: totals, MAE per customer, by-frequency table, decile lift."""
-
-    fit: ClvResult
-    calibration_end: pd.Timestamp
-    holdout_end: pd.Timestamp
-    holdout_length: float  # in the summary unit
-    actual_purchases: float
-    predicted_purchases: float
-    mae: float
-    customers: pd.DataFrame = field(repr=False)  # per customer: frequency, actual, predicted
-    by_frequency: pd.DataFrame = field(repr=False)
-    deciles: pd.DataFrame = field(repr=False)
-
-
-def backtest(
-    transactions: pd.DataFrame,
-    calibration_end,
-    holdout_end,
-    *,
-    unit: str = "W",
-    model: str = "bgnbd",
-    max_frequency: int = 7,
-) -> BacktestResult:
-    """Fit on purchases up to ``calibration_end``; predict repeat purchases up to ``holdout_end``.
-
-    Our own split on our own summary (lifetimes' ``calibration_and_holdout_data`` breaks on
-    pandas 3). Actual holdout purchases are purchase days (amount >= 0) in
-    ``(calibration_end, holdout_end]`` of customers who bought in the calibration period.
-    """
-    require_columns(transactions, ["customer_id", "transaction_date", "amount"], "backtest")
-    calibration_end = pd.Timestamp(calibration_end).normalize()
-    holdout_end = pd.Timestamp(holdout_end).normalize()
-    if holdout_end <= calibration_end:
-        raise ValueError("the holdout must end after the calibration period")
-    calibration = summarise(transactions, as_of=calibration_end, unit=unit)
-    if calibration.empty:
-        raise ValueError("no purchases in the calibration period")
-    dates = pd.to_datetime(transactions["transaction_date"]).dt.normalize()
-    in_holdout = (dates > calibration_end) & (dates <= holdout_end) & (transactions["amount"] >= 0)
-    holdout = (
-        pd.DataFrame(
-            {"customer_id": transactions["customer_id"][in_holdout], "day": dates[in_holdout]}
-        )
-        .drop_duplicates()
-        .groupby("customer_id")
-        .size()
-    )
-    actual = holdout.reindex(calibration["customer_id"]).fillna(0).to_numpy(dtype=float)
-    fit = fit_clv(calibration, model=model)
-    length = (holdout_end - calibration_end).days / UNIT_DAYS[unit]
-    if fit.has_purchase_model:
-        if fit.model == "bgnbd":
-            predicted = expected_purchases_bgnbd(
-                fit.purchase_params,
-                length,
-                calibration["frequency"],
-                calibration["recency"],
-                calibration["T"],
-            )
-        else:
-            with _quiet():
-                predicted = np.asarray(
-                    fit.purchase_model.conditional_expected_number_of_purchases_up_to_time(
-                        length,
-                        calibration["frequency"].to_numpy(),
-                        calibration["recency"].to_numpy(),
-                        calibration["T"].to_numpy(),
-                    ),
-                    dtype=float,
-                )
-    else:
-        predicted = np.full(len(calibration), np.nan)
-    customers = pd.DataFrame(
-        {
-            "customer_id": calibration["customer_id"],
-            "frequency": calibration["frequency"],
-            "actual": actual,
-            "predicted": predicted,
-        }
-    )
-    capped = customers["frequency"].clip(upper=max_frequency)
-    by_frequency = (
-        customers.assign(frequency=capped)
-        .groupby("frequency")
-        .agg(
-            customers=("actual", "size"), actual=("actual", "mean"), predicted=("predicted", "mean")
-        )
-        .reset_index()
-    )
-    deciles = _deciles(customers)
-    return BacktestResult(
-        fit=fit,
-        calibration_end=calibration_end,
-        holdout_end=holdout_end,
-        holdout_length=length,
-        actual_purchases=float(actual.sum()),
-        predicted_purchases=float(np.nansum(predicted)),
-        mae=float(np.mean(np.abs(actual - predicted))) if fit.has_purchase_model else float("nan"),
-        customers=customers,
-        by_frequency=by_frequency,
-        deciles=deciles,
-    )
-
-
-def _deciles(customers: pd.DataFrame) -> pd.DataFrame:
-    """Customers ranked by prediction into ten equal groups (1 = highest predicted)."""
-    if customers["predicted"].isna().all():
-        return pd.DataFrame(columns=["decile", "customers", "actual", "predicted", "lift"])
-    order = np.lexsort(
-        (customers["customer_id"].to_numpy(dtype=str), -customers["predicted"].to_numpy())
-    )
-    decile = np.empty(len(customers), dtype=np.int64)
-    decile[order] = np.arange(len(customers)) * 10 // len(customers) + 1
-    table = (
-        customers.assign(decile=decile)
-        .groupby("decile")
-        .agg(
-            customers=("actual", "size"), actual=("actual", "mean"), predicted=("predicted", "mean")
-        )
-        .reset_index()
-    )
-    overall = customers["actual"].mean()
-    table["lift"] = table["actual"] / overall if overall > 0 else np.nan
-    return table
 
 
 def frequency_recency_matrix(
@@ -546,18 +390,14 @@ def frequency_recency_matrix(
     )
     x, t_x = frequency.ravel().astype(float), recency.ravel()
     ages = np.full_like(t_x, age)
+    expected = expected_purchases(fit, horizon, x, t_x, ages)
     if fit.model == "bgnbd":
-        expected = expected_purchases_bgnbd(fit.purchase_params, horizon, x, t_x, ages)
-        *_, odds = _bgnbd_terms(fit.purchase_params, x, t_x, ages)
-        alive = 1 / (1 + odds)
+        alive = bgnbd.bgnbd_p_alive(fit.purchase_params, x, t_x, ages)
     else:
         with _quiet():
-            model = fit.purchase_model
-            expected = np.asarray(
-                model.conditional_expected_number_of_purchases_up_to_time(horizon, x, t_x, ages),
-                float,
+            alive = np.asarray(
+                fit.purchase_model.conditional_probability_alive(x, t_x, ages), float
             )
-            alive = np.asarray(model.conditional_probability_alive(x, t_x, ages), float)
     return pd.DataFrame(
         {
             "frequency": x.astype(int),

@@ -16,13 +16,14 @@ from analytics._validate import require_columns
 __all__ = ["members_vs_non_members", "tier_mix", "uptake_by", "uptake_by_month"]
 
 
-def uptake_by_month(scored: pd.DataFrame, as_of=None) -> pd.DataFrame:
+def uptake_by_month(scored: pd.DataFrame, as_of=None, start=None) -> pd.DataFrame:
     """Monthly uptake: ``month``, ``new_customers``, ``customers`` (cumulative), ``new_members``,
     ``members`` (cumulative), ``uptake`` = members / customers.
 
     ``scored`` needs ``first_purchase`` and ``enrolled_at`` (missing for non-members), as
     :func:`analytics.pipeline.attach` adds them. Enrolments after ``as_of`` (default: the table's
-    as-of date, else its latest first purchase) do not count.
+    as-of date, else its latest first purchase) do not count. Rows start at ``start``'s month
+    (the programme's launch; default: the first purchase), counting everything before it.
     """
     require_columns(scored, ["first_purchase", "enrolled_at"], "uptake_by_month")
     if scored.empty:
@@ -38,20 +39,23 @@ def uptake_by_month(scored: pd.DataFrame, as_of=None) -> pd.DataFrame:
         .to_numpy(dtype="datetime64[D]")
         .astype("datetime64[M]")
     )
-    months = np.arange(first.min(), end.astype("datetime64[M]") + 1)
+    begin = first.min()
+    if start is not None:
+        begin = max(begin, np.datetime64(pd.Timestamp(start).date(), "M"))
+    months = np.arange(begin, max(end.astype("datetime64[M]"), begin) + 1)
     # Month arithmetic on numpy datetime64[M] (pandas Periods are far slower at a million rows).
-    new_customers = np.bincount((first - months[0]).astype(np.int64), minlength=len(months))[
-        : len(months)
-    ]
-    offsets = (enrolled - months[0]).astype(np.int64)
-    new_members = np.bincount(offsets[offsets >= 0], minlength=len(months))[: len(months)]
+    # Everything before the first month counts in it: month 0 carries the earlier totals.
+    customer_offsets = np.maximum((first - months[0]).astype(np.int64), 0)
+    new_customers = np.bincount(customer_offsets, minlength=len(months))[: len(months)]
+    offsets = np.maximum((enrolled - months[0]).astype(np.int64), 0)
+    new_members = np.bincount(offsets, minlength=len(months))[: len(months)]
     table = pd.DataFrame(
         {
             "month": months.astype("datetime64[s]"),
             "new_customers": new_customers,
             "customers": np.cumsum(new_customers),
             "new_members": new_members,
-            "members": np.cumsum(new_members) + int((offsets < 0).sum()),
+            "members": np.cumsum(new_members),
         }
     )
     table["uptake"] = table["members"] / table["customers"].where(table["customers"] > 0)

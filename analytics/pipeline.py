@@ -1,72 +1,96 @@
-"""The whole chain from one settings object: transactions -> scored customer table + aggregates.
+"""The one chain: transactions -> scored customer table, from one settings object.
 
-The dashboard and the command line both call this module, so a number on screen and a number in an
-exported file can never disagree. The chain is split into stages that depend on disjoint parts of
-:class:`Settings`, so a caller (the UI's cache) recomputes only what a changed setting touches:
+The dashboard and the command line both call :func:`run`, so a number on screen and a number in an
+exported file can never disagree. This module is the only definition of the stages, of the
+settings each one reads, and of their defaults (:class:`Settings`). A caller that wants to keep
+results between runs (the dashboard's cache) passes a ``memo``; the chain then asks it for each
+stage under a key made of exactly the settings that stage (and the stages before it) reads, so a
+changed threshold recomputes only what it touches:
 
-==============  =======================================================  ======================
-stage           settings it reads                                        output
-==============  =======================================================  ======================
-base            as_of, unit                                              summary + attributes
-models          model, horizon_months, discount_rate                     p_alive, clv, ...
-segments        rfm_mode, rfm_bins, rfm_edges, rules                     r/f/m scores, segment
-abc             abc_value, abc_cuts                                      ABC class
-tiers           churn_cuts, tier_shares                                  churn band, value tier
-clusters        k, cluster_features, random_state                        cluster
-==============  =======================================================  ======================
+==============  =====================================================  =========================
+stage           settings it reads (plus those of the stages it uses)   output
+==============  =====================================================  =========================
+base            as_of, unit, products                                  summary + attributes
+models          model, horizon_months, discount_rate                   p_alive, clv, ...
+segments        rfm_mode, rfm_bins, rfm_edges, rules                   r/f/m scores, segment
+abc             abc_value, abc_cuts                                    ABC class
+tiers           churn_cuts, tier_shares                                band, tier, premium at risk
+clusters        k, cluster_features, random_state                      cluster
+table           (all of the above)                                     the scored table
+view            filters                                                the customers in view
+==============  =====================================================  =========================
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from functools import cached_property
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
-from analytics import churn, clusters, loyalty, pareto, rfm
-from analytics.clv import ClvResult, fit_clv, score_clv
-from analytics.summary import summarise
+from analytics import churn, clusters, pareto, rfm
+from analytics.clv import MODELS, ClvResult, fit_clv, score_clv
+from analytics.summary import UNIT_DAYS, summarise
 
 __all__ = [
+    "ATTRIBUTE_COLUMNS",
+    "FILTER_COLUMNS",
     "SCORE_COLUMNS",
-    "Aggregates",
+    "STAGES",
+    "Memo",
     "ModelOutput",
     "Scored",
     "Settings",
     "abc_stage",
-    "aggregates",
     "assemble",
     "attach",
     "base_stage",
     "cluster_stage",
     "model_stage",
+    "no_memo",
     "run",
     "score_stage",
     "segment_stage",
     "tier_stage",
+    "view_stage",
 ]
 
-#: The columns every scored export starts with (issue #3's file contract).
+#: The columns every scored export starts with (the command line's file contract).
 SCORE_COLUMNS = [
     "customer_id", "first_purchase", "last_purchase", "n_transactions", "frequency", "recency",
     "T", "monetary_value", "total_spend", "refunds", "days_since_last", "r_score", "f_score",
     "m_score", "segment", "abc_class", "p_alive", "churn_risk", "churn_band",
-    "expected_purchases", "clv", "value_tier", "cluster",
+    "expected_purchases", "clv", "value_tier", "cluster", "spend_12m", "premium_at_risk",
 ]  # fmt: skip
-ATTRIBUTE_COLUMNS = ("customer_type", "channel", "region", "city", "industry")
+#: Customer attributes carried into the scored table (from the customers table, or for
+#: ``channel`` and ``product_line`` from the customer's first purchase when it has none).
+ATTRIBUTE_COLUMNS = ("customer_type", "channel", "region", "city", "industry", "product_line")
+#: Attributes that narrow the view of customers (the sidebar's filters).
+FILTER_COLUMNS = ("customer_type", "channel", "region")
+#: Transaction columns that become customer attributes when the customers table lacks them.
+FIRST_PURCHASE_ATTRIBUTES = ("channel", "product_line")
+RFM_MODES = ("quantile", "threshold", "mean")
+ABC_VALUES = ("total_spend", "clv")
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Every tunable of the analysis. Hashable, so it can key a cache."""
+    """Every tunable of the analysis and its default. Hashable, so it can key a cache.
+
+    ``products`` keeps only those product lines' transactions (before the summary); ``filters``
+    keeps the customers whose attribute is among the given values (after scoring: models are
+    fitted on every customer). ``rfm_edges`` are the threshold-mode edges per dimension; a
+    dimension left ``None`` uses :func:`analytics.rfm.suggest_edges`.
+    """
 
     as_of: str | None = None
     unit: str = "D"
+    products: tuple[str, ...] = ()
     rfm_mode: str = "quantile"  # quantile | threshold | mean (the eight-class preset)
     rfm_bins: int = 5
-    rfm_edges: tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...]] | None = None
+    rfm_edges: tuple[tuple[float, ...] | None, ...] | None = None
     rules: tuple[rfm.SegmentRule, ...] | None = None  # None: the preset for the mode and bins
     abc_value: str = "total_spend"  # or "clv"
     abc_cuts: tuple[float, float] = (0.8, 0.95)
@@ -78,29 +102,83 @@ class Settings:
     k: int = 4
     cluster_features: tuple[str, ...] = clusters.BASE_FEATURES
     random_state: int = 0
+    filters: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
-    @property
-    def edges(self) -> dict[str, list[float]] | None:
-        if self.rfm_edges is None:
-            return None
-        return {key: list(values) for key, values in zip("rfm", self.rfm_edges, strict=True)}
+    def __post_init__(self) -> None:
+        if self.unit not in UNIT_DAYS:
+            raise ValueError(f"unknown time unit {self.unit!r}; use one of {', '.join(UNIT_DAYS)}")
+        if self.model not in MODELS:
+            raise ValueError(f"unknown purchase model {self.model!r}; use {' or '.join(MODELS)}")
+        if self.rfm_mode not in RFM_MODES:
+            raise ValueError(f"unknown RFM mode {self.rfm_mode!r}; use {', '.join(RFM_MODES)}")
+        if self.abc_value not in ABC_VALUES:
+            raise ValueError(f"ABC value must be one of {', '.join(ABC_VALUES)}")
 
     @property
     def segment_rules(self) -> tuple[rfm.SegmentRule, ...]:
+        """The rules in force: the user's, else the preset for the mode and bin count."""
         if self.rules is not None:
             return self.rules
+        return self.preset_rules
+
+    @property
+    def preset_rules(self) -> tuple[rfm.SegmentRule, ...]:
         if self.rfm_mode == "mean":
             return rfm.EIGHT_CLASS_RULES
-        if self.rfm_bins == 5:
-            return rfm.DEFAULT_RULES
-        return rfm.scale_rules(rfm.DEFAULT_RULES, self.rfm_bins)
+        return rfm.default_rules(self.rfm_bins)
 
     @property
     def score_bins(self) -> int:
         return 2 if self.rfm_mode == "mean" else self.rfm_bins
 
+    @property
+    def other_model(self) -> str:
+        """The purchase model not chosen (to compare with)."""
+        return next(m for m in MODELS if m != self.model)
+
     def with_(self, **changes) -> Settings:
         return replace(self, **changes)
+
+    def key(self, stage: str) -> tuple:
+        """``(stage, (setting, value), ...)``: the stage's name and every setting it depends on,
+        its upstream stages' included. A cache key (the caller adds the data's fingerprint)."""
+        names = _stage_fields(stage)
+        return (stage, *((name, getattr(self, name)) for name in names))
+
+
+#: Each stage: the settings it reads and the stages it uses.
+STAGES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "base": (("as_of", "unit", "products"), ()),
+    "models": (("model", "horizon_months", "discount_rate"), ("base",)),
+    "segments": (("rfm_mode", "rfm_bins", "rfm_edges", "rules"), ("base",)),
+    "abc": (("abc_value", "abc_cuts"), ("models",)),
+    "tiers": (("churn_cuts", "tier_shares"), ("models",)),
+    "clusters": (("k", "cluster_features", "random_state"), ("models",)),
+    "table": ((), ("models", "segments", "abc", "tiers")),
+    "view": (("filters",), ("table",)),
+}
+
+
+def _stage_fields(stage: str) -> tuple[str, ...]:
+    own, upstream = STAGES[stage]
+    names: list[str] = []
+    for parent in upstream:
+        names.extend(n for n in _stage_fields(parent) if n not in names)
+    names.extend(n for n in own if n not in names)
+    return tuple(names)
+
+
+_SETTING_NAMES = {f.name for f in fields(Settings)}
+assert {n for own, _ in STAGES.values() for n in own} <= _SETTING_NAMES
+
+T = TypeVar("T")
+#: ``memo(key, compute)`` returns a kept result for ``key`` or ``compute()``'s (and may keep it).
+Memo = Callable[[tuple, Callable[[], Any]], Any]
+
+
+def no_memo(key: tuple, compute: Callable[[], T]) -> T:
+    """The default memo: compute every time (the command line runs each stage once)."""
+    return compute()
 
 
 # --------------------------------------------------------------------------- stages
@@ -112,9 +190,30 @@ def base_stage(
     customers: pd.DataFrame | None = None,
     members: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """The summary plus customer attributes and loyalty membership (see :func:`attach`)."""
-    summary = summarise(transactions, as_of=settings.as_of, unit=settings.unit)
+    """The summary plus customer attributes and loyalty membership (see :func:`attach`).
+
+    Only the ``settings.products`` product lines' transactions count, when given.
+    """
+    transactions = product_transactions(transactions, settings.products)
+    have = set(customers.columns) if customers is not None and len(customers) else set()
+    derived = [c for c in FIRST_PURCHASE_ATTRIBUTES if c in transactions.columns and c not in have]
+    summary = summarise(
+        transactions, as_of=settings.as_of, unit=settings.unit, first_purchase=derived
+    )
     return attach(summary, customers, members)
+
+
+def product_transactions(transactions: pd.DataFrame, products: tuple[str, ...]) -> pd.DataFrame:
+    """The transactions of the given product lines (all when ``products`` is empty); a
+    ``ValueError`` when that leaves none."""
+    if not products:
+        return transactions
+    if "product_line" not in transactions:
+        raise ValueError("the data has no product_line column to filter on")
+    chosen = transactions[transactions["product_line"].isin(products)]
+    if chosen.empty:
+        raise ValueError("no transactions match the product-line filter")
+    return chosen
 
 
 def attach(
@@ -122,20 +221,20 @@ def attach(
     customers: pd.DataFrame | None = None,
     members: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Add customer attributes (``customer_type, channel, region, city, industry``) and loyalty
+    """Add customer attributes (:data:`ATTRIBUTE_COLUMNS` the customers table has) and loyalty
     membership (``is_member``, ``enrolled_at``, ``loyalty_tier``; enrolments after the as-of date
     do not count) to a summary."""
     attrs = dict(summary.attrs)
     frame = summary
     if customers is not None and len(customers):
         keep = ["customer_id", *[c for c in ATTRIBUTE_COLUMNS if c in customers.columns]]
-        frame = frame.merge(
+        frame = frame.drop(columns=[c for c in keep[1:] if c in frame.columns]).merge(
             customers[keep].drop_duplicates("customer_id"), on="customer_id", how="left"
         )
     if members is not None:
         enrolled = members[["customer_id", "enrolled_at", *(["tier"] if "tier" in members else [])]]
         enrolled = enrolled.drop_duplicates("customer_id").rename(columns={"tier": "loyalty_tier"})
-        as_of = attrs.get("as_of", pd.Timestamp.max)
+        as_of = pd.Timestamp(attrs.get("as_of", pd.Timestamp.max))
         enrolled = enrolled[pd.to_datetime(enrolled["enrolled_at"]) <= as_of]
         frame = frame.merge(enrolled, on="customer_id", how="left")
         frame["is_member"] = frame["enrolled_at"].notna()
@@ -168,16 +267,30 @@ def score_stage(base: pd.DataFrame, fit: ClvResult, settings: Settings) -> Model
     return ModelOutput(fit=fit, scores=scores)
 
 
+def rfm_edges(base: pd.DataFrame, settings: Settings) -> dict[str, list[float]] | None:
+    """Threshold-mode edges per dimension: the settings' own, else the data's suggestion."""
+    if settings.rfm_mode != "threshold":
+        return None
+    given = settings.rfm_edges or (None, None, None)
+    if all(given):
+        return {key: list(values) for key, values in zip("rfm", given, strict=True)}
+    suggested = rfm.suggest_edges(base, settings.rfm_bins)
+    return {
+        key: list(values) if values else suggested[key]
+        for key, values in zip("rfm", given, strict=True)
+    }
+
+
 def segment_stage(base: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """``r_score``, ``f_score``, ``m_score`` and ``segment``."""
     scores = rfm.rfm_scores(
-        base, mode=settings.rfm_mode, bins=settings.rfm_bins, edges=settings.edges
+        base, mode=settings.rfm_mode, bins=settings.rfm_bins, edges=rfm_edges(base, settings)
     )
     scores["segment"] = rfm.assign_segments(scores, settings.segment_rules)
     return scores
 
 
-def _value_basis(frame: pd.DataFrame, wanted: str) -> str:
+def value_basis(frame: pd.DataFrame, wanted: str) -> str:
     """CLV when asked for and available, else spend (a model that did not fit has no CLV)."""
     if wanted == "clv" and "clv" in frame and frame["clv"].notna().any():
         return "clv"
@@ -185,32 +298,39 @@ def _value_basis(frame: pd.DataFrame, wanted: str) -> str:
 
 
 def abc_stage(frame: pd.DataFrame, settings: Settings) -> pareto.AbcResult:
-    value = _value_basis(frame, settings.abc_value)
+    value = value_basis(frame, settings.abc_value)
     return pareto.abc_classes(
         frame, value=value, a_cut=settings.abc_cuts[0], b_cut=settings.abc_cuts[1]
     )
 
 
 def tier_stage(frame: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """``churn_band`` and ``value_tier`` (by CLV, or by spend without a purchase model)."""
-    value = _value_basis(frame, "clv")
+    """``churn_band``, ``value_tier`` (by CLV, or by spend without a purchase model) and
+    ``premium_at_risk`` (churn risk x spend in the last 12 months)."""
+    value = value_basis(frame, "clv")
     risk = frame["churn_risk"] if "churn_risk" in frame else pd.Series(np.nan, index=frame.index)
     return pd.DataFrame(
         {
             "churn_band": churn.churn_band(risk, settings.churn_cuts),
             "value_tier": churn.value_tiers(frame, value=value, shares=settings.tier_shares),
+            "premium_at_risk": (risk * frame["spend_12m"]).to_numpy(),
         },
         index=frame.index,
     )
 
 
-def cluster_stage(frame: pd.DataFrame, settings: Settings) -> clusters.ClusterResult | None:
-    """K-means on the chosen features; optional features without values are left out."""
-    features = [
+def cluster_features(frame: pd.DataFrame, settings: Settings) -> list[str]:
+    """The chosen features that can be used: optional ones (CLV, P(alive)) only with values."""
+    return [
         f
         for f in settings.cluster_features
         if f in clusters.BASE_FEATURES or (f in frame and frame[f].notna().all())
     ]
+
+
+def cluster_stage(frame: pd.DataFrame, settings: Settings) -> clusters.ClusterResult | None:
+    """K-means on the chosen features; optional features without values are left out."""
+    features = cluster_features(frame, settings)
     if len(frame) < 2 or not features:
         return None
     return clusters.cluster_customers(
@@ -224,30 +344,55 @@ def assemble(
     segments: pd.DataFrame,
     abc: pareto.AbcResult,
     tiers: pd.DataFrame,
-    cluster_result: clusters.ClusterResult | None,
 ) -> pd.DataFrame:
-    """The scored customer table: :data:`SCORE_COLUMNS` first, then attributes and extras."""
+    """The scored customer table: :data:`SCORE_COLUMNS` first, then attributes and extras.
+
+    ``cluster`` is -1 (and ``cluster_name`` empty) until :func:`with_clusters` adds them.
+    """
     frame = pd.concat([base, models.scores, segments, tiers], axis=1)
     frame["abc_class"] = abc.classes
     frame["value_rank"] = abc.rank
-    if cluster_result is not None:
-        frame["cluster"] = cluster_result.labels
-        frame["cluster_name"] = frame["cluster"].map(cluster_result.names).astype("str")
-    else:
-        frame["cluster"] = -1
-        frame["cluster_name"] = ""
+    frame["cluster"] = -1
+    frame["cluster_name"] = ""
     extras = [c for c in frame.columns if c not in SCORE_COLUMNS]
     frame = frame[[*SCORE_COLUMNS, *extras]]
     frame.attrs.update(base.attrs)
     return frame
 
 
+def with_clusters(table: pd.DataFrame, result: clusters.ClusterResult | None) -> pd.DataFrame:
+    """``table`` with each customer's K-means ``cluster`` and ``cluster_name`` (word codes)."""
+    if result is None:
+        return table
+    codes = {number: clusters.name_code(words) for number, words in result.names.items()}
+    labels = result.labels.reindex(table.index)
+    out = table.assign(cluster=labels.to_numpy(), cluster_name=labels.map(codes).to_numpy())
+    out.attrs.update(table.attrs)
+    return out
+
+
+def view_stage(table: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """The customers whose attributes pass ``settings.filters`` (every customer without any)."""
+    mask = np.ones(len(table), dtype=bool)
+    for column, allowed in settings.filters:
+        if allowed and column in table:
+            mask &= table[column].isin(allowed).to_numpy()
+    if mask.all():
+        return table
+    view = table[mask]
+    view.attrs.update(table.attrs)
+    return view
+
+
 @dataclass(frozen=True, eq=False)
 class Scored:
-    """Everything :func:`run` computed."""
+    """Everything :func:`run` computed: ``table`` has every customer, ``view`` those the
+    settings' filters keep."""
 
     settings: Settings
     table: pd.DataFrame = field(repr=False)
+    view: pd.DataFrame = field(repr=False)
+    base: pd.DataFrame = field(repr=False)
     models: ModelOutput = field(repr=False)
     clusters: clusters.ClusterResult | None = field(repr=False)
 
@@ -263,255 +408,61 @@ def run(
     members: pd.DataFrame | None = None,
     *,
     summary: pd.DataFrame | None = None,
-    with_clusters: bool = True,
+    clustered: bool = True,
+    memo: Memo = no_memo,
 ) -> Scored:
-    """Run every stage in order, from transactions or from a ready summary (push-down)."""
+    """Run every stage in order, from transactions or from a ready summary (push-down).
+
+    ``memo(key, compute)`` is asked for each stage with :meth:`Settings.key` (the dashboard
+    fills it with Streamlit's cache, adding the data's fingerprint); by default every stage is
+    computed. ``clustered=False`` skips K-means (``cluster`` stays -1).
+    """
     if summary is not None:
-        base = attach(summary, customers, members)
+        base = memo(settings.key("base"), lambda: attach(summary, customers, members))
     elif transactions is not None:
-        base = base_stage(transactions, settings, customers, members)
+        base = memo(
+            settings.key("base"),
+            lambda: base_stage(transactions, settings, customers, members),
+        )
     else:
         raise ValueError("run needs transactions or a summary")
-    models = model_stage(base, settings)
-    with_models = pd.concat([base, models.scores], axis=1)
-    segments = segment_stage(base, settings)
-    abc = abc_stage(with_models, settings)
-    tiers = tier_stage(with_models, settings)
-    cluster_result = cluster_stage(with_models, settings) if with_clusters else None
-    table = assemble(base, models, segments, abc, tiers, cluster_result)
-    return Scored(settings=settings, table=table, models=models, clusters=cluster_result)
-
-
-# --------------------------------------------------------------------------- aggregates
-
-
-@dataclass(frozen=True, eq=False)
-class Aggregates:
-    """The tables every page needs, computed on demand for a (possibly filtered) scored table."""
-
-    table: pd.DataFrame = field(repr=False)
-    settings: Settings = Settings()
-    members: pd.DataFrame | None = field(default=None, repr=False)
-    monthly: pd.DataFrame | None = field(default=None, repr=False)  # from monthly_spend
-    filters: dict = field(default_factory=dict)  # column -> allowed values, applied to monthly
-
-    @property
-    def value_basis(self) -> str:
-        return _value_basis(self.table, "clv")
-
-    @property
-    def abc_basis(self) -> str:
-        return _value_basis(self.table, self.settings.abc_value)
-
-    @cached_property
-    def rule_check(self) -> rfm.RuleCheck:
-        return rfm.check_rules(self.settings.segment_rules, self.settings.score_bins)
-
-    @cached_property
-    def segments(self) -> pd.DataFrame:
-        order = [r.name for r in self.settings.segment_rules] + [rfm.UNCLASSIFIED]
-        return rfm.segment_summary(self.table, order=order)
-
-    @cached_property
-    def rf_grid(self) -> pd.DataFrame:
-        """Customers and mean spend per (r_score, f_score) cell."""
-        return (
-            self.table.groupby(["r_score", "f_score"])
-            .agg(customers=("customer_id", "size"), mean_spend=("total_spend", "mean"))
-            .reset_index()
+    models = memo(settings.key("models"), lambda: model_stage(base, settings))
+    with_models = memo(
+        ("with_models", *settings.key("models")[1:]),
+        lambda: pd.concat([base, models.scores], axis=1),
+    )
+    segments = memo(settings.key("segments"), lambda: segment_stage(base, settings))
+    abc = memo(settings.key("abc"), lambda: abc_stage(with_models, settings))
+    tiers = memo(settings.key("tiers"), lambda: tier_stage(with_models, settings))
+    table = memo(settings.key("table"), lambda: assemble(base, models, segments, abc, tiers))
+    cluster_result = None
+    view_key = ("view", *settings.key("view")[1:])
+    if clustered:
+        cluster_result = memo(
+            settings.key("clusters"), lambda: cluster_stage(with_models, settings)
         )
-
-    @cached_property
-    def abc(self) -> pd.DataFrame:
-        return pareto.abc_summary(self.table, self.table["abc_class"], value=self.abc_basis)
-
-    @cached_property
-    def lorenz(self) -> pd.DataFrame:
-        return pareto.lorenz_curve(self.table[self.abc_basis])
-
-    @cached_property
-    def gini(self) -> float:
-        return pareto.gini(self.table[self.abc_basis])
-
-    @cached_property
-    def concentration(self) -> pd.DataFrame:
-        return pareto.concentration(self.table[self.abc_basis])
-
-    @cached_property
-    def pareto_bars(self) -> pd.DataFrame:
-        return pareto.pareto_points(self.table, value=self.abc_basis)
-
-    @cached_property
-    def churn_bands(self) -> pd.DataFrame:
-        return churn.value_at_risk(self.table, value=self.value_basis)
-
-    @cached_property
-    def tiers(self) -> pd.DataFrame:
-        return churn.tier_summary(self.table, value=self.value_basis)
-
-    def churn_by(self, by: str) -> pd.DataFrame:
-        return churn.churn_by(self.table, by, value=self.value_basis)
-
-    @cached_property
-    def action_list(self) -> pd.DataFrame:
-        return churn.action_list(self.table, value=self.value_basis)
-
-    @cached_property
-    def clusters(self) -> pd.DataFrame:
-        return clusters.cluster_profiles(self.table)
-
-    @property
-    def has_loyalty(self) -> bool:
-        return "is_member" in self.table and self.members is not None
-
-    @cached_property
-    def spend_trend(self) -> pd.DataFrame:
-        """``month``, ``spend``, ``refunds`` for the filtered view."""
-        if self.monthly is None:
-            return pd.DataFrame(columns=["month", "spend", "refunds"])
-        frame = self.monthly
-        for column, allowed in self.filters.items():
-            if column in frame and allowed:
-                frame = frame[frame[column].isin(allowed)]
-        return frame.groupby("month")[["spend", "refunds"]].sum().reset_index()
-
-    @cached_property
-    def kpis(self) -> dict:
-        """Headline numbers of the view (Overview page)."""
-        table = self.table
-        n = len(table)
-        as_of = pd.Timestamp(table.attrs.get("as_of", pd.Timestamp.now()))
-        trend = self.spend_trend
-        month = pd.to_datetime(trend["month"])
-        this_month = as_of.to_period("M").to_timestamp()
-        last12 = (month > this_month - pd.DateOffset(months=12)) & (month <= this_month)
-        prior12 = (month > this_month - pd.DateOffset(months=24)) & (
-            month <= this_month - pd.DateOffset(months=12)
+        unclustered = table
+        cluster_fields = settings.key("clusters")[1:]
+        table = memo(
+            ("clustered", *settings.key("table")[1:], *cluster_fields),
+            lambda: with_clusters(unclustered, cluster_result),
         )
-        spend12 = float(trend.loc[last12, "spend"].sum())
-        spend_prior = float(trend.loc[prior12, "spend"].sum())
-        has_clv = table["clv"].notna().any()
-        return {
-            "customers": n,
-            "active_90": int((table["days_since_last"] <= 90).sum()),
-            "spend_12m": spend12,
-            "spend_prior_12m": spend_prior,
-            "spend_change": (spend12 / spend_prior - 1) if spend_prior > 0 else np.nan,
-            "mean_clv": float(table["clv"].mean()) if has_clv else np.nan,
-            "high_risk_share": float((table["churn_band"] == "high").mean())
-            if n and has_clv
-            else np.nan,
-            "uptake": float(table["is_member"].mean()) if n and "is_member" in table else np.nan,
-        }
-
-    def distribution(
-        self, column: str, bins: int = 40, clip_quantile: float = 0.99
-    ) -> pd.DataFrame:
-        """Histogram ``left``, ``right``, ``customers`` of a column; the top tail above the
-        ``clip_quantile`` is folded into the last bin so one outlier cannot flatten the chart."""
-        values = self.table[column].dropna().to_numpy(dtype=float)
-        if len(values) == 0:
-            return pd.DataFrame(columns=["left", "right", "customers"])
-        high = (
-            float(np.quantile(values, clip_quantile)) if clip_quantile < 1 else float(values.max())
-        )
-        low = float(values.min())
-        if high <= low:
-            high = low + 1.0
-        counts, edges = np.histogram(np.clip(values, low, high), bins=bins, range=(low, high))
-        return pd.DataFrame({"left": edges[:-1], "right": edges[1:], "customers": counts})
-
-    def sample(self, n: int = 3000, random_state: int = 0) -> pd.DataFrame:
-        """A seeded sample of the view, for scatter plots (never a million points)."""
-        if len(self.table) <= n:
-            return self.table
-        return self.table.sample(n=n, random_state=random_state)
-
-    def rows(self, column: str, value) -> pd.DataFrame:
-        """The customers of the view whose ``column`` equals ``value`` (what a download holds)."""
-        return self.table[self.table[column] == value]
-
-    @cached_property
-    def uptake_by_month(self) -> pd.DataFrame:
-        return loyalty.uptake_by_month(self.table, as_of=self.table.attrs.get("as_of"))
-
-    def uptake_by(self, by: str) -> pd.DataFrame:
-        return loyalty.uptake_by(self.table, by)
-
-    @cached_property
-    def members_vs_non_members(self) -> pd.DataFrame:
-        return loyalty.members_vs_non_members(self.table)
-
-    @cached_property
-    def loyalty_tiers(self) -> pd.DataFrame:
-        return loyalty.tier_mix(self.table)
-
-
-def aggregates(
-    table: pd.DataFrame,
-    settings: Settings,
-    members: pd.DataFrame | None = None,
-    monthly: pd.DataFrame | None = None,
-    filters: dict | None = None,
-) -> Aggregates:
-    return Aggregates(
-        table=table, settings=settings, members=members, monthly=monthly, filters=filters or {}
+        view_key = (*view_key, *cluster_fields)
+    scored = table
+    view = memo(view_key, lambda: view_stage(scored, settings))
+    return Scored(
+        settings=settings,
+        table=table,
+        view=view,
+        base=base,
+        models=models,
+        clusters=cluster_result,
     )
 
 
-# --------------------------------------------------------------------------- trends and views
-
-
-def monthly_spend(
-    transactions: pd.DataFrame,
-    customers: pd.DataFrame | None = None,
-    as_of=None,
-    by: Sequence[str] = ("customer_type", "channel", "region"),
-) -> pd.DataFrame:
-    """Premiums (``spend``, amount >= 0) and ``refunds`` per month and customer group, up to
-    ``as_of``; ``by`` columns come from ``customers`` when it has them. Pre-grouped so a view
-    filtered by those attributes sums a few thousand rows instead of every transaction.
-
-    Grouping is integer arithmetic: customer ids are factorised once and each attribute is looked
-    up per distinct customer, not per transaction (10M rows in a couple of seconds).
-    """
-    days = pd.to_datetime(transactions["transaction_date"]).to_numpy(dtype="datetime64[D]")
-    keep = (
-        days <= np.datetime64(pd.Timestamp(as_of).date(), "D")
-        if as_of is not None
-        else np.ones(len(days), bool)
-    )
-    months = days[keep].astype("datetime64[M]")
-    amount = transactions["amount"].to_numpy(dtype=float)[keep]
-    if len(months) == 0:
-        return pd.DataFrame(columns=["month", "spend", "refunds"])
-    first = months.min()
-    key = (months - first).astype(np.int64)
-    size = int(key.max()) + 1
-    levels: list[tuple[str, np.ndarray]] = []
-    if customers is not None:
-        codes, uniques = pd.factorize(transactions["customer_id"])  # Arrow strings: fast
-        codes = codes[keep]
-        lookup = customers.drop_duplicates("customer_id").set_index("customer_id")
-        for column in by:
-            if column not in lookup:
-                continue
-            values = lookup[column].reindex(uniques)
-            value_codes, value_names = pd.factorize(values, use_na_sentinel=False)
-            key = key * len(value_names) + value_codes[codes]
-            size *= len(value_names)
-            levels.append((column, np.asarray(value_names, dtype=object)))
-    spend = np.bincount(key, weights=np.where(amount >= 0, amount, 0.0), minlength=size)
-    refunds = np.bincount(key, weights=np.where(amount < 0, amount, 0.0), minlength=size)
-    present = np.flatnonzero(np.bincount(key, minlength=size))
-    out = {}
-    rest = present
-    for column, names in reversed(levels):
-        out[column] = names[rest % len(names)]
-        rest = rest // len(names)
-    frame = pd.DataFrame({"month": (first + rest).astype("datetime64[s]")})
-    for column, _ in levels:
-        frame[column] = out[column]
-    frame["spend"] = spend[present]
-    frame["refunds"] = refunds[present]
-    return frame
+def settings_from(values: Mapping[str, Any]) -> Settings:
+    """Settings from a mapping of field names (unknown names are a ``ValueError``)."""
+    unknown = set(values) - _SETTING_NAMES
+    if unknown:
+        raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
+    return Settings(**values)

@@ -18,14 +18,15 @@ from analytics._validate import require_columns
 
 __all__ = [
     "DEFAULT_RULES",
+    "DEFAULT_RULES_BY_BINS",
     "EIGHT_CLASS_RULES",
     "RuleCheck",
     "SegmentRule",
     "UNCLASSIFIED",
     "assign_segments",
     "check_rules",
+    "default_rules",
     "rfm_scores",
-    "scale_rules",
     "segment_summary",
     "suggest_edges",
 ]
@@ -50,19 +51,63 @@ class SegmentRule:
         )  # fmt: skip
 
 
-#: The default 10-segment R x F grid for 5 bins; it covers all 25 R x F cells once, any M.
-DEFAULT_RULES: tuple[SegmentRule, ...] = (
-    SegmentRule("Champions", (5, 5), (4, 5)),
-    SegmentRule("Loyal", (3, 4), (4, 5)),
-    SegmentRule("Potential loyalist", (4, 5), (2, 3)),
-    SegmentRule("New", (5, 5), (1, 1)),
-    SegmentRule("Promising", (4, 4), (1, 1)),
-    SegmentRule("Need attention", (3, 3), (3, 3)),
-    SegmentRule("About to sleep", (3, 3), (1, 2)),
-    SegmentRule("Can't lose", (1, 2), (5, 5)),
-    SegmentRule("At risk", (1, 2), (3, 4)),
-    SegmentRule("Hibernating", (1, 2), (1, 2)),
-)
+def _grid(bins: int, *rules: tuple[str, tuple[int, int], tuple[int, int]]):
+    """Rules on R and F only (any M, spelled out as 1..bins so no score exceeds the scale)."""
+    return tuple(SegmentRule(name, r, f, (1, bins)) for name, r, f in rules)
+
+
+#: The default R x F grids, one per bin count (DESIGN.md "Segments"). Each covers every R x F
+#: cell exactly once and every rule wins some cell, so the rule checker reports nothing. Five bins
+#: give the classic ten segments; four keep all ten on a 4 x 4 grid; three keep nine (a 3 x 3 grid
+#: has no room for both New and Promising, so Promising goes).
+DEFAULT_RULES_BY_BINS: dict[int, tuple[SegmentRule, ...]] = {
+    5: _grid(
+        5,
+        ("Champions", (5, 5), (4, 5)),
+        ("Loyal", (3, 4), (4, 5)),
+        ("Potential loyalist", (4, 5), (2, 3)),
+        ("New", (5, 5), (1, 1)),
+        ("Promising", (4, 4), (1, 1)),
+        ("Need attention", (3, 3), (3, 3)),
+        ("About to sleep", (3, 3), (1, 2)),
+        ("Can't lose", (1, 2), (5, 5)),
+        ("At risk", (1, 2), (3, 4)),
+        ("Hibernating", (1, 2), (1, 2)),
+    ),
+    4: _grid(
+        4,
+        ("Champions", (4, 4), (3, 4)),
+        ("Loyal", (3, 3), (3, 4)),
+        ("Potential loyalist", (3, 4), (2, 2)),
+        ("New", (4, 4), (1, 1)),
+        ("Promising", (3, 3), (1, 1)),
+        ("Need attention", (2, 2), (2, 2)),
+        ("About to sleep", (2, 2), (1, 1)),
+        ("Can't lose", (1, 2), (4, 4)),
+        ("At risk", (1, 2), (3, 3)),
+        ("Hibernating", (1, 1), (1, 2)),
+    ),
+    3: _grid(
+        3,
+        ("Champions", (3, 3), (3, 3)),
+        ("Loyal", (2, 2), (3, 3)),
+        ("Potential loyalist", (3, 3), (2, 2)),
+        ("New", (3, 3), (1, 1)),
+        ("Need attention", (2, 2), (2, 2)),
+        ("About to sleep", (2, 2), (1, 1)),
+        ("Can't lose", (1, 1), (3, 3)),
+        ("At risk", (1, 1), (2, 2)),
+        ("Hibernating", (1, 1), (1, 1)),
+    ),
+}
+DEFAULT_RULES = DEFAULT_RULES_BY_BINS[5]
+
+
+def default_rules(bins: int) -> tuple[SegmentRule, ...]:
+    """The default segment rules for ``bins`` (3 to 5) score bins."""
+    _check_bins(bins)
+    return DEFAULT_RULES_BY_BINS[int(bins)]
+
 
 #: Chinese CRM practice: R, F, M each split at the mean (2 = high, 1 = low), eight classes.
 EIGHT_CLASS_RULES: tuple[SegmentRule, ...] = (
@@ -234,24 +279,6 @@ def check_rules(rules: Sequence[SegmentRule], bins: int = 5) -> RuleCheck:
     never = tuple(rule.name for position, rule in enumerate(rules) if not (first == position).any())
     uncovered = tuple(tuple(int(v) for v in cell) for cell in cells[first == -1])
     return RuleCheck(tuple(overlaps), never, uncovered, wins)
-
-
-def scale_rules(
-    rules: Sequence[SegmentRule], bins: int, source_bins: int = 5
-) -> tuple[SegmentRule, ...]:
-    """Re-express rules written for ``source_bins`` on a ``bins`` scale.
-
-    Each ``bins``-score ``s`` is read as the ``source_bins`` score ``ceil(s * source / bins)``;
-    a rule keeps the scores whose reading falls in its range (possibly none: the rule checker
-    then reports it as never firing).
-    """
-    reading = {s: int(np.ceil(s * source_bins / bins)) for s in range(1, bins + 1)}
-
-    def span(low: int, high: int) -> tuple[int, int]:
-        kept = [s for s, v in reading.items() if low <= v <= high]
-        return (min(kept), max(kept)) if kept else (bins + 1, bins + 1)
-
-    return tuple(SegmentRule(r.name, span(*r.r), span(*r.f), span(*r.m)) for r in rules)
 
 
 def segment_summary(scored: pd.DataFrame, order: Sequence[str] | None = None) -> pd.DataFrame:

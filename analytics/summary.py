@@ -4,10 +4,13 @@ The per-customer summary every model in the package starts from, following the F
 convention used by BG/NBD and Gamma-Gamma (Fader, Hardie & Lee 2005): several purchases on one
 calendar day are one purchase occasion, ``frequency`` counts repeat purchase days, ``recency`` and
 ``T`` are measured from the first purchase day in the chosen time unit, and ``monetary_value`` is
-the mean spend of the repeat purchase days.
+the mean spend of the repeat purchase days. ``spend_12m`` (purchases in the 12 calendar months up to
+the as-of date) is what "premium at risk" multiplies by churn risk (DESIGN.md).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -20,6 +23,7 @@ __all__ = [
     "resolve_as_of",
     "summarise",
     "summary_from_day_aggregates",
+    "twelve_months_before",
     "unit_days",
 ]
 
@@ -38,6 +42,7 @@ SUMMARY_COLUMNS = [
     "total_spend",
     "refunds",
     "days_since_last",
+    "spend_12m",
 ]
 
 _EPOCH = np.datetime64("1970-01-01", "D")
@@ -57,6 +62,15 @@ def _to_days(dates: pd.Series) -> np.ndarray:
     return (values - _EPOCH).astype(np.int64)
 
 
+def twelve_months_before(as_of_day: int) -> int:
+    """The day (since 1970-01-01) 12 calendar months before ``as_of_day``: purchases after it
+    and on or before the as-of date make ``spend_12m``."""
+    as_of = pd.Timestamp(_EPOCH + np.timedelta64(int(as_of_day), "D"))
+    return int(
+        (np.datetime64((as_of - pd.DateOffset(months=12)).date(), "D") - _EPOCH).astype(np.int64)
+    )
+
+
 def resolve_as_of(transactions: pd.DataFrame, as_of=None) -> pd.Timestamp:
     """The as-of date: the given one (as a day), else the latest ``transaction_date``."""
     if as_of is not None:
@@ -67,7 +81,12 @@ def resolve_as_of(transactions: pd.DataFrame, as_of=None) -> pd.Timestamp:
     return pd.Timestamp(transactions["transaction_date"].max()).normalize()
 
 
-def summarise(transactions: pd.DataFrame, as_of=None, unit: str = "D") -> pd.DataFrame:
+def summarise(
+    transactions: pd.DataFrame,
+    as_of=None,
+    unit: str = "D",
+    first_purchase: Sequence[str] = (),
+) -> pd.DataFrame:
     """One row per customer with at least one purchase on or before ``as_of``.
 
     Parameters
@@ -79,31 +98,39 @@ def summarise(transactions: pd.DataFrame, as_of=None, unit: str = "D") -> pd.Dat
         Defaults to the latest ``transaction_date``.
     unit : {"D", "W", "M"}
         Unit of ``recency`` and ``T`` (1, 7 or 30.4375 days).
+    first_purchase : sequence of str
+        Transaction columns (e.g. ``channel``, ``product_line``) whose value on the customer's
+        first purchase is added under the same name (of several rows that day, the first row):
+        the acquiring channel and first product of data that has no customer table.
 
     Returns
     -------
     DataFrame
-        Columns :data:`SUMMARY_COLUMNS`, sorted by ``customer_id``. A customer whose only rows are
-        refunds has no purchase and so no row.
+        Columns :data:`SUMMARY_COLUMNS` (then ``first_purchase``), sorted by ``customer_id``. A
+        customer whose only rows are refunds has no purchase and so no row.
     """
     require_columns(transactions, ["customer_id", "transaction_date", "amount"], "summarise")
     length = unit_days(unit)
     as_of_ts = resolve_as_of(transactions, as_of)
     as_of_day = int((np.datetime64(as_of_ts.date(), "D") - _EPOCH).astype(np.int64))
 
+    require_columns(transactions, first_purchase, "summarise")
     day = _to_days(transactions["transaction_date"])
     amount = transactions["amount"].to_numpy(dtype=np.float64)
     keep = day <= as_of_day
     codes, uniques = _sorted_codes(transactions["customer_id"])
+    rows = np.flatnonzero(keep) if first_purchase else None
     codes, day, amount = codes[keep], day[keep], amount[keep]
     n_customers = len(uniques)
 
     is_purchase = amount >= 0
     refunds = np.bincount(codes[~is_purchase], weights=amount[~is_purchase], minlength=n_customers)
     n_rows = np.bincount(codes[is_purchase], minlength=n_customers)
+    recent = is_purchase & (day > twelve_months_before(as_of_day))
+    spend_12m = np.bincount(codes[recent], weights=amount[recent], minlength=n_customers)
     codes, day, amount = codes[is_purchase], day[is_purchase], amount[is_purchase]
     if len(codes) == 0:
-        return _empty()
+        return _empty().assign(**{c: pd.Series(dtype=object) for c in first_purchase})
 
     # One key per (customer, calendar day); sorting it groups customers and orders their days.
     low = day.min()
@@ -116,7 +143,7 @@ def summarise(transactions: pd.DataFrame, as_of=None, unit: str = "D") -> pd.Dat
     ends = np.r_[starts[1:], len(keys)]
     customer = day_customer[starts]
 
-    return summary_from_day_aggregates(
+    summary = summary_from_day_aggregates(
         customer_id=uniques[customer],
         first_day=day_value[starts],
         last_day=day_value[ends - 1],
@@ -125,11 +152,23 @@ def summarise(transactions: pd.DataFrame, as_of=None, unit: str = "D") -> pd.Dat
         total_spend=np.add.reduceat(day_spend, starts),
         first_day_spend=day_spend[starts],
         refunds=refunds[customer],
+        spend_12m=spend_12m[customer],
         as_of_day=as_of_day,
         unit=unit,
         _unit_days=length,
         _sorted=True,
     )
+    if first_purchase:
+        # The first row on each customer's first purchase day (rows keep their input order).
+        first_day = np.zeros(n_customers, dtype=np.int64)
+        first_day[customer] = day_value[starts]
+        candidates = np.flatnonzero(day == first_day[codes])
+        _, first = np.unique(codes[candidates], return_index=True)
+        source_rows = rows[is_purchase][candidates[first]]
+        for column in first_purchase:
+            values = transactions[column].iloc[source_rows]
+            summary[column] = values.to_numpy() if not hasattr(values, "cat") else values.array
+    return summary
 
 
 def _sorted_codes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -151,6 +190,7 @@ def summary_from_day_aggregates(
     total_spend,
     first_day_spend,
     refunds,
+    spend_12m,
     as_of_day: int,
     unit: str = "D",
     _unit_days: float | None = None,
@@ -161,7 +201,8 @@ def summary_from_day_aggregates(
     Shared by :func:`summarise` and the SQL push-down so both apply one set of definitions:
     ``frequency = purchase_days - 1``, ``recency = (last - first) / unit``,
     ``T = (as_of - first) / unit``, ``monetary_value = (total - first day's spend) / frequency``
-    (0 when frequency is 0), ``days_since_last = as_of - last`` in whole days.
+    (0 when frequency is 0), ``days_since_last = as_of - last`` in whole days; ``spend_12m`` is
+    passed through (purchases dated after :func:`twelve_months_before` the as-of day).
     """
     length = _unit_days if _unit_days is not None else unit_days(unit)
     first_day = np.asarray(first_day, dtype=np.int64)
@@ -183,6 +224,7 @@ def summary_from_day_aggregates(
             "total_spend": total_spend,
             "refunds": np.asarray(refunds, dtype=np.float64),
             "days_since_last": as_of_day - last_day,
+            "spend_12m": np.asarray(spend_12m, dtype=np.float64),
         }
     )
     if not _sorted:
@@ -203,5 +245,6 @@ def _empty() -> pd.DataFrame:
         total_spend=[],
         first_day_spend=[],
         refunds=[],
+        spend_12m=[],
         as_of_day=0,
     )

@@ -6,11 +6,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics.pipeline import SCORE_COLUMNS
-from ui import charts
-from ui.data import page_view
-from ui.i18n import basis_words, fmt_money, fmt_pct, name, namer, t
-from ui.widgets import empty_view_guard, section, segment_download
+from ui import charts, state
+from ui.exports import group_downloads
+from ui.formats import fmt_int, fmt_money, fmt_pct
+from ui.i18n import basis_words, lang, name, namer, t
+from ui.view import page_view
+from ui.widgets import empty_view_guard, section
 
 
 def _keep_order() -> None:
@@ -29,61 +30,56 @@ def main() -> None:
         key="abc_value",
         horizontal=True,
     )
-    middle.slider(t("a_cut"), 0.50, 0.95, step=0.01, key="abc_a", on_change=_keep_order)
-    right.slider(t("b_cut"), 0.60, 0.99, step=0.01, key="abc_b", on_change=_keep_order)
+    for cell, key, label in ((middle, "abc_a", "a_cut"), (right, "abc_b", "b_cut")):
+        low, high, step = state.RANGES[key]
+        cell.slider(t(label), low, high, step=step, key=key, on_change=_keep_order)
     view = page_view()
     if empty_view_guard(view):
         return
     agg = view.agg
+    axes = charts.Axes(lang(), view.currency)
     if st.session_state["abc_value"] == "clv" and agg.abc_basis != "clv":
         st.info(t("clv_unavailable"))
     basis = name(agg.abc_basis)
+    words = basis_words(agg.abc_basis)
     with section():
         table = agg.abc
         cells = st.columns(4)
         for cell, (_, row) in zip(cells, table.iterrows(), strict=False):
+            cls = row["abc_class"]
             cell.metric(
-                f"{t('abc_class')} {row['abc_class']}",
-                f"{fmt_pct(row['customer_share'])} {t('customers')}",
-                f"{fmt_pct(row['value_share'])} {basis}",
+                t("abc_metric", cls=cls),
+                fmt_pct(row["customer_share"]),
+                t("abc_metric_delta", share=fmt_pct(row["value_share"]), basis=words),
                 delta_color="off",
                 delta_arrow="off",
+                help=t("abc_metric_help", cls=cls, basis=words),
+                border=True,
             )
-        cells[3].metric(t("gini"), f"{agg.gini:.3f}")
+        cells[3].metric(t("gini"), f"{agg.gini:.3f}", help=t("gini_help"), border=True)
     left, right = st.columns([3, 2])
     with left, section():
         st.plotly_chart(
-            charts.pareto(
-                agg.pareto_bars,
-                t("pareto_chart"),
-                t("customers_ranked"),
-                basis,
-                t("cumulative_share"),
-                *view.settings.abc_cuts,
-            ),
+            charts.pareto(agg.pareto_bars, t("pareto_chart"), t("customers_ranked"), basis,
+                          t("cumulative_share"), *view.settings.abc_cuts, axes),
             key="abc_pareto",
-        )
+        )  # fmt: skip
     with right, section():
         st.plotly_chart(
-            charts.lorenz(
-                agg.lorenz,
-                agg.gini,
-                t("lorenz"),
-                t("customer_share"),
-                t("value_share"),
-                t("equality"),
-            ),
+            charts.lorenz(agg.lorenz, agg.gini, t("lorenz"), t("customer_share"),
+                          t("value_share"), t("equality"), t("gini")),
             key="abc_lorenz",
-        )
+        )  # fmt: skip
     with section():
         table = agg.abc
+        currency, language = view.currency, lang()
         st.dataframe(
             pd.DataFrame(
                 {
                     t("abc_class"): table["abc_class"],
-                    t("customers"): table["customers"],
+                    t("customers"): [fmt_int(v) for v in table["customers"]],
                     t("customer_share"): [fmt_pct(v) for v in table["customer_share"]],
-                    basis: [fmt_money(v, view.currency) for v in table["value"]],
+                    basis: [fmt_money(v, currency, language) for v in table["value"]],
                     t("value_share"): [fmt_pct(v) for v in table["value_share"]],
                 }
             ),
@@ -96,14 +92,12 @@ def main() -> None:
                     "concentration_line",
                     top=fmt_pct(row["top_share"], 0),
                     value=fmt_pct(row["value_share"]),
-                    basis=basis_words(agg.abc_basis),
+                    basis=words,
                 )
             )
-        segment_download(
-            lambda cls: view.table if cls is None else agg.rows("abc_class", cls),
-            ["A", "B", "C"], ["A", "B", "C"], "abc", view.table.attrs.get("as_of"), SCORE_COLUMNS,
-            key="abc_dl", select_label=t("download_class"), enrich=view.with_clusters,
-        )  # fmt: skip
+        classes = ["A", "B", "C"]
+        group_downloads(view, "abc_class", classes, classes, "what_class", "choose_class", "abc",
+                        key="abc_dl", enrich=view.with_clusters)  # fmt: skip
 
 
 main()

@@ -1,125 +1,164 @@
-"""Churn risk: band cut-offs, risk distribution, risk by segment / tier / channel, value at risk,
-and an action list of valuable customers at high risk."""
+"""Churn risk: band cut-offs, the bands with their premium at risk, risk distribution, premium at
+risk by segment / tier / channel / type / region, the models' agreement, and an action list of
+valuable customers at high risk, most premium at risk first."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from analytics.churn import BANDS
-from analytics.pipeline import SCORE_COLUMNS
-from ui import charts
-from ui.data import page_view
-from ui.i18n import fmt_money, fmt_pct, name, names, t
-from ui.widgets import (
-    dimension_picker,
-    download,
-    empty_view_guard,
-    file_name,
-    paged_table,
-    section,
-    segment_download,
-)
+from ui import charts, state
+from ui.exports import download_pair, group_downloads
+from ui.formats import fmt_int, fmt_money, fmt_pct
+from ui.i18n import column_label, fit_reason, lang, name, names, t
+from ui.view import page_view
+from ui.widgets import dimension_picker, empty_view_guard, paged_table, section
+
+
+def band_range(band: str, cuts) -> str:
+    low, high = (f"{c:g}" for c in cuts)
+    return t(f"band_range_{band}", low=low, high=high)
+
+
+def bands(view) -> None:
+    table = view.agg.churn_bands
+    currency, language = view.currency, lang()
+    cells = st.columns(len(table))
+    for cell, (_, row) in zip(cells, table.iterrows(), strict=True):
+        band = row["churn_band"]
+        cell.metric(
+            t("band_metric", band=name(band)),
+            t("band_metric_value", share=fmt_pct(row["share"])),
+            t("band_metric_delta", premium=fmt_money(row["premium_at_risk"], currency, language)),
+            delta_color="off",
+            delta_arrow="off",
+            help=t("band_metric_help", range=band_range(band, view.settings.churn_cuts)),
+            border=True,
+        )
+
+
+def comparison(view) -> None:
+    """Both purchase models' high-risk shares; a warning when they disagree materially."""
+    result = view.comparison()
+    if result is None:
+        return
+    values = {
+        "model": name(result["model"]),
+        "share": fmt_pct(result["shares"]["high"]),
+        "other": name(result["other"]),
+        "other_share": fmt_pct(result["other_shares"]["high"]),
+    }
+    if result["disagree"]:
+        st.warning(t("models_disagree", **values), icon=":material/compare_arrows:")
+    else:
+        st.caption(t("models_agree", **values))
 
 
 def main() -> None:
     st.title(t("page_churn"))
-    st.slider(t("band_cuts"), 0.0, 1.0, step=0.05, key="churn_cuts")
+    low, high, step = state.RANGES["churn_cuts"]
+    st.slider(t("band_cuts"), low, high, step=step, key="churn_cuts")
     view = page_view()
     if empty_view_guard(view):
         return
     if not view.fit.has_purchase_model:
-        st.warning(t("churn_unavailable", message=view.fit.message))
+        st.warning(t("churn_unavailable", reason=fit_reason(view.fit)))
         return
     agg = view.agg
+    axes = charts.Axes(lang(), view.currency)
+    with section():
+        bands(view)
+        comparison(view)
     if view.settings.model == "bgnbd":
-        st.caption(t("bgnbd_one_timers"))
-    bands = agg.churn_bands
-    cells = st.columns(len(bands))
-    for cell, (_, row) in zip(cells, bands.iterrows(), strict=True):
-        cell.metric(
-            f"{t('churn_risk')}: {name(row['churn_band'])}",
-            fmt_pct(row["share"]),
-            f"{t('value_at_risk')} {fmt_money(row['value'], view.currency)}",
-            delta_color="off",
-            delta_arrow="off",
-        )
+        st.caption(t("read_one_timers"))
     left, right = st.columns(2)
     with left, section():
         st.plotly_chart(
-            charts.histogram(
-                agg.distribution("churn_risk", bins=20, clip_quantile=1.0),
-                t("risk_distribution"),
-                t("churn_risk"),
-                t("customers"),
-            ),
+            charts.histogram(agg.distribution("churn_risk", bins=20, clip_quantile=1.0),
+                             t("risk_distribution"), t("churn_risk"), t("customers"), axes,
+                             x_kind=charts.PERCENT),
             key="churn_hist",
-        )
+        )  # fmt: skip
     with right, section():
+        table = agg.churn_bands
         st.plotly_chart(
-            charts.bar(
-                bands, "churn_band", "value", t("value_at_risk"), t("churn_risk"), name(agg.value_basis),
-                labels=names(bands["churn_band"]), colors=[charts.BAND_COLORS[b] for b in bands["churn_band"]],
-            ),
-            key="churn_value",
+            charts.bar(table, "premium_at_risk", t("premium_by_band"), t("churn_band"),
+                       t("premium_at_risk"), names(table["churn_band"]), axes, kind=charts.MONEY,
+                       colors=[charts.BAND_COLORS[b] for b in table["churn_band"]], text=True),
+            key="churn_premium",
         )  # fmt: skip
     with section():
-        by, by_label = dimension_picker(
-            view, t("risk_by"), "churn_by", ("channel", "customer_type", "region")
-        )
-        table = agg.churn_by(by).sort_values("mean_churn_risk", ascending=False)
+        by, by_label = dimension_picker(view, t("risk_by"), "churn_by")
+        table = agg.churn_by(by).head(25)
         st.plotly_chart(
-            charts.bar(
-                table,
-                by,
-                "mean_churn_risk",
-                f"{t('mean_churn_risk')} · {by_label}",
-                by_label,
-                t("mean_churn_risk"),
-                labels=names(table[by]),
-            ).update_yaxes(tickformat=".0%"),
+            charts.bar(table, "premium_at_risk", t("premium_at_risk_by", by=by_label), by_label,
+                       t("premium_at_risk"), names(table[by]), axes, kind=charts.MONEY,
+                       horizontal=True),
             key="churn_by_chart",
+        )  # fmt: skip
+        currency, language = view.currency, lang()
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    by_label: names(table[by]),
+                    t("customers"): [fmt_int(v) for v in table["customers"]],
+                    t("mean_churn_risk"): [fmt_pct(v) for v in table["mean_churn_risk"]],
+                    t("high_risk_share"): [fmt_pct(v) for v in table["high_risk_share"]],
+                    t("spend_12m"): [fmt_money(v, currency, language) for v in table["spend_12m"]],
+                    t("premium_at_risk_short"): [
+                        fmt_money(v, currency, language) for v in table["premium_at_risk"]
+                    ],
+                    t("premium_at_risk_share"): [
+                        fmt_pct(v) for v in table["premium_at_risk_share"]
+                    ],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
         )
     with section():
         st.subheader(t("action_list"))
         actions = agg.action_list
-        shown = actions[
-            [
-                "customer_id",
-                "segment",
-                "value_tier",
-                "churn_risk",
-                agg.value_basis,
-                "value_at_risk",
-                "days_since_last",
-            ]
-        ]
+        columns = ["customer_id", "segment", "value_tier", "churn_risk", "spend_12m",
+                   "premium_at_risk", "clv", "days_since_last"]  # fmt: skip
+        shown = actions[columns].assign(
+            segment=names(actions["segment"]), value_tier=names(actions["value_tier"])
+        )
+        money = {"format": "localized"}
         paged_table(
-            shown.assign(segment=names(shown["segment"]), value_tier=names(shown["value_tier"])),
+            shown,
             key="churn_actions",
             column_config={
+                "customer_id": st.column_config.TextColumn(column_label("customer_id")),
+                "segment": st.column_config.TextColumn(column_label("segment")),
+                "value_tier": st.column_config.TextColumn(column_label("value_tier")),
                 "churn_risk": st.column_config.ProgressColumn(
-                    t("churn_risk"), min_value=0, max_value=1, format="percent"
+                    column_label("churn_risk"), min_value=0, max_value=1, format="percent"
                 ),
-                "clv": st.column_config.NumberColumn(t("clv_short"), format="%.0f"),
-                "total_spend": st.column_config.NumberColumn(t("total_spend"), format="%.0f"),
-                "value_at_risk": st.column_config.NumberColumn(t("value_at_risk"), format="%.0f"),
+                "spend_12m": st.column_config.NumberColumn(column_label("spend_12m"), **money),
+                "premium_at_risk": st.column_config.NumberColumn(
+                    column_label("premium_at_risk"), **money
+                ),
+                "clv": st.column_config.NumberColumn(column_label("clv"), **money),
+                "days_since_last": st.column_config.NumberColumn(
+                    column_label("days_since_last"), format="%d"
+                ),
             },
         )
-        as_of = view.table.attrs.get("as_of")
-        download(
-            actions,
-            file_name("churn-actions", "high-risk", as_of),
-            t("download_csv"),
-            key="churn_actions_csv",
+        download_pair(
+            lambda: agg.action_list,
+            len(actions),
+            t("what_actions"),
+            ("churn-actions", "high-risk"),
+            view.as_of,
+            key="churn_actions_dl",
             enrich=view.with_clusters,
-            columns=[*SCORE_COLUMNS, "value_at_risk"],
         )
         present = set(agg.churn_bands.loc[agg.churn_bands["customers"] > 0, "churn_band"])
         options = [b for b in BANDS if b in present]
-        segment_download(
-            lambda band: view.table if band is None else view.agg.rows("churn_band", band),
-            options, names(options), "churn", as_of, SCORE_COLUMNS, key="churn_dl", select_label=t("download_band"), enrich=view.with_clusters,
-        )  # fmt: skip
+        group_downloads(view, "churn_band", options, names(options), "what_band", "choose_band",
+                        "churn", key="churn_dl", enrich=view.with_clusters)  # fmt: skip
 
 
 main()

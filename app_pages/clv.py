@@ -1,5 +1,6 @@
-"""CLV and value tiers: model settings, fit status in plain words, backtest, expected-purchase and
-P(alive) matrices, CLV distribution, tunable tier shares, tier table, top customers, downloads."""
+"""CLV and value tiers: model settings, the fit in plain words (parameters in an expander), a
+backtest of both purchase models, expected-purchase and P(alive) matrices, CLV distribution,
+tunable tier shares, tier table, top customers, downloads."""
 
 from __future__ import annotations
 
@@ -7,62 +8,72 @@ import pandas as pd
 import streamlit as st
 
 from analytics.churn import TIERS
-from analytics.pipeline import SCORE_COLUMNS
-from ui import charts
-from ui.data import date_range, page_view
-from ui.i18n import fmt_int, fmt_money, fmt_pct, labeler, name, namer, names, t
-from ui.widgets import (
-    download,
-    empty_view_guard,
-    file_name,
-    paged_table,
-    section,
-    segment_download,
-)
+from analytics.clv import MODELS, interpret
+from analytics.summary import UNIT_DAYS
+from ui import charts, sources, state
+from ui.exports import download_pair, group_downloads
+from ui.formats import fmt_int, fmt_money, fmt_number, fmt_pct
+from ui.i18n import column_label, fit_reason, labeler, lang, name, namer, names, t
+from ui.view import page_view
+from ui.widgets import empty_view_guard, paged_table, section
+
+#: Model parameters by their symbols in the papers.
+SYMBOLS = {"alpha": "α", "beta": "β"}
 
 
 def settings_row() -> None:
     cells = st.columns(4)
-    cells[0].selectbox(t("unit"), ["D", "W", "M"], format_func=labeler("unit_"), key="unit")
-    cells[1].slider(t("horizon"), 6, 120, step=6, key="horizon")
-    cells[2].slider(t("discount"), 0.0, 0.20, step=0.01, key="discount", format="%.2f")
-    cells[3].selectbox(t("model"), ["bgnbd", "pareto_nbd"], format_func=namer(), key="model")
+    cells[0].selectbox(t("unit"), list(UNIT_DAYS), format_func=labeler("unit_"), key="unit")
+    low, high, step = state.RANGES["horizon"]
+    cells[1].slider(t("horizon"), int(low), int(high), step=int(step), key="horizon")
+    low, high, step = state.RANGES["discount"]
+    cells[2].slider(t("discount"), low, high, step=step, key="discount", format="%.2f")
+    cells[3].selectbox(t("model"), list(MODELS), format_func=namer(), key="model")
 
 
 def fit_words(view) -> None:
+    """What the fit says, in plain words; the parameters themselves sit in an expander."""
     fit = view.fit
     if fit.status == "rfm_only":
-        st.warning(t("fit_rfm_only", message=fit.message))
+        st.warning(t("fit_rfm_only", reason=fit_reason(fit)))
         return
     if fit.status == "no_spend_model":
-        st.warning(t("fit_no_spend", message=fit.message))
-    else:
-        st.success(t("fit_ok"))
-    p = fit.purchase_params
-    per_year = 365.25 / {"D": 1.0, "W": 7.0, "M": 30.4375}[fit.unit]
+        st.warning(t("fit_no_spend", reason=fit_reason(fit)))
+    reading = interpret(fit)
+    lines = [t("read_purchases", rate=fmt_number(reading.purchases_per_year, 1))]
     if fit.model == "bgnbd":
-        st.markdown(
-            t(
-                "bgnbd_words",
-                rate=f"{p['r'] / p['alpha'] * per_year:.1f}",
-                drop=fmt_pct(p["a"] / (p["a"] + p["b"])),
-                **p,
-            )
-        )
-        st.caption(t("bgnbd_one_timers"))
+        lines.append(t("read_dropout", drop=fmt_pct(reading.dropout_per_purchase)))
     else:
-        st.markdown(t("pareto_words", **p))
-    if fit.spend_params:
-        g = fit.spend_params
-        st.markdown(
-            t("gg_words", spend=fmt_money(g["v"] * g["p"] / (g["q"] - 1), view.currency), **g)
+        lines.append(t("read_active_after_year", share=fmt_pct(reading.active_after_year)))
+    if not pd.isna(reading.mean_spend):
+        lines.append(
+            t("read_mean_spend", spend=fmt_money(reading.mean_spend, view.currency, lang()))
         )
-    if fit.fit_customers and fit.fit_customers < fit.n_customers:
+    st.markdown("\n".join(f"- {line}" for line in lines))
+    if fit.model == "bgnbd":
+        st.caption(t("read_one_timers"))
+    if fit.sampled:
         st.caption(t("fit_sample_note", n=fmt_int(fit.fit_customers), rows=fmt_int(fit.n_fit_rows)))
+    with st.expander(t("model_details")):
+        rows = [(t("params_purchase", model=name(fit.model)) + f" · {SYMBOLS.get(k, k)}",
+                 f"{v:.4f}") for k, v in fit.purchase_params.items()]  # fmt: skip
+        if fit.log_likelihood is not None:
+            rows.append((t("log_likelihood"), f"{fit.log_likelihood:,.1f}"))
+        rows += [(t("params_spend") + f" · {SYMBOLS.get(k, k)}", f"{v:.4f}")
+                 for k, v in fit.spend_params.items()]  # fmt: skip
+        rows += [(t("fit_customers"), fmt_int(fit.fit_customers)),
+                 (t("fit_rows"), fmt_int(fit.n_fit_rows))]  # fmt: skip
+        st.dataframe(
+            pd.DataFrame(rows, columns=[t("parameter"), t("estimate")]),
+            hide_index=True,
+            width="stretch",
+        )
 
 
 def backtest(view) -> None:
-    low, high = date_range(view.data, view.fingerprint)
+    """Both purchase models refitted on the calibration period, predicting the holdout."""
+    st.caption(t("backtest_intro"))
+    low, high = sources.date_range(view.data, view.fingerprint)
     span = (high - low).days
     default_cal = low + pd.Timedelta(days=int(span * 0.6))
     cells = st.columns(3)
@@ -75,55 +86,66 @@ def backtest(view) -> None:
     if holdout <= calibration:
         st.warning(t("holdout_after_calibration"))
         return
-    # A backtest refits the model on the calibration period: run it on request, then keep it.
-    request = (
-        view.fingerprint,
-        str(calibration),
-        str(holdout),
-        view.settings.unit,
-        view.settings.model,
-    )
+    # A backtest refits the models on the calibration period: run it on request, then keep it.
+    request = (view.fingerprint, str(calibration), str(holdout), view.settings.unit,
+               view.settings.products)  # fmt: skip
     if cells[2].button(t("run_backtest"), key="bt_go", type="primary"):
         st.session_state["bt_request"] = request
     if st.session_state.get("bt_request") != request:
         return
-    result = view.backtest(calibration, holdout)
-    if not result.fit.has_purchase_model:
-        st.warning(t("fit_rfm_only", message=result.fit.message))
+    results = {model: view.backtest(calibration, holdout, model) for model in MODELS}
+    fitted = {m: r for m, r in results.items() if r.fit.has_purchase_model}
+    if not fitted:
+        first = next(iter(results.values()))
+        st.warning(t("fit_rfm_only", reason=fit_reason(first.fit)))
         return
-    cells = st.columns(3)
-    cells[0].metric(t("actual_total"), fmt_int(result.actual_purchases))
-    cells[1].metric(
+    table = pd.DataFrame(
+        {
+            t("backtest_model"): [name(m) for m in fitted],
+            t("actual_total"): [fmt_int(r.actual_purchases) for r in fitted.values()],
+            t("predicted_total"): [fmt_int(r.predicted_purchases) for r in fitted.values()],
+            t("predicted_vs_actual"): [
+                f"{r.predicted_purchases / max(r.actual_purchases, 1) - 1:+.1%}"
+                for r in fitted.values()
+            ],
+            t("mae"): [f"{r.mae:.3f}" for r in fitted.values()],
+        }
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
+    best = min(fitted, key=lambda m: fitted[m].mae)
+    if len(fitted) > 1:
+        st.caption(t("backtest_better", model=name(best)))
+    chosen = fitted.get(view.settings.model) or fitted[best]
+    chosen_cells = st.columns(3)
+    chosen_cells[0].metric(t("actual_total"), fmt_int(chosen.actual_purchases))
+    chosen_cells[1].metric(
         t("predicted_total"),
-        fmt_int(result.predicted_purchases),
-        f"{result.predicted_purchases / max(result.actual_purchases, 1) - 1:+.1%}",
+        fmt_int(chosen.predicted_purchases),
+        f"{chosen.predicted_purchases / max(chosen.actual_purchases, 1) - 1:+.1%}",
         delta_color="off",
         delta_arrow="off",
     )
-    cells[2].metric(t("mae"), f"{result.mae:.3f}")
+    chosen_cells[2].metric(t("mae"), f"{chosen.mae:.3f}")
+    axes = charts.Axes(lang(), view.currency)
     left, right = st.columns(2)
-    by = result.by_frequency
+    by = chosen.by_frequency
+    series = {t("actual"): by["actual"]}
+    for model, result in fitted.items():
+        series[f"{t('predicted')} · {name(model)}"] = result.by_frequency["predicted"]
     left.plotly_chart(
-        charts.grouped_bars(
-            by["frequency"].astype(str).tolist(),
-            {t("actual"): by["actual"], t("predicted"): by["predicted"]},
-            t("backtest_by_frequency"),
-            t("calibration_frequency"),
-            t("mean_purchases"),
-        ),
+        charts.grouped_bars(by["frequency"].astype(str).tolist(), series,
+                            t("backtest_by_frequency"), t("calibration_frequency"),
+                            t("mean_purchases"), axes),
         key="clv_backtest",
-    )
-    deciles = result.deciles
+    )  # fmt: skip
+    deciles = chosen.deciles
     right.plotly_chart(
-        charts.grouped_bars(
-            deciles["decile"].astype(str).tolist(),
-            {t("actual"): deciles["actual"], t("predicted"): deciles["predicted"]},
-            t("deciles"),
-            t("decile"),
-            t("mean_purchases"),
-        ),
+        charts.grouped_bars(deciles["decile"].astype(str).tolist(),
+                            {t("actual"): deciles["actual"], t("predicted"): deciles["predicted"]},
+                            f"{t('deciles')} · {name(chosen.fit.model)}", t("decile"),
+                            t("mean_purchases"), axes),
         key="clv_deciles",
-    )
+    )  # fmt: skip
 
 
 def main() -> None:
@@ -135,120 +157,85 @@ def main() -> None:
     with section():
         fit_words(view)
     agg = view.agg
+    axes = charts.Axes(lang(), view.currency)
     if view.fit.has_purchase_model:
         with st.expander(t("backtest")), section():
             backtest(view)
         left, right = st.columns(2)
-        horizon = (
-            view.settings.horizon_months
-            * 30.4375
-            / {"D": 1, "W": 7, "M": 30.4375}[view.settings.unit]
-        )
+        unit = view.settings.unit
+        horizon = view.settings.horizon_months * UNIT_DAYS["M"] / UNIT_DAYS[unit]
         with section():
             matrix = view.matrix(horizon)
             matrix = matrix.assign(recency=matrix["recency"].round(0).astype(int))
+            recency_label = t("matrix_recency", unit=t(f"unit_{unit}"))
             left.plotly_chart(
-                charts.heatmap(
-                    matrix,
-                    "frequency",
-                    "recency",
-                    "expected_purchases",
-                    t("matrix_expected"),
-                    t("frequency"),
-                    t("recency"),
-                    fmt=".1f",
-                ),
+                charts.heatmap(matrix, "frequency", "recency", "expected_purchases",
+                               t("matrix_expected", months=view.settings.horizon_months),
+                               t("matrix_frequency"), recency_label, axes, kind=charts.NUMBER),
                 key="clv_matrix_expected",
-            )
+            )  # fmt: skip
             right.plotly_chart(
-                charts.heatmap(
-                    matrix,
-                    "frequency",
-                    "recency",
-                    "p_alive",
-                    t("matrix_alive"),
-                    t("frequency"),
-                    t("recency"),
-                    fmt=".0%",
-                ),
+                charts.heatmap(matrix, "frequency", "recency", "p_alive", t("matrix_alive"),
+                               t("matrix_frequency"), recency_label, axes, kind=charts.PERCENT),
                 key="clv_matrix_alive",
-            )
+            )  # fmt: skip
         with section():
             st.plotly_chart(
-                charts.histogram(
-                    agg.distribution("clv"), t("clv_distribution"), t("clv_short"), t("customers")
-                ),
+                charts.histogram(agg.distribution("clv"), t("clv_distribution"), t("clv_short"),
+                                 t("customers"), axes, x_kind=charts.MONEY),
                 key="clv_hist",
-            )
+            )  # fmt: skip
     else:
         st.info(t("clv_unavailable"))
     with section():
         st.markdown(f"**{t('tier_shares')}**")
         cells = st.columns(3)
-        cells[0].slider(name("Platinum"), 0.01, 0.5, step=0.01, key="tier_platinum")
-        cells[1].slider(name("Gold"), 0.0, 0.5, step=0.01, key="tier_gold")
-        cells[2].slider(name("Silver"), 0.0, 0.6, step=0.01, key="tier_silver")
+        for cell, tier in zip(cells, ("platinum", "gold", "silver"), strict=True):
+            low, high, step = state.RANGES[f"tier_{tier}"]
+            cell.slider(name(tier.title()), low, high, step=step, key=f"tier_{tier}")
         tiers = agg.tiers
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    t("value_tier"): names(tiers["value_tier"]),
-                    t("customers"): tiers["customers"],
-                    t("share"): [fmt_pct(v) for v in tiers["share"]],
-                    name(agg.value_basis): [fmt_money(v, view.currency) for v in tiers["value"]],
-                    t("value_share"): [fmt_pct(v) for v in tiers["value_share"]],
-                    t("mean_churn_risk"): [
-                        fmt_pct(v)
-                        for v in tiers.get(
-                            "mean_churn_risk", pd.Series([float("nan")] * len(tiers))
-                        )
-                    ],
-                }
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+        currency, language = view.currency, lang()
+        table = {
+            t("value_tier"): names(tiers["value_tier"]),
+            t("customers"): [fmt_int(v) for v in tiers["customers"]],
+            t("share"): [fmt_pct(v) for v in tiers["share"]],
+            name(agg.value_basis): [fmt_money(v, currency, language) for v in tiers["value"]],
+            t("value_share"): [fmt_pct(v) for v in tiers["value_share"]],
+        }
+        if view.fit.has_purchase_model:
+            table[t("mean_churn_risk")] = [fmt_pct(v) for v in tiers["mean_churn_risk"]]
+        st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
     with section():
         st.subheader(t("top_customers"))
         top = view.table.nlargest(500, agg.value_basis)
-        shown = top[
-            [
-                "customer_id",
-                "value_tier",
-                "segment",
-                "clv",
-                "expected_purchases",
-                "p_alive",
-                "total_spend",
-            ]
-        ]
+        columns = ["customer_id", "value_tier", "segment", "clv", "expected_purchases", "p_alive",
+                   "total_spend"]  # fmt: skip
+        shown = top[columns].assign(
+            value_tier=names(top["value_tier"]), segment=names(top["segment"])
+        )
         paged_table(
-            shown.assign(value_tier=names(shown["value_tier"]), segment=names(shown["segment"])),
+            shown,
             key="clv_top",
             column_config={
-                "clv": st.column_config.NumberColumn(t("clv_short"), format="%.0f"),
+                "customer_id": st.column_config.TextColumn(column_label("customer_id")),
+                "value_tier": st.column_config.TextColumn(column_label("value_tier")),
+                "segment": st.column_config.TextColumn(column_label("segment")),
+                "clv": st.column_config.NumberColumn(column_label("clv"), format="localized"),
                 "p_alive": st.column_config.ProgressColumn(
-                    t("p_alive"), min_value=0, max_value=1, format="percent"
+                    column_label("p_alive"), min_value=0, max_value=1, format="percent"
                 ),
-                "total_spend": st.column_config.NumberColumn(t("total_spend"), format="%.0f"),
+                "total_spend": st.column_config.NumberColumn(
+                    column_label("total_spend"), format="localized"
+                ),
                 "expected_purchases": st.column_config.NumberColumn(
-                    t("expected_purchases"), format="%.2f"
+                    column_label("expected_purchases"), format="%.2f"
                 ),
             },
         )
-        as_of = view.table.attrs.get("as_of")
-        download(
-            top,
-            file_name("clv", "top-500", as_of),
-            t("download_csv"),
-            key="clv_top_csv",
-            enrich=view.with_clusters,
-            columns=SCORE_COLUMNS,
-        )
-        segment_download(
-            lambda tier: view.table if tier is None else agg.rows("value_tier", tier),
-            list(TIERS), names(TIERS), "value-tier", as_of, SCORE_COLUMNS, key="clv_dl", select_label=t("download_tier"), enrich=view.with_clusters,
-        )  # fmt: skip
+        download_pair(lambda: top, len(top), t("what_top_clv"), ("clv", "top-500"), view.as_of,
+                      key="clv_top_dl", enrich=view.with_clusters)  # fmt: skip
+        group_downloads(view, "value_tier", list(TIERS), names(TIERS), "what_tier", "choose_tier",
+                        "value-tier", key="clv_dl", enrich=view.with_clusters)  # fmt: skip
 
 
 main()

@@ -8,24 +8,22 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from data.load import (
-    ALIASES,
-    OPTIONAL,
-    REJECT_REASONS,
-    REQUIRED,
-    SourceError,
-    read_file,
-    resolve_columns,
-)
+from analytics._validate import CodedError
+from data.load import ALIASES, OPTIONAL, REQUIRED, read_file, resolve_columns
 from data.schema import TABLES
-from ui import data as ui_data
-from ui.i18n import fmt_int, t
-from ui.widgets import download, file_name, section
+from ui import sources, state
+from ui.exports import download_pair
+from ui.formats import fmt_int
+from ui.i18n import column_label, describe_error, lang, t, table_label
+from ui.widgets import plain, section, show_error
+
+CURRENCY_NAMES = {"CNY": ("CNY (¥)", "人民币（¥）"), "USD": ("USD ($)", "美元（$）")}
 
 
 def report(dataset) -> None:
     rep = dataset.report
-    st.subheader(f"{t('active_source')}: {dataset.name}")
+    language = lang()
+    st.subheader(plain(f"{t('active_source')}: {dataset.name}"), anchor=False)
     cells = st.columns(4)
     cells[0].metric(t("rows_read"), fmt_int(rep.rows_read))
     cells[1].metric(t("rows_used"), fmt_int(rep.rows_used))
@@ -36,36 +34,42 @@ def report(dataset) -> None:
             pd.DataFrame(
                 {
                     t("reason"): [t(f"reason_{r}") for r in rep.rejected],
-                    t("rejected"): list(rep.rejected.values()),
+                    t("rejected"): [fmt_int(v) for v in rep.rejected.values()],
                 }
             ),
             hide_index=True,
         )
     if rep.column_mapping:
-        st.caption(" · ".join(f"{k} ← {v}" for k, v in rep.column_mapping.items()))
+        pairs = " · ".join(
+            f"{column_label(k, language)} ← {v}" for k, v in rep.column_mapping.items()
+        )
+        st.caption(plain(t("mapping_line", pairs=pairs)))
+    if dataset.currency:
+        st.caption(t("currency_seen", currency=CURRENCY_NAMES[dataset.currency][language == "zh"]))
     stem = dataset.name
     if len(rep.rejected_rows):
-        st.dataframe(rep.rejected_rows.head(200), hide_index=True, width="stretch")
-        download(
-            rep.rejected_rows,
-            file_name("rejected-rows", stem, None),
-            t("download_rejects"),
-            key="data_rejects",
+        preview = rep.rejected_rows.head(200)
+        preview = preview.assign(reason=[t(f"reason_{r}") for r in preview["reason"]])
+        st.dataframe(
+            preview.rename(columns={"source_row": t("source_row"), "reason": t("reason")}),
+            hide_index=True,
+            width="stretch",
         )
+        download_pair(lambda: rep.rejected_rows, len(rep.rejected_rows), t("what_rejects"),
+                      ("rejected-rows", stem), None, key="data_rejects", columns=None,
+                      unit="rows")  # fmt: skip
     if len(rep.duplicate_rows):
-        download(
-            rep.duplicate_rows,
-            file_name("duplicate-rows", stem, None),
-            t("download_duplicates"),
-            key="data_duplicates",
-        )
+        download_pair(lambda: rep.duplicate_rows, len(rep.duplicate_rows), t("what_duplicates"),
+                      ("duplicate-rows", stem), None, key="data_duplicates", columns=None,
+                      unit="rows")  # fmt: skip
 
 
 def upload() -> None:
     limit = st.get_option("server.maxUploadSize")
-    st.subheader(t("upload"))
+    st.subheader(t("upload"), anchor=False)
+    st.caption(t("upload_help", mb=limit))
     file = st.file_uploader(
-        t("upload_help", mb=limit), type=["csv", "txt", "xlsx", "parquet"], key="upload_file"
+        t("upload_label"), type=["csv", "txt", "xlsx", "parquet"], key="upload_file"
     )
     if file is None:
         return
@@ -73,17 +77,18 @@ def upload() -> None:
     digest = hashlib.sha1(content).hexdigest()[:12]  # a new file gets fresh mapping widgets
     try:
         raw = read_file(content, name=file.name)
-    except SourceError as exc:
-        st.error(t("source_error", error=str(exc)))
+    except CodedError as exc:
+        show_error(t("source_error", error=describe_error(exc)), exc)
         return
     columns = [str(c) for c in raw.columns]
     try:
         detected = resolve_columns(columns, None, required=(), optional=(*REQUIRED, *OPTIONAL))
-    except SourceError:
+    except CodedError:
         detected = {}
     st.markdown(f"**{t('column_mapping')}**")
     mapping = {}
     auto = t("auto_detect")
+    language = lang()
 
     def auto_label(column: str) -> str:
         return column or auto
@@ -92,13 +97,15 @@ def upload() -> None:
     for i, canonical in enumerate((*REQUIRED, *OPTIONAL)):
         options = ["", *columns]
         guess = detected.get(canonical, "")
-        label = f"{canonical} ({t('required') if canonical in REQUIRED else t('optional')})"
+        need = t("required") if canonical in REQUIRED else t("optional")
+        label = t("mapping_label", column=column_label(canonical, language), need=need)
         chosen = cells[i % 4].selectbox(
-            label, options, index=options.index(guess) if guess in options else 0,
+            plain(label), options, index=options.index(guess) if guess in options else 0,
             format_func=auto_label, key=f"map_{canonical}_{digest}",
         )  # fmt: skip
         if chosen:
             mapping[canonical] = chosen
+    st.caption(t("preview"))
     st.dataframe(raw.head(5), hide_index=True, width="stretch")
     st.button(
         t("use_upload"),
@@ -113,33 +120,37 @@ def upload() -> None:
 # only moment the sidebar's source selector may be changed. The outcome is shown on that run.
 
 
-def _switch(source: str, **state) -> None:
+def _switch(source: str, **values) -> None:
     """Make ``source`` active; if it cannot be loaded, keep the previous one untouched."""
     s = st.session_state
-    restore_keys = ("source", "as_of", "f_type", "f_channel", "f_region", "f_product", *state)
+    restore_keys = ("source", "as_of", *state.FILTER_KEYS, *values)
     previous = {key: s.get(key) for key in restore_keys}
-    s.update(state, source=source)
-    for key in ("as_of", "f_type", "f_channel", "f_region", "f_product"):
-        s[key] = None if key == "as_of" else []
+    s.update(values, source=source)
+    state.reset_for_new_source()
     try:
-        dataset, _ = ui_data.dataset()
-    except SourceError as exc:
+        dataset, _ = sources.dataset()
+    except CodedError as exc:
         s.update(previous)
-        s["_data_message"] = ("error", t("source_error", error=str(exc)))
+        s["_data_message"] = ("error", t("source_error", error=describe_error(exc)), exc)
         return
     s["_data_message"] = (
         "success",
         t("source_loaded", name=dataset.name, rows=fmt_int(dataset.report.rows_used)),
+        None,
     )
 
 
-def _use_upload(content: bytes, name: str, columns: list[str], mapping: dict) -> None:
+def _use_upload(content: bytes, file_name: str, columns: list[str], mapping: dict) -> None:
     try:
         resolve_columns(columns, mapping)
-    except SourceError as exc:
-        st.session_state["_data_message"] = ("error", t("source_error", error=str(exc)))
+    except CodedError as exc:
+        st.session_state["_data_message"] = (
+            "error",
+            t("source_error", error=describe_error(exc)),
+            exc,
+        )
         return
-    _switch("upload", upload_bytes=content, upload_name=name, upload_mapping=mapping)
+    _switch("upload", upload_bytes=content, upload_name=file_name, upload_mapping=mapping)
 
 
 def _connect() -> None:
@@ -157,7 +168,7 @@ def _connect() -> None:
 
 
 def database() -> None:
-    st.subheader(t("connect_db"))
+    st.subheader(t("connect_db"), anchor=False)
     with st.form("db_form"):
         st.text_input(
             t("db_url"), placeholder="postgresql+psycopg://user@host:5432/db", key="db_url_input"
@@ -169,34 +180,47 @@ def database() -> None:
         st.form_submit_button(t("connect"), on_click=_connect, key="db_connect")
 
 
+def _type_words(column) -> str:
+    kind = type(column.type).__name__.lower()
+    if "datetime" in kind:
+        return t("type_datetime")
+    if "date" in kind:
+        return t("type_date")
+    if "int" in kind:
+        return t("type_integer")
+    if "double" in kind or "float" in kind or "numeric" in kind:
+        return t("type_number")
+    return t("type_text")
+
+
 def dictionary() -> None:
-    st.subheader(t("dictionary"))
+    st.subheader(t("dictionary"), anchor=False)
+    language = lang()
     rows = []
     for table in TABLES.values():
         for column in table.columns:
-            aliases = (
-                ", ".join(ALIASES.get(column.name, ())[:6]) if table.name == "transactions" else ""
-            )
+            notes = []
+            if table.name == "transactions" and column.name in REQUIRED:
+                notes.append(t("required"))
+            if column.info.get("pii"):
+                notes.append(t("pii_column"))
+            if table.name == "transactions":
+                aliases = [a for a in ALIASES.get(column.name, ()) if a != column.name]
+                if language == "zh":  # the Chinese headers are the ones a Chinese user has
+                    aliases = [a for a in aliases if any("\u4e00" <= ch <= "\u9fff" for ch in a)]
+                aliases = aliases[:6]
+                if aliases:
+                    notes.append(t("dict_aliases", aliases=", ".join(aliases)))
             rows.append(
                 {
-                    "table": table.name,
-                    "column": column.name,
-                    "type": str(column.type),
-                    "note": " · ".join(
-                        x
-                        for x in (
-                            t("required")
-                            if table.name == "transactions" and column.name in REQUIRED
-                            else "",
-                            t("pii_column") if column.info.get("pii") else "",
-                            aliases,
-                        )
-                        if x
-                    ),
+                    t("dict_table"): table_label(table.name, language),
+                    t("dict_column"): column.name,
+                    t("dict_label"): column_label(column.name, language),
+                    t("dict_type"): _type_words(column),
+                    t("dict_note"): " · ".join(notes),
                 }
             )
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    st.caption(", ".join(t(f"reason_{r}") + f" = {r}" for r in REJECT_REASONS))
 
 
 def main() -> None:
@@ -206,13 +230,17 @@ def main() -> None:
     cells[1].button(t("switch_cdnow"), key="switch_cdnow", on_click=_switch, args=("cdnow",))
     message = st.session_state.pop("_data_message", None)
     if message:
-        (st.success if message[0] == "success" else st.error)(message[1])
+        kind, text, exc = message
+        if kind == "success":
+            st.success(plain(text))
+        else:
+            show_error(text, exc)
     with section():
         try:
-            dataset, _ = ui_data.dataset()
+            dataset, _ = sources.dataset()
             report(dataset)
-        except SourceError as exc:
-            st.error(t("source_error", error=str(exc)))
+        except CodedError as exc:
+            show_error(t("source_error", error=describe_error(exc)), exc)
     with section():
         upload()
     with section():

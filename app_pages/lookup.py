@@ -1,5 +1,6 @@
-"""Customer lookup: find a customer by id; scores, segment, tier, risk and purchase history;
-personal information masked unless the deployment grants the role that may see it."""
+"""Customer lookup: find a customer by id or the start of one; scores, segment, tier, risk, the
+payment timeline and table, call-centre contacts; personal information masked unless the
+deployment grants the role that may see it."""
 
 from __future__ import annotations
 
@@ -7,108 +8,167 @@ import pandas as pd
 import streamlit as st
 
 from data.schema import PII_COLUMNS
-from ui import charts
-from ui.data import customer_contacts, customer_history, customer_record, page_view
-from ui.i18n import fmt_date, fmt_int, fmt_money, fmt_pct, name, names, t
-from ui.widgets import mask, pii_allowed, section
+from ui import charts, sources
+from ui.formats import fmt_date, fmt_int, fmt_money, fmt_number, fmt_pct
+from ui.i18n import column_label, lang, name, names, programme_tier, t
+from ui.view import page_view
+from ui.widgets import mask, paged_table, pii_allowed, plain, section
+
+MAX_MATCHES = 50
+
+
+def find(view) -> str | None:
+    """The customer id typed (exact), or chosen among the ids that start with it."""
+    ids = view.table["customer_id"]
+    examples = ids.head(3).tolist()
+    typed = st.text_input(t("find"), key="lookup_id", placeholder=examples[0] if examples else "")
+    if examples:
+        st.caption(plain(t("examples", ids=", ".join(examples))))
+    typed = (typed or "").strip()
+    if not typed:
+        return None
+    if (ids == typed).any():
+        return typed
+    matches = ids[ids.str.startswith(typed, na=False)]
+    if matches.empty:
+        st.warning(plain(t("not_found", id=typed)))
+        return None
+    if len(matches) == 1:
+        return matches.iloc[0]
+    shown = sorted(matches.head(5_000).tolist())[:MAX_MATCHES]
+    label = t("matches", n=fmt_int(len(matches)))
+    if len(matches) > MAX_MATCHES:
+        st.caption(t("matches_more", n=fmt_int(len(matches)), shown=MAX_MATCHES))
+    return st.selectbox(label, shown, key=f"lookup_pick_{typed}")
+
+
+def facts(view, row) -> None:
+    language, currency = lang(), view.currency
+    cells = st.columns(5)
+    cells[0].metric(t("segment"), name(row["segment"]))
+    cells[1].metric(t("value_tier"), name(row["value_tier"]))
+    cells[2].metric(t("abc_class"), row["abc_class"])
+    cells[3].metric(
+        t("churn_risk"),
+        fmt_pct(row["churn_risk"]),
+        name(row["churn_band"]),
+        delta_color="off",
+        delta_arrow="off",
+    )
+    cells[4].metric(t("clv_short"), fmt_money(row["clv"], currency, language))
+    items = {
+        t("scores"): f"R{row['r_score']} F{row['f_score']} M{row['m_score']}",
+        t("first_purchase"): fmt_date(row["first_purchase"], language),
+        t("last_purchase"): fmt_date(row["last_purchase"], language),
+        t("days_since_last"): fmt_int(row["days_since_last"]),
+        t("purchase_days"): fmt_int(row["frequency"] + 1),
+        t("total_spend"): fmt_money(row["total_spend"], currency, language, compact=False),
+        t("spend_12m"): fmt_money(row["spend_12m"], currency, language, compact=False),
+        t("premium_at_risk_short"): fmt_money(row["premium_at_risk"], currency, language, compact=False),
+        t("expected_purchases"): fmt_number(row["expected_purchases"]),
+        t("p_alive"): fmt_pct(row["p_alive"]),
+        t("cluster"): name(row["cluster_name"]),
+    }  # fmt: skip
+    for column in ("customer_type", "channel", "region", "city", "product_line"):
+        if column in row and pd.notna(row[column]):
+            items[column_label(column, language)] = name(row[column])
+    if row.get("is_member"):
+        items[t("membership")] = t(
+            "membership_value",
+            date=fmt_date(row["enrolled_at"], language),
+            tier=programme_tier(row.get("loyalty_tier")),
+        )
+    st.dataframe(
+        pd.DataFrame({t("fact"): list(items), t("fact_value"): [str(v) for v in items.values()]}),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def personal(view, customer_id: str) -> None:
+    record = sources.customer_record(view.data, customer_id)
+    if record is None:
+        return
+    reveal = pii_allowed() and st.toggle(t("pii_revealed"), key="lookup_reveal")
+    st.markdown(f"**{t('pii_revealed') if reveal else t('pii')}**")
+    shown = {
+        t(f"pii_{c}"): (record.get(c) if reveal else mask(c, record.get(c)))
+        for c in sorted(PII_COLUMNS)
+        if c in record
+    }
+    st.dataframe(
+        pd.DataFrame({t("fact"): list(shown), t("fact_value"): [str(v) for v in shown.values()]}),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def contacts(customer_id: str) -> None:
+    frame = sources.customer_contacts(customer_id)
+    if frame is None:
+        return
+    st.markdown(f"**{t('contacts')}**")
+    if frame.empty:
+        st.caption(t("no_contacts"))
+        return
+    language = lang()
+    st.metric(t("mean_satisfaction"), f"{frame['satisfaction'].mean():.1f}")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("contact_at"): [fmt_date(v, language) for v in frame["contact_at"]],
+                t("contact_channel"): names(frame["contact_channel"]),
+                t("contact_reason"): names(frame["reason"]),
+                t("satisfaction"): [
+                    "★" * int(v) + "☆" * (5 - int(v)) for v in frame["satisfaction"]
+                ],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def history(view, customer_id: str) -> None:
+    frame = sources.customer_history(view.data, customer_id)
+    language, currency = lang(), view.currency
+    kinds = {k: name(k) for k in ("new_policy", "renewal", "top_up", "refund", "payment")}
+    st.plotly_chart(
+        charts.payments(frame, t("history"), t("transaction_date"), t("amount"), kinds,
+                        charts.Axes(language, currency)),
+        key="lookup_history",
+    )  # fmt: skip
+    st.markdown(f"**{t('payments')}**")
+    table = {
+        t("transaction_date"): [fmt_date(v, language) for v in frame["transaction_date"]],
+        t("amount"): [fmt_money(v, currency, language, compact=False) for v in frame["amount"]],
+    }
+    if "transaction_type" in frame:
+        table[t("transaction_type")] = names(frame["transaction_type"])
+    if "product_line" in frame:
+        table[t("product_line")] = names(frame["product_line"])
+    if "channel" in frame:
+        table[t("channel")] = names(frame["channel"])
+    paged_table(pd.DataFrame(table).iloc[::-1], key="lookup_payments", page_size=20)
 
 
 def main() -> None:
     st.title(t("page_lookup"))
     view = page_view()
-    examples = view.table["customer_id"].head(3).tolist()
-    customer_id = st.text_input(
-        t("find"), key="lookup_id", placeholder=examples[0] if examples else ""
-    )
-    if examples:
-        st.caption(t("examples", ids=", ".join(examples)))
-    customer_id = (customer_id or "").strip()
+    customer_id = find(view)
     if not customer_id:
         return
     rows = view.table[view.table["customer_id"] == customer_id]
-    if rows.empty:
-        st.warning(t("not_found", id=customer_id))
-        return
     row = view.with_clusters(rows).iloc[0]
     with section():
-        st.subheader(customer_id)
-        cells = st.columns(5)
-        cells[0].metric(t("segment"), name(row["segment"]))
-        cells[1].metric(t("value_tier"), name(row["value_tier"]))
-        cells[2].metric(t("abc_class"), row["abc_class"])
-        cells[3].metric(
-            t("churn_risk"),
-            fmt_pct(row["churn_risk"]),
-            name(row["churn_band"]),
-            delta_color="off",
-            delta_arrow="off",
-        )
-        cells[4].metric(t("clv_short"), fmt_money(row["clv"], view.currency))
-        facts = {
-            t("scores"): f"R{row['r_score']} F{row['f_score']} M{row['m_score']}",
-            t("days_since_last"): fmt_int(row["days_since_last"]),
-            t("purchase_days"): fmt_int(row["frequency"] + 1),
-            t("total_spend"): fmt_money(row["total_spend"], view.currency, compact=False),
-            t("expected_purchases"): f"{row['expected_purchases']:.2f}"
-            if pd.notna(row["expected_purchases"])
-            else "–",
-            t("p_alive"): fmt_pct(row["p_alive"]),
-            t("cluster"): name(row["cluster_name"]),
-        }
-        for column in ("customer_type", "channel", "region", "city"):
-            if column in row and pd.notna(row[column]):
-                facts[t(column) if column != "city" else "City / 城市"] = name(row[column])
-        if row.get("is_member"):
-            facts[t("member")] = f"{fmt_date(row['enrolled_at'])} · {name(row.get('loyalty_tier'))}"
-        st.dataframe(
-            pd.DataFrame({"": list(facts), " ": list(facts.values())}),
-            hide_index=True,
-            width="stretch",
-        )
+        st.subheader(plain(customer_id), anchor=False)
+        facts(view, row)
     with section():
-        record = customer_record(view.data, customer_id)
-        if record is not None:
-            reveal = pii_allowed() and st.toggle(t("pii_revealed"), key="lookup_reveal")
-            st.markdown(f"**{t('pii_revealed') if reveal else t('pii')}**")
-            shown = {
-                c: (record.get(c) if reveal else mask(c, record.get(c)))
-                for c in sorted(PII_COLUMNS)
-                if c in record
-            }
-            st.dataframe(
-                pd.DataFrame({"": list(shown), " ": [str(v) for v in shown.values()]}),
-                hide_index=True,
-                width="stretch",
-            )
+        personal(view, customer_id)
     with section():
-        contacts = customer_contacts(customer_id)
-        if contacts is not None:
-            st.markdown(f"**{t('contacts')}**")
-            if contacts.empty:
-                st.caption(t("no_contacts"))
-            else:
-                st.metric(t("mean_satisfaction"), f"{contacts['satisfaction'].mean():.1f}")
-                st.dataframe(
-                    pd.DataFrame(
-                        {
-                            t("contact_at"): [fmt_date(v) for v in contacts["contact_at"]],
-                            t("contact_channel"): names(contacts["contact_channel"]),
-                            t("contact_reason"): names(contacts["reason"]),
-                            t("satisfaction"): [
-                                "★" * int(v) + "☆" * (5 - int(v)) for v in contacts["satisfaction"]
-                            ],
-                        }
-                    ),
-                    hide_index=True,
-                    width="stretch",
-                )
+        contacts(customer_id)
     with section():
-        history = customer_history(view.data, customer_id)
-        kinds = {k: name(k) for k in ("new_policy", "renewal", "top_up", "refund")}
-        st.plotly_chart(
-            charts.history(history, t("history"), t("month"), t("premium"), kinds),
-            key="lookup_history",
-        )
+        history(view, customer_id)
 
 
 main()

@@ -1,4 +1,5 @@
-"""Loyalty programme: uptake over time and by group, members vs non-members, tier mix."""
+"""Loyalty programme: uptake since the launch and by group, members vs non-members, members by
+programme tier."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from ui import charts
-from ui.data import page_view
-from ui.i18n import fmt_money, fmt_pct, name, names, t
+from ui.formats import fmt_int, fmt_money, fmt_pct
+from ui.i18n import lang, names, programme_tier, t
+from ui.view import page_view
 from ui.widgets import dimension_picker, empty_view_guard, section
 
 
@@ -20,73 +22,45 @@ def main() -> None:
     if not agg.has_loyalty:
         st.info(t("no_loyalty"))
         return
+    axes = charts.Axes(lang(), view.currency)
     with section():
-        monthly = agg.uptake_by_month
         st.plotly_chart(
-            charts.dual_line(
-                monthly,
-                "month",
-                "new_members",
-                t("new_members"),
-                "uptake",
-                t("uptake"),
-                t("uptake_over_time"),
-                t("month"),
-            ),
+            charts.dual_months(agg.uptake_by_month, "month", "new_members", t("new_members"),
+                               "uptake", t("uptake"), t("uptake_over_time"), t("month"), axes),
             key="loyalty_trend",
-        )
+        )  # fmt: skip
     with section():
-        by, by_label = dimension_picker(
-            view, t("uptake_by"), "loyalty_by", ("channel", "customer_type")
-        )
-        table = agg.uptake_by(by).sort_values("uptake", ascending=False)
+        by, by_label = dimension_picker(view, t("uptake_by"), "loyalty_by")
+        table = agg.uptake_by(by).sort_values("uptake", ascending=False).head(25)
         st.plotly_chart(
-            charts.bar(
-                table,
-                by,
-                "uptake",
-                f"{t('uptake')} · {by_label}",
-                by_label,
-                t("uptake"),
-                labels=names(table[by]),
-                text=[fmt_pct(v) for v in table["uptake"]],
-            ).update_yaxes(tickformat=".0%"),
+            charts.bar(table, "uptake", f"{t('uptake')} · {by_label}", by_label, t("uptake"),
+                       names(table[by]), axes, kind=charts.PERCENT, text=True),
             key="loyalty_by_chart",
-        )
+        )  # fmt: skip
     left, right = st.columns(2)
     with left, section():
         st.subheader(t("members_vs"))
         compare = agg.members_vs_non_members
+        currency, language = view.currency, lang()
         display = {
-            t("customers"): [f"{v:,}" for v in compare["customers"]],
-            t("mean_spend"): [fmt_money(v, view.currency) for v in compare["mean_spend"]],
+            t("group"): names(compare["group"]),
+            t("customers"): [fmt_int(v) for v in compare["customers"]],
+            t("mean_spend"): [fmt_money(v, currency, language) for v in compare["mean_spend"]],
         }
-        for column, key in (
-            ("mean_clv", "mean_clv"),
-            ("mean_p_alive", "p_alive"),
-            ("mean_churn_risk", "mean_churn_risk"),
-        ):
-            if column in compare:
-                values = compare[column]
-                display[t(key)] = [
-                    fmt_money(v, view.currency) if column == "mean_clv" else fmt_pct(v)
-                    for v in values
-                ]
-        st.dataframe(pd.DataFrame(display, index=names(compare["group"])), width="stretch")
+        if "mean_clv" in compare:
+            display[t("mean_clv")] = [fmt_money(v, currency, language) for v in compare["mean_clv"]]
+        if "mean_p_alive" in compare:
+            display[t("mean_p_alive")] = [fmt_pct(v) for v in compare["mean_p_alive"]]
+        if "mean_churn_risk" in compare:
+            display[t("mean_churn_risk")] = [fmt_pct(v) for v in compare["mean_churn_risk"]]
+        st.dataframe(pd.DataFrame(display), hide_index=True, width="stretch")
     with right, section():
         tiers = agg.loyalty_tiers
         st.plotly_chart(
-            charts.bar(
-                tiers,
-                "tier",
-                "members",
-                t("programme_tiers"),
-                t("value_tier"),
-                t("members"),
-                labels=[name(x) for x in tiers["tier"]],
-            ),
+            charts.bar(tiers, "members", t("programme_tiers"), t("programme_tier"), t("members"),
+                       [programme_tier(x) for x in tiers["tier"]], axes, text=True),
             key="loyalty_tiers",
-        )
+        )  # fmt: skip
 
 
 main()

@@ -1,4 +1,4 @@
-"""Overview (managers): KPIs, value tiers, spend trend, segment mix, churn risk by tier."""
+"""Overview (managers): headline figures, value tiers, spend trend, segment mix, churn by tier."""
 
 from __future__ import annotations
 
@@ -7,34 +7,76 @@ import streamlit as st
 
 from analytics.churn import TIERS
 from ui import charts
-from ui.data import page_view
-from ui.i18n import basis_words, fmt_int, fmt_money, fmt_pct, name, names, t
+from ui.formats import fmt_int, fmt_money, fmt_pct
+from ui.i18n import basis_words, lang, name, names, t
+from ui.view import page_view
 from ui.widgets import empty_view_guard, section
+
+
+def model_note(view) -> None:
+    """Say so next to the headline when the two purchase models disagree materially."""
+    comparison = view.cached_comparison()
+    if comparison is None or not comparison["disagree"]:
+        return
+    st.warning(
+        t(
+            "models_disagree",
+            model=name(comparison["model"]),
+            share=fmt_pct(comparison["shares"]["high"]),
+            other=name(comparison["other"]),
+            other_share=fmt_pct(comparison["other_shares"]["high"]),
+        ),
+        icon=":material/compare_arrows:",
+    )
 
 
 def kpis(view) -> None:
     k = view.agg.kpis
-    cells = st.columns(6)
-    cells[0].metric(t("kpi_customers"), fmt_int(k["customers"]), border=True)
-    cells[1].metric(
+    language, currency, settings = lang(), view.currency, view.settings
+    money = lambda v: fmt_money(v, currency, language)  # noqa: E731
+    top = st.columns(4)
+    top[0].metric(t("kpi_customers"), fmt_int(k["customers"]), help=t("kpi_customers_help"),
+                  border=True)  # fmt: skip
+    top[1].metric(
         t("kpi_active"),
         fmt_int(k["active_90"]),
         fmt_pct(k["active_90"] / max(k["customers"], 1)),
         delta_color="off",
         delta_arrow="off",
+        help=t("kpi_active_help"),
         border=True,
     )
     change = k["spend_change"]
-    cells[2].metric(
+    top[2].metric(
         t("kpi_spend12"),
-        fmt_money(k["spend_12m"], view.currency),
-        None if change != change else f"{change * 100:+.1f}%",
+        money(k["spend_12m"]),
+        None if pd.isna(change) else f"{change * 100:+.1f}%",
         delta_description=t("kpi_vs_prior"),
+        help=t("kpi_spend12_help"),
         border=True,
     )
-    cells[3].metric(t("kpi_mean_clv"), fmt_money(k["mean_clv"], view.currency), border=True)
-    cells[4].metric(t("kpi_high_risk"), fmt_pct(k["high_risk_share"]), border=True)
-    cells[5].metric(t("kpi_uptake"), fmt_pct(k["uptake"]), border=True)
+    top[3].metric(
+        t("kpi_premium_at_risk"),
+        money(k["premium_at_risk"]),
+        help=t("kpi_premium_at_risk_help"),
+        border=True,
+    )
+    second = st.columns(4)
+    second[0].metric(
+        t("kpi_mean_clv"),
+        money(k["mean_clv"]),
+        help=t("kpi_mean_clv_help", horizon=settings.horizon_months,
+               rate=fmt_pct(settings.discount_rate, 0), model=name(settings.model)),
+        border=True,
+    )  # fmt: skip
+    second[1].metric(
+        t("kpi_high_risk"),
+        fmt_pct(k["high_risk_share"]),
+        help=t("kpi_high_risk_help", model=name(settings.model), cut=f"{settings.churn_cuts[1]:g}"),
+        border=True,
+    )
+    second[2].metric(t("kpi_uptake"), fmt_pct(k["uptake"]), help=t("kpi_uptake_help"),
+                     border=True)  # fmt: skip
 
 
 def main() -> None:
@@ -43,8 +85,10 @@ def main() -> None:
     if empty_view_guard(view):
         return
     agg = view.agg
+    axes = charts.Axes(lang(), view.currency)
     with section():
         kpis(view)
+        model_note(view)
     with section():
         statement = agg.concentration
         row = statement[statement["top_share"] == 0.2].iloc[0]
@@ -64,68 +108,55 @@ def main() -> None:
             t("value_share"): tiers["value_share"].tolist(),
         }
         st.plotly_chart(
-            charts.grouped_bars(
-                names(tiers["value_tier"]), shares, t("tier_mix"), t("value_tier"), t("share")
-            ).update_yaxes(tickformat=".0%"),
+            charts.grouped_bars(names(tiers["value_tier"]), shares, t("tier_mix"), t("value_tier"),
+                                t("share"), axes, kind=charts.PERCENT),
             key="overview_tiers",
-        )
+        )  # fmt: skip
     with right, section():
-        trend = agg.spend_trend
         st.plotly_chart(
-            charts.line(
-                trend, "month", {t("spend"): "spend"}, t("spend_trend"), t("month"), t("spend")
-            ),
+            charts.month_line(agg.spend_trend, "month", {t("spend"): "spend"}, t("spend_trend"),
+                              t("month"), t("spend"), axes),
             key="overview_trend",
-        )
+        )  # fmt: skip
     left, right = st.columns(2)
     with left, section():
         segments = agg.segments
         st.plotly_chart(
-            charts.bar(
-                segments,
-                "segment",
-                "customers",
-                t("segment_mix"),
-                t("segment"),
-                t("customers"),
-                labels=names(segments["segment"]),
-                horizontal=True,
-            ),
+            charts.bar(segments, "customers", t("segment_mix"), t("segment"), t("customers"),
+                       names(segments["segment"]), axes, horizontal=True),
             key="overview_segments",
-        )
+        )  # fmt: skip
     with right, section():
         if view.fit.has_purchase_model:
-            mix = agg.churn_by("value_tier")
+            mix = agg.churn_by("value_tier").set_index("value_tier").reindex(list(TIERS))
             st.plotly_chart(
-                charts.bar(
-                    mix.set_index("value_tier").reindex(list(TIERS)).reset_index(),
-                    "value_tier", "mean_churn_risk", t("churn_by_tier"), t("value_tier"), t("mean_churn_risk"),
-                    labels=names(TIERS), colors=[charts.TIER_COLORS[x] for x in TIERS],
-                ).update_yaxes(tickformat=".0%"),
+                charts.bar(mix.reset_index(), "mean_churn_risk", t("churn_by_tier"),
+                           t("value_tier"), t("mean_churn_risk"), names(TIERS), axes,
+                           kind=charts.PERCENT, colors=[charts.TIER_COLORS[x] for x in TIERS],
+                           text=True),
                 key="overview_churn",
             )  # fmt: skip
         else:
-            st.info(t("churn_unavailable", message=view.fit.message))
+            from ui.i18n import fit_reason
+
+            st.info(t("churn_unavailable", reason=fit_reason(view.fit)))
     with section():
         tiers = agg.tiers
+        currency, language = view.currency, lang()
         st.markdown(f"**{t('tier_table')}**")
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    t("value_tier"): names(tiers["value_tier"]),
-                    t("customers"): [fmt_int(v) for v in tiers["customers"]],
-                    t("share"): [fmt_pct(v) for v in tiers["share"]],
-                    name(agg.value_basis): [fmt_money(v, view.currency) for v in tiers["value"]],
-                    t("value_share"): [fmt_pct(v) for v in tiers["value_share"]],
-                    t("mean_churn_risk"): [
-                        fmt_pct(v)
-                        for v in tiers.get("mean_churn_risk", [float("nan")] * len(tiers))
-                    ],
-                }
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+        table = {
+            t("value_tier"): names(tiers["value_tier"]),
+            t("customers"): [fmt_int(v) for v in tiers["customers"]],
+            t("share"): [fmt_pct(v) for v in tiers["share"]],
+            name(agg.value_basis): [fmt_money(v, currency, language) for v in tiers["value"]],
+            t("value_share"): [fmt_pct(v) for v in tiers["value_share"]],
+        }
+        if "mean_churn_risk" in tiers and view.fit.has_purchase_model:
+            table[t("mean_churn_risk")] = [fmt_pct(v) for v in tiers["mean_churn_risk"]]
+            table[t("premium_at_risk_short")] = [
+                fmt_money(v, currency, language) for v in tiers["premium_at_risk"]
+            ]
+        st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
 
 
 main()

@@ -6,34 +6,40 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics.pipeline import SCORE_COLUMNS
 from analytics.rfm import SegmentRule, check_rules
-from ui import charts
-from ui.data import page_view
-from ui.i18n import fmt_money, fmt_pct, name, names, t
+from ui import charts, state
+from ui.exports import group_downloads
+from ui.formats import fmt_int, fmt_money, fmt_pct
+from ui.i18n import lang, name, names, t
 from ui.state import rules_from_text, rules_to_text
-from ui.state import settings as session_settings
-from ui.widgets import empty_view_guard, section, segment_download
+from ui.view import page_view
+from ui.widgets import empty_view_guard, plain, section
 
 RULE_COLUMNS = ["name", "r_min", "r_max", "f_min", "f_max", "m_min", "m_max"]
 
 
-def _rules_frame(rules) -> pd.DataFrame:
+def _rules_frame(rules, language: str) -> pd.DataFrame:
+    """The rule table, preset names worded in the language (a user's names stay as typed)."""
     return pd.DataFrame(
-        [(r.name, r.r[0], r.r[1], r.f[0], r.f[1], r.m[0], r.m[1]) for r in rules],
+        [(name(r.name, language), r.r[0], r.r[1], r.f[0], r.f[1], r.m[0], r.m[1]) for r in rules],
         columns=RULE_COLUMNS,
     )
 
 
-def _rules_from_frame(frame: pd.DataFrame) -> tuple[tuple[SegmentRule, ...], list[int]]:
+def _rules_from_frame(
+    frame: pd.DataFrame, worded: dict[str, str]
+) -> tuple[tuple[SegmentRule, ...], list[int]]:
+    """Rules from the edited table; a worded preset name goes back to its code."""
     rules, skipped = [], []
     for position, row in enumerate(frame.itertuples(index=False), start=1):
         values = [row.r_min, row.r_max, row.f_min, row.f_max, row.m_min, row.m_max]
-        if not str(row.name or "").strip() or any(pd.isna(v) for v in values):
+        label = str(row.name or "").strip()
+        if not label or any(pd.isna(v) for v in values):
             skipped.append(position)
             continue
         v = [int(x) for x in values]
-        rules.append(SegmentRule(str(row.name).strip(), (v[0], v[1]), (v[2], v[3]), (v[4], v[5])))
+        code = worded.get(label, label)
+        rules.append(SegmentRule(code, (v[0], v[1]), (v[2], v[3]), (v[4], v[5])))
     return tuple(rules), skipped
 
 
@@ -62,52 +68,60 @@ def controls() -> None:
         format_func=modes.get,
         key="rfm_mode",
         horizontal=True,
-        on_change=_reset_rules,
+        on_change=_reset_all,
     )
     if st.session_state["rfm_mode"] != "mean":
-        right.select_slider(t("bins"), options=[3, 4, 5], key="rfm_bins", on_change=_reset_all)
+        low, high, _ = state.RANGES["rfm_bins"]
+        right.select_slider(
+            t("bins"), options=list(range(int(low), int(high) + 1)), key="rfm_bins",
+            on_change=_reset_all,
+        )  # fmt: skip
 
 
 def edges_inputs(view) -> None:
     if st.session_state["rfm_mode"] != "threshold":
         return
     st.markdown(f"**{t('edges')}**")
-    suggested = view.suggested_edges(view.settings.rfm_bins)
+    bins = view.settings.rfm_bins
+    suggested = view.suggested_edges(bins)
     cells = st.columns(3)
     for cell, key in zip(cells, "rfm", strict=True):
-        placeholder = ", ".join(f"{v:g}" for v in suggested[key])
+        text = ", ".join(f"{v:g}" for v in suggested[key])
         state_key = f"edges_{key}"
         if not st.session_state.get(state_key):
-            st.session_state[state_key] = placeholder
-        cell.text_input(t(f"edges_{key}"), key=state_key, help=placeholder)
-    if view.edge_error:
-        st.warning(t("edges_invalid", n=view.settings.rfm_bins - 1, error=view.edge_error))
+            st.session_state[state_key] = text
+        cell.text_input(t(f"edges_{key}"), key=state_key, help=t("edges_suggested", edges=text))
+    for key in view.edge_errors:
+        st.warning(t("edges_invalid", dimension=key.upper(), n=bins - 1))
 
 
 def rules_editor() -> None:
     """Edit the ordered rule list; the edited rules drive this run's segments."""
     s = st.session_state
-    current = session_settings()
-    preset = current.with_(rules=None).segment_rules
+    current = state.settings()
+    preset = current.preset_rules
+    language = lang()
     if "rules_editor" not in s or "rules_base" not in s:
         s["rules_base"] = s.get("rules") or rules_to_text(preset)
+    base_rules = rules_from_text(s["rules_base"]) or preset
+    worded = {name(r.name, language): r.name for r in base_rules}
     left, right = st.columns([3, 2])
+    bins = current.score_bins
     with left:
         st.markdown(f"**{t('rules')}**")
-        bins = current.score_bins
         score = {"min_value": 1, "max_value": bins, "step": 1, "required": True}
         edited = st.data_editor(
-            _rules_frame(rules_from_text(s["rules_base"])),
+            _rules_frame(base_rules, language),
             key="rules_editor",
             num_rows="dynamic",
             hide_index=True,
             width="stretch",
             column_config={
-                "name": st.column_config.TextColumn(t("rule_name"), required=True),
+                "name": st.column_config.TextColumn(t("rule_name"), required=True, max_chars=60),
                 **{c: st.column_config.NumberColumn(t(c), **score) for c in RULE_COLUMNS[1:]},
             },
         )
-        rules, skipped = _rules_from_frame(edited)
+        rules, skipped = _rules_from_frame(edited, worded)
         text = rules_to_text(rules)
         s["rules"] = "" if text == rules_to_text(preset) else text
         if skipped:
@@ -120,9 +134,9 @@ def rules_editor() -> None:
         if check.ok:
             st.success(t("rule_ok"))
         for a, b, n in check.overlaps:
-            st.warning(t("rule_overlap", a=name(a), b=name(b), n=n))
+            st.warning(plain(t("rule_overlap", a=name(a), b=name(b), n=n)))
         for rule in check.never_fires:
-            st.warning(t("rule_never", name=name(rule)))
+            st.warning(plain(t("rule_never", name=name(rule))))
         if check.uncovered:
             sample = ", ".join(f"R{r}F{f}M{m}" for r, f, m in check.uncovered[:4])
             st.warning(t("rule_uncovered", n=len(check.uncovered), cells=sample))
@@ -138,6 +152,7 @@ def main() -> None:
     if empty_view_guard(view):
         return
     agg = view.agg
+    axes = charts.Axes(lang(), view.currency)
     left, right = st.columns(2)
     with left, section():
         metric = st.radio(
@@ -147,53 +162,39 @@ def main() -> None:
             horizontal=True,
             key="rfm_heat",
         )
+        kind = charts.COUNT if metric == "customers" else charts.MONEY
         st.plotly_chart(
-            charts.heatmap(
-                agg.rf_grid,
-                "f_score",
-                "r_score",
-                metric,
-                t("rf_heatmap"),
-                t("frequency"),
-                t("recency"),
-            ),
+            charts.heatmap(agg.rf_grid, "f_score", "r_score", metric, t("rf_heatmap"),
+                           t("frequency"), t("recency"), axes, kind=kind),
             key="rfm_heatmap",
-        )
+        )  # fmt: skip
     with right, section():
         segments = agg.segments
         st.plotly_chart(
-            charts.bar(
-                segments,
-                "segment",
-                "customers",
-                t("segment_table"),
-                t("segment"),
-                t("customers"),
-                labels=names(segments["segment"]),
-                horizontal=True,
-            ),
+            charts.bar(segments, "customers", t("segment_table"), t("segment"), t("customers"),
+                       names(segments["segment"]), axes, horizontal=True),
             key="rfm_segments",
-        )
+        )  # fmt: skip
     with section():
         segments = agg.segments
+        currency, language = view.currency, lang()
         shown = pd.DataFrame(
             {
                 t("segment"): names(segments["segment"]),
-                t("customers"): segments["customers"],
+                t("customers"): [fmt_int(v) for v in segments["customers"]],
                 t("share"): [fmt_pct(v) for v in segments["share"]],
-                t("total_spend"): [fmt_money(v, view.currency) for v in segments["total_spend"]],
-                t("days_since_last"): segments["mean_days_since_last"].round(0),
-                t("frequency"): segments["mean_frequency"].round(2),
-                t("mean_spend"): [fmt_money(v, view.currency) for v in segments["mean_spend"]],
+                t("total_spend"): [
+                    fmt_money(v, currency, language) for v in segments["total_spend"]
+                ],
+                t("mean_days_since_last"): [fmt_int(v) for v in segments["mean_days_since_last"]],
+                t("mean_frequency"): segments["mean_frequency"].round(2),
+                t("mean_spend"): [fmt_money(v, currency, language) for v in segments["mean_spend"]],
             }
         )
         st.dataframe(shown, hide_index=True, width="stretch")
         options = segments["segment"].tolist()
-        segment_download(
-            lambda seg: view.table if seg is None else agg.rows("segment", seg),
-            options, names(options), "rfm", view.table.attrs.get("as_of"), SCORE_COLUMNS,
-            key="rfm_dl", select_label=t("choose_segment"), enrich=view.with_clusters,
-        )  # fmt: skip
+        group_downloads(view, "segment", options, names(options), "what_segment",
+                        "choose_segment", "rfm", key="rfm_dl", enrich=view.with_clusters)  # fmt: skip
 
 
 main()

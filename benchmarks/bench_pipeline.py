@@ -44,10 +44,8 @@ def stages(folder) -> pd.DataFrame:
             loyalty_members=read_file(folder / "loyalty_members.parquet"),
         )
     rows[-1]["rows"] = data.report.rows_read
-    with timed(rows, "summary (analytics.summary)"):
-        base = P.attach(
-            summarise(data.transactions, unit=settings.unit), data.customers, data.loyalty_members
-        )
+    with timed(rows, "summary + attributes (pipeline.base_stage)"):
+        base = P.base_stage(data.transactions, settings, data.customers, data.loyalty_members)
     rows[-1]["rows"] = len(base)
     with timed(rows, "RFM scores + segments"):
         segments = P.segment_stage(base, settings)
@@ -63,7 +61,7 @@ def stages(folder) -> pd.DataFrame:
     with timed(rows, "K-means (MiniBatch, k=4)"):
         clusters = P.cluster_stage(with_models, settings)
     with timed(rows, "assemble scored table"):
-        P.assemble(base, models, segments, abc, tiers, clusters)
+        P.with_clusters(P.assemble(base, models, segments, abc, tiers), clusters)
     total = sum(r["seconds"] for r in rows)
     rows.append(
         {"stage": "total", "seconds": total, "peak_rss_mb": max(r["peak_rss_mb"] for r in rows)}

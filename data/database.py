@@ -33,7 +33,12 @@ def connect(url: str) -> Iterator[Engine]:
     try:
         engine = sa.create_engine(url)
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
-        raise SourceError(f"cannot use database URL {safe_url(url)}: {_first_line(exc)}") from None
+        raise SourceError(
+            f"cannot use database URL {safe_url(url)}: {_first_line(exc)}",
+            code="bad_url",
+            url=safe_url(url),
+            detail=_first_line(exc),
+        ) from None
     try:
         yield engine
     finally:
@@ -68,7 +73,12 @@ def read_table(url: str, name: str) -> pd.DataFrame:
             tables = list_tables(url)
             known = f"; tables found: {', '.join(tables)}" if tables else ""
             raise SourceError(
-                f"cannot read table {name!r} from {safe_url(url)}: {_first_line(exc)}{known}"
+                f"cannot read table {name!r} from {safe_url(url)}: {_first_line(exc)}{known}",
+                code="table_unreadable",
+                table=name,
+                url=safe_url(url),
+                detail=_first_line(exc),
+                tables=tables,
             ) from None
 
 
@@ -115,7 +125,12 @@ def read_rows(
                 return _frame(list(result.keys()), result.fetchall())
         except SQLAlchemyError as exc:
             raise SourceError(
-                f"cannot read {name!r} from {safe_url(url)}: {_first_line(exc)}"
+                f"cannot read {name!r} from {safe_url(url)}: {_first_line(exc)}",
+                code="table_unreadable",
+                table=name,
+                url=safe_url(url),
+                detail=_first_line(exc),
+                tables=[],
             ) from None
 
 

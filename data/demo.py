@@ -163,7 +163,10 @@ def cdnow_path(which: str = "master") -> Path:
         raise ValueError(f"CDNOW variant must be one of {', '.join(files)}")
     spec = importlib.util.find_spec("lifetimes")
     if spec is None or spec.origin is None:
-        raise SourceError("the lifetimes package (which ships the CDNOW data) is not installed")
+        raise SourceError(
+            "the lifetimes package (which ships the CDNOW data) is not installed",
+            code="no_lifetimes",
+        )
     return Path(spec.origin).parent / "datasets" / files[which]
 
 

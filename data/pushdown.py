@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from analytics.summary import summary_from_day_aggregates, unit_days
+from analytics.summary import summary_from_day_aggregates, twelve_months_before, unit_days
 from data.database import _first_line, connect, safe_url
 from data.load import SourceError, clean_ids
 
@@ -98,13 +98,20 @@ def _source(
 
 
 def summary_query(
-    table: str, as_of_day: int | sa.ColumnElement, columns: Mapping[str, str] | None = None
+    table: str,
+    as_of_day: int | sa.ColumnElement,
+    columns: Mapping[str, str] | None = None,
+    recent_after: int | sa.ColumnElement | None = None,
 ) -> sa.Select:
     """The Core ``SELECT`` of per-customer day aggregates up to ``as_of_day`` (days since 1970).
 
     Returns columns ``customer_id, first_day, last_day, purchase_days, n_transactions,
-    total_spend, first_day_spend, refunds`` (one row per customer with a purchase).
+    total_spend, first_day_spend, refunds, spend_12m`` (one row per customer with a purchase);
+    ``spend_12m`` sums purchases on days after ``recent_after`` (default: 12 calendar months
+    before an integer ``as_of_day``).
     """
+    if recent_after is None:
+        recent_after = twelve_months_before(int(as_of_day))
     _, c = _source(table, columns or {})
     day = days_since_epoch(c["transaction_date"])
     amount = c["amount"]
@@ -144,6 +151,9 @@ def summary_query(
                 sa.case((ranked.c.day == ranked.c.first_day, ranked.c.spend), else_=0)
             ).label("first_day_spend"),
             sa.func.sum(ranked.c.refund).label("refunds"),
+            sa.func.sum(sa.case((ranked.c.day > recent_after, ranked.c.spend), else_=0)).label(
+                "spend_12m"
+            ),
         )
         .group_by(ranked.c.customer_id)
         .having(sa.func.sum(ranked.c.purchases) > 0)
@@ -172,18 +182,31 @@ def pushdown_summary(
                         sa.select(sa.func.max(days_since_epoch(c["transaction_date"])))
                     ).scalar()
                     if latest is None:
-                        raise SourceError(f"table {table!r} has no transactions")
+                        raise SourceError(
+                            f"table {table!r} has no transactions",
+                            code="no_rows",
+                            name=table,
+                            found=[],
+                        )
                     as_of_day = int(latest)
                 else:
                     as_of_day = int(
                         (pd.Timestamp(as_of).normalize() - pd.Timestamp("1970-01-01")).days
                     )
-                query = summary_query(table, sa.literal(as_of_day, sa.Integer()), columns)
+                query = summary_query(
+                    table,
+                    sa.literal(as_of_day, sa.Integer()),
+                    columns,
+                    recent_after=sa.literal(twelve_months_before(as_of_day), sa.Integer()),
+                )
                 rows = pd.read_sql(query, conn)
         except (SQLAlchemyError, pd.errors.DatabaseError) as exc:
             exc = exc.__cause__ or exc
             raise SourceError(
-                f"push-down summary failed on {safe_url(url)}: {_first_line(exc)}"
+                f"push-down summary failed on {safe_url(url)}: {_first_line(exc)}",
+                code="pushdown_failed",
+                url=safe_url(url),
+                detail=_first_line(exc),
             ) from None
     return summary_from_day_aggregates(
         customer_id=clean_ids(rows["customer_id"]).to_numpy(dtype=object),
@@ -194,6 +217,7 @@ def pushdown_summary(
         total_spend=rows["total_spend"].astype("float64"),
         first_day_spend=rows["first_day_spend"].astype("float64"),
         refunds=rows["refunds"].astype("float64"),
+        spend_12m=rows["spend_12m"].astype("float64"),
         as_of_day=as_of_day,
         unit=unit,
     )
@@ -239,7 +263,10 @@ def pushdown_load_report(
                 rejects = conn.execute(rejects_query).one()._mapping
         except (SQLAlchemyError, pd.errors.DatabaseError) as exc:
             raise SourceError(
-                f"cannot count rows of {table!r} on {safe_url(url)}: {_first_line(exc)}"
+                f"cannot count rows of {table!r} on {safe_url(url)}: {_first_line(exc)}",
+                code="pushdown_failed",
+                url=safe_url(url),
+                detail=_first_line(exc),
             ) from None
     rejected = {k: int(v) for k, v in rejects.items() if int(v)}
     rows_read, duplicates = int(counts["rows_read"]), int(counts["duplicates"])

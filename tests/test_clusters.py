@@ -36,11 +36,11 @@ def test_kmeans_recovers_blobs_and_names_them():
     mapping = {t: set(labels[truth == t]) for t in range(3)}
     assert all(len(v) == 1 for v in mapping.values())
     assert [mapping[t].pop() for t in range(3)] == [0, 1, 2]
-    assert result.names[0] == "recent, frequent, high spend"
-    assert result.names[1] == "lapsed, one-off, low spend"
+    assert result.names[0] == ("recent", "frequent", "high_spend")
+    assert result.names[1] == ("lapsed", "one_off", "low_spend")
     profiles = cluster_profiles(frame, result)
     assert profiles["customers"].tolist() == [300, 250, 200]
-    assert profiles["cluster_name"].iloc[0] == "recent, frequent, high spend"
+    assert profiles["cluster_name"].iloc[0] == "recent, frequent, high_spend"
     assert profiles["share"].sum() == 1.0
 
 

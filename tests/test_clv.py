@@ -7,13 +7,10 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose, assert_array_almost_equal
 
-from analytics.clv import (
-    backtest,
-    bgnbd_log_likelihood,
-    expected_purchases_bgnbd,
-    fit_clv,
-    score_clv,
-)
+from analytics.backtest import backtest
+from analytics.bgnbd import bgnbd_expected_purchases as expected_purchases_bgnbd
+from analytics.bgnbd import bgnbd_log_likelihood
+from analytics.clv import fit_clv, interpret, score_clv
 from analytics.summary import summarise
 
 
@@ -69,7 +66,7 @@ def test_row_cap_fits_a_sample_close_to_the_full_fit():
     capped = fit_clv(summary, max_fit_rows=8_000, max_spend_customers=8_000)
     assert capped.n_fit_rows <= 8_000
     assert 7_000 < capped.fit_customers < 10_000
-    assert "fitted on" in capped.message and f"{capped.fit_customers:,} customers" in capped.message
+    assert capped.sampled and not exact.sampled
     for key in ("r", "alpha", "a", "b"):
         assert capped.purchase_params[key] == pytest.approx(exact.purchase_params[key], rel=0.1)
 
@@ -144,13 +141,55 @@ def test_backtest_known_holdout_total(cdnow_transactions):
     assert result.actual_purchases == 1882
     assert result.holdout_length == pytest.approx(273 / 7)
     assert 1500 < result.predicted_purchases < 2000
-    assert result.mae == pytest.approx(
-        np.mean(np.abs(result.customers["actual"] - result.customers["predicted"]))
-    )
+    assert 0 < result.mae < 2
     assert result.by_frequency["customers"].sum() == 2357
     assert result.deciles["customers"].sum() == 2357
     assert result.deciles["predicted"].is_monotonic_decreasing
     assert result.deciles["lift"].iloc[0] > 3
+
+
+def test_backtest_counts_holdout_purchase_days_by_hand():
+    rows = (
+        [
+            ("a", "2024-01-01", 10.0),
+            ("a", "2024-01-05", 10.0),  # calibration: x = 1
+            ("a", "2024-02-02", 5.0),
+            ("a", "2024-02-02", 6.0),  # one holdout purchase day
+            ("a", "2024-02-09", -3.0),  # a refund: not a purchase
+            ("b", "2024-01-03", 20.0),
+            ("b", "2024-03-01", 1.0),  # holdout day 2, after the end
+            ("c", "2024-02-10", 9.0),  # first bought in the holdout: not in the backtest
+        ]
+        + [(f"r{i}", "2024-01-02", 1.0) for i in range(25)]
+        + [(f"r{i}", "2024-01-20", 1.0) for i in range(25)]
+    )  # enough repeat customers for a fit
+    tx = pd.DataFrame(rows, columns=["customer_id", "transaction_date", "amount"])
+    tx["transaction_date"] = pd.to_datetime(tx["transaction_date"])
+    result = backtest(tx, "2024-01-31", "2024-02-29", unit="D")
+    actual = result.customers.set_index("customer_id")["actual"]
+    assert actual[["a", "b"]].tolist() == [1.0, 0.0]
+    assert "c" not in actual.index and result.actual_purchases == 1.0
+    assert result.holdout_length == 29.0
+    assert result.by_frequency.set_index("frequency")["customers"].to_dict() == {0: 1, 1: 26}
+
+
+def test_mean_absolute_error_and_decile_lift_by_hand():
+    from analytics.backtest import decile_lift, mean_absolute_error
+
+    assert mean_absolute_error([0, 2, 1], [0.5, 1.0, 1.5]) == pytest.approx(2 / 3)
+    assert np.isnan(mean_absolute_error([1, 2], [np.nan, np.nan]))
+    customers = pd.DataFrame(
+        {
+            "customer_id": [f"c{i:02d}" for i in range(20)],
+            "predicted": [2.0] * 4 + [1.0] * 16,  # ties broken by id
+            "actual": [3.0, 1.0, 0.0, 0.0] + [0.0] * 14 + [2.0, 2.0],
+        }
+    )
+    table = decile_lift(customers)
+    assert table["customers"].tolist() == [2] * 10
+    assert table["actual"].tolist() == [2.0, 0.0] + [0.0] * 7 + [2.0]
+    assert table["predicted"].tolist() == [2.0, 2.0] + [1.0] * 8
+    assert table["lift"].iloc[0] == pytest.approx(2.0 / 0.4)  # mean actual 8 / 20 = 0.4
 
 
 def test_too_few_repeat_customers_gives_rfm_only():
@@ -163,7 +202,8 @@ def test_too_few_repeat_customers_gives_rfm_only():
         }
     )
     fit = fit_clv(summary)
-    assert fit.status == "rfm_only" and "only 5 customers bought more than once" in fit.message
+    assert fit.status == "rfm_only" and fit.reason == "few_repeat_customers"
+    assert fit.details == {"repeat": 5, "needed": 20}
     scores = score_clv(summary, fit)
     assert scores["clv"].isna().all() and scores["p_alive"].isna().all()
 
@@ -171,7 +211,7 @@ def test_too_few_repeat_customers_gives_rfm_only():
 def test_no_positive_spend_keeps_the_purchase_model(cdnow_summary):
     fit = fit_clv(cdnow_summary.assign(monetary_value=0.0))
     assert fit.status == "no_spend_model" and fit.has_purchase_model
-    assert "Gamma-Gamma" in fit.message
+    assert fit.reason == "few_spend_customers"
 
 
 def test_non_convergence_becomes_an_explained_result(cdnow_summary, monkeypatch, capsys):
@@ -185,7 +225,7 @@ def test_non_convergence_becomes_an_explained_result(cdnow_summary, monkeypatch,
     monkeypatch.setattr(lifetimes.BetaGeoFitter, "fit", fail)
     fit = fit_clv(cdnow_summary)
     assert fit.status == "rfm_only"
-    assert "did not converge" in fit.message
+    assert fit.reason == "no_convergence" and fit.details == {"error": "ConvergenceError"}
     assert capsys.readouterr().out == ""  # lifetimes' printing does not leak
 
 
@@ -213,3 +253,28 @@ def test_lifetimes_plain_route_agrees_on_cdnow(cdnow_transactions, cdnow_summary
         assert purchase[key] == pytest.approx(cdnow_fit.purchase_params[key], rel=1e-4)
     for key in ("p", "q", "v"):
         assert spend[key] == pytest.approx(cdnow_fit.spend_params[key], rel=1e-3)
+
+
+def test_interpretation_in_plain_numbers(cdnow_fit):
+    reading = interpret(cdnow_fit)
+    # r / alpha = 0.243 / 4.414 purchases a week while active, 52.18 weeks a year
+    assert reading.purchases_per_year == pytest.approx(0.243 / 4.414 * 365.25 / 7, rel=2e-3)
+    assert reading.dropout_per_purchase == pytest.approx(0.793 / (0.793 + 2.426), rel=2e-3)
+    # the Gamma-Gamma mean v p / (q - 1) = 15.44 * 6.25 / 2.74
+    assert reading.mean_spend == pytest.approx(15.44 * 6.25 / 2.74, rel=2e-3)
+    assert np.isnan(reading.active_after_year)
+
+
+def test_pareto_nbd_reading_gives_survival_after_a_year(cdnow_summary):
+    fit = fit_clv(cdnow_summary, model="pareto_nbd")
+    reading = interpret(fit)
+    from scipy import integrate, stats
+
+    s, beta = fit.purchase_params["s"], fit.purchase_params["beta"]
+    weeks = 365.25 / 7
+    # an independent route: a customer's dropout rate mu ~ Gamma(s, beta), lifetime ~ Exp(mu);
+    # P(still active after a year) = E[exp(-mu * year)], integrated numerically
+    density = stats.gamma(a=s, scale=1 / beta).pdf
+    expected, _ = integrate.quad(lambda mu: np.exp(-mu * weeks) * density(mu), 0, np.inf)
+    assert reading.active_after_year == pytest.approx(expected, rel=1e-6)
+    assert 0 < reading.active_after_year < 1 and np.isnan(reading.dropout_per_purchase)

@@ -40,6 +40,16 @@ def test_uptake_by_month_by_hand():
     assert table["uptake"].tolist() == pytest.approx([0.0, 1 / 3, 0.5])
 
 
+def test_uptake_over_time_starts_at_the_launch():
+    scored = attach(SUMMARY, members=MEMBERS)
+    table = uptake_by_month(scored, as_of="2024-03-31", start="2024-02-02")
+    # January's two customers are counted in February, the launch month
+    assert table["month"].dt.strftime("%Y-%m").tolist() == ["2024-02", "2024-03"]
+    assert table["customers"].tolist() == [3, 4]
+    assert table["members"].tolist() == [1, 2]
+    assert table["uptake"].tolist() == pytest.approx([1 / 3, 0.5])
+
+
 def test_uptake_by_group_and_members_vs_others():
     scored = SUMMARY.assign(is_member=[True, False, True, False], clv=[10.0, 2.0, 4.0, np.nan])
     table = uptake_by(scored, "channel").set_index("channel")

@@ -33,9 +33,10 @@ def metric(at: AppTest, label: str) -> str:
 
 
 def segment_table(at: AppTest) -> pd.DataFrame:
-    return next(
+    table = next(
         d.value for d in at.dataframe if "Segment" in d.value.columns and "Share" in d.value.columns
     )
+    return table.assign(Customers=table["Customers"].str.replace(",", "").astype(int))
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -70,7 +71,8 @@ def test_bad_edges_explain_instead_of_failing(app):
     app.radio(key="rfm_mode").set_value("threshold").run()
     app.text_input(key="edges_f").set_value("5, 2, x").run()
     assert not app.exception
-    assert any("Edges must be" in w.value for w in app.warning)
+    assert any("F edges must be 4 strictly ascending numbers" in w.value for w in app.warning)
+    assert segment_table(app)["Customers"].sum() == 20_000  # the suggested F edges stand in
 
 
 def test_editing_rules_reports_gaps(app):
@@ -86,9 +88,9 @@ def test_editing_rules_reports_gaps(app):
 
 def test_changing_the_a_cut_off_changes_class_sizes(app):
     open_page(app, "abc")
-    before = metric(app, "ABC class A")
+    before = metric(app, "Class A")
     app.slider(key="abc_a").set_value(0.6).run()
-    after = metric(app, "ABC class A")
+    after = metric(app, "Class A")
     share = lambda text: float(re.match(r"([\d.]+)%", text).group(1))  # noqa: E731
     assert share(after) < share(before)
 
@@ -130,13 +132,13 @@ def test_download_label_counts_equal_the_segment_shown(app):
     chosen = app.selectbox(key="rfm_dl_pick")
     for segment in ("Champions", "Hibernating"):
         chosen.set_value(segment).run()
-        button = next(
-            b
-            for b in app.get("download_button")
-            if b.proto.id.endswith("rfm_dl_one") or "rfm_dl_one" in b.proto.id
-        )
-        count = int(re.search(r"\(([\d,]+)\)", button.proto.label).group(1).replace(",", ""))
-        assert count == table[segment]
+        for kind in ("csv", "xlsx"):
+            button = next(
+                b for b in app.get("download_button") if f"rfm_dl_one_{kind}" in b.proto.id
+            )
+            assert f"Segment “{segment}”" in button.proto.label
+            count = int(re.search(r"\(([\d,]+)\)", button.proto.label).group(1).replace(",", ""))
+            assert count == table[segment]
 
 
 def test_filters_narrow_every_page(app):

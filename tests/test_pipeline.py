@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analytics.pipeline import SCORE_COLUMNS, Settings, aggregates, run, segment_stage
+from analytics.aggregates import Aggregates
+from analytics.pipeline import SCORE_COLUMNS, Settings, run, segment_stage
 from analytics.summary import SUMMARY_COLUMNS
 from data.sample import DemoConfig, generate
 
@@ -64,7 +65,7 @@ def test_eight_class_preset(scored):
 
 
 def test_aggregates_add_up(scored, demo):
-    agg = aggregates(scored.table, scored.settings, demo["loyalty_members"])
+    agg = Aggregates(scored.table, scored.settings, demo["loyalty_members"])
     n = len(scored.table)
     assert agg.segments["customers"].sum() == n
     assert agg.abc["customers"].sum() == n
@@ -80,7 +81,7 @@ def test_aggregates_add_up(scored, demo):
 
 def test_filtered_view_aggregates(scored):
     subset = scored.table[scored.table["customer_type"] == "organization"]
-    agg = aggregates(subset, scored.settings)
+    agg = Aggregates(subset, scored.settings)
     assert agg.segments["customers"].sum() == len(subset)
 
 
@@ -89,9 +90,9 @@ def test_abc_on_clv_and_fallback_to_spend(scored):
         None,
         Settings(abc_value="clv"),
         summary=scored.table[SUMMARY_COLUMNS],
-        with_clusters=False,
+        clustered=False,
     )
-    agg = aggregates(by_clv.table, by_clv.settings)
+    agg = Aggregates(by_clv.table, by_clv.settings)
     assert agg.abc_basis == "clv"
     thin = pd.DataFrame(
         {
@@ -102,14 +103,14 @@ def test_abc_on_clv_and_fallback_to_spend(scored):
     )
     result = run(thin, Settings(abc_value="clv"))
     assert result.fit.status == "rfm_only"
-    assert aggregates(result.table, result.settings).abc_basis == "total_spend"
+    assert Aggregates(result.table, result.settings).abc_basis == "total_spend"
     assert result.table["churn_band"].eq("unknown").all()
     # no CLV: tiers by spend; ceil(10%, 30%, 60% of 3) = 1, 1, 2 customers in the top tiers
     assert result.table["value_tier"].tolist() == ["Bronze", "Silver", "Platinum"]
 
 
 def test_monthly_spend_by_hand():
-    from analytics.pipeline import monthly_spend
+    from analytics.trend import monthly_spend
 
     tx = pd.DataFrame(
         {

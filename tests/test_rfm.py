@@ -12,8 +12,8 @@ from analytics.rfm import (
     SegmentRule,
     assign_segments,
     check_rules,
+    default_rules,
     rfm_scores,
-    scale_rules,
     segment_summary,
 )
 
@@ -147,12 +147,28 @@ def test_rule_checker_finds_rules_that_never_fire_and_gaps():
     assert not check.ok
 
 
-def test_scaled_rules_for_three_bins():
-    rules = scale_rules(DEFAULT_RULES, bins=3)
-    check = check_rules(rules, bins=3)
-    assert check.uncovered == ()
-    # score 1..3 reads as 2, 4, 5 on the 5-scale: R3 rules have no 3-bin score left
-    assert set(check.never_fires) >= {"Need attention", "About to sleep"}
+@pytest.mark.parametrize("bins", [3, 4, 5])
+def test_default_rules_are_sound_at_every_bin_count(bins):
+    rules = default_rules(bins)
+    check = check_rules(rules, bins=bins)
+    assert check.overlaps == () and check.never_fires == () and check.uncovered == ()
+    assert sum(check.cells_per_rule.values()) == bins**3
+    assert all(check.cells_per_rule[r.name] > 0 for r in rules)
+    scores = [v for r in rules for v in (*r.r, *r.f, *r.m)]
+    assert min(scores) == 1 and max(scores) == bins  # the rule table never exceeds the scale
+
+
+def test_three_bins_by_hand():
+    # the 3 x 3 grid: recent buyers by frequency, then the middle and the lapsed rows
+    cells = pd.DataFrame(
+        [(3, 1, 1), (3, 2, 2), (3, 3, 3), (2, 1, 1), (2, 2, 3), (2, 3, 1), (1, 1, 2), (1, 2, 1),
+         (1, 3, 3)],
+        columns=["r_score", "f_score", "m_score"],
+    )  # fmt: skip
+    assert assign_segments(cells, default_rules(3)).tolist() == [
+        "New", "Potential loyalist", "Champions", "About to sleep", "Need attention", "Loyal",
+        "Hibernating", "At risk", "Can't lose",
+    ]  # fmt: skip
 
 
 def test_segment_summary_by_hand():

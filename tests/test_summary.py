@@ -51,6 +51,22 @@ def test_toy_summary_in_days():
     assert (z.frequency, z["T"], z.total_spend, z.days_since_last) == (0, 0.0, 0.0, 0)
 
 
+def test_spend_in_the_last_twelve_calendar_months():
+    tx = pd.DataFrame(
+        [
+            ("A", "2023-02-28", 1.0),  # exactly 12 months before the as-of date: not in
+            ("A", "2023-03-01", 10.0),  # the first day in
+            ("A", "2023-06-01", -4.0),  # a refund: not spend
+            ("A", "2024-02-29", 100.0),  # the as-of date (a leap day) itself: in
+            ("B", "2022-05-01", 7.0),  # bought, but not in the last 12 months
+        ],
+        columns=["customer_id", "transaction_date", "amount"],
+    ).assign(transaction_date=lambda f: pd.to_datetime(f["transaction_date"]))
+    s = summarise(tx, as_of="2024-02-29").set_index("customer_id")
+    assert s["spend_12m"].to_dict() == {"A": 110.0, "B": 0.0}
+    assert s.loc["A", "total_spend"] == 111.0
+
+
 def test_toy_summary_in_weeks_and_months():
     weeks = summarise(TOY, as_of="2024-01-31", unit="W").set_index("customer_id")
     assert_allclose(weeks.loc["A", ["recency", "T"]].astype(float), [2.0, 30 / 7])

@@ -1,34 +1,52 @@
 """Plotly figure builders: tidy (already aggregated) frames in, ``go.Figure`` out.
 
 Builders never aggregate and never receive one point per customer: pages pass tables from
-:class:`analytics.pipeline.Aggregates` (binned, sampled or grouped). Titles and axis labels are
-passed in already translated.
+:class:`analytics.aggregates.Aggregates` (binned, sampled or grouped). Titles, axis labels and
+category names arrive translated; an :class:`Axes` value says how numbers read in the interface's
+language: percentages on round ticks, money in 万 / 亿 (Chinese) or K / M (English) with the
+currency's sign, months as dates in the language. Hover texts use the same formats.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ui.formats import fmt_int, fmt_money, fmt_pct, money_ticks, percent_ticks
+
 PALETTE = [
-    "#1f5fa8",
-    "#e07b39",
-    "#3a9d5d",
-    "#c8423b",
-    "#7b5ea7",
-    "#8c6d46",
-    "#d16ba5",
-    "#5f7c8a",
-    "#b8a03a",
-    "#2aa1b3",
-]
+    "#1f5fa8", "#e07b39", "#3a9d5d", "#c8423b", "#7b5ea7", "#8c6d46", "#d16ba5", "#5f7c8a",
+    "#b8a03a", "#2aa1b3",
+]  # fmt: skip
 TIER_COLORS = {"Platinum": "#5b6b7a", "Gold": "#d4a017", "Silver": "#a8b2bd", "Bronze": "#b0703c"}
 BAND_COLORS = {"low": "#3a9d5d", "medium": "#e0a030", "high": "#c8423b", "unknown": "#9aa5b1"}
 ABC_COLORS = {"A": "#1f5fa8", "B": "#6f9fd8", "C": "#c5d5ea"}
 MAX_POINTS = 10_000
+FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
+
+
+@dataclass(frozen=True)
+class Axes:
+    """How values read: the interface's language and the data's currency."""
+
+    language: str = "en"
+    currency: str | None = None
+
+    def money(self, value) -> str:
+        return fmt_money(value, self.currency, self.language)
+
+    @property
+    def month_format(self) -> str:
+        return "%Y年%-m月" if self.language == "zh" else "%b %Y"
+
+
+# kinds of axis values
+COUNT, MONEY, PERCENT, NUMBER = "count", "money", "percent", "number"
 
 
 def _layout(
@@ -38,9 +56,10 @@ def _layout(
         title={"text": title, "x": 0.0, "xanchor": "left", "font": {"size": 16}},
         template="plotly_white",
         height=height,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
-        font={"family": "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"},
+        font={"family": FONT},
+        hoverlabel={"font": {"family": FONT}},
     )
     if x is not None:
         fig.update_xaxes(title_text=x)
@@ -49,34 +68,70 @@ def _layout(
     return fig
 
 
+def _format(values, kind: str, axes: Axes) -> list[str]:
+    if kind == MONEY:
+        return [axes.money(v) for v in values]
+    if kind == PERCENT:
+        return [fmt_pct(v) for v in values]
+    if kind == COUNT:
+        return [fmt_int(v) for v in values]
+    return [f"{v:,.2f}" if pd.notna(v) else "–" for v in values]
+
+
+def value_axis(fig: go.Figure, which: str, values, kind: str, axes: Axes, secondary_y=None) -> None:
+    """Round ticks for a value axis: money in the language's units, percentages without
+    needless decimals, counts with thousands separators."""
+    update = fig.update_xaxes if which == "x" else fig.update_yaxes
+    extra = {} if secondary_y is None else {"secondary_y": secondary_y}
+    if kind == MONEY:
+        ticks, labels = money_ticks(values, axes.currency, axes.language)
+        update(tickmode="array", tickvals=ticks, ticktext=labels, **extra)
+    elif kind == PERCENT:
+        ticks, labels = percent_ticks(values, cap=1.0)
+        update(tickmode="array", tickvals=ticks, ticktext=labels, **extra)
+    elif kind == COUNT:
+        update(tickformat=",d", rangemode="tozero", **extra)
+
+
 def bar(
     frame: pd.DataFrame,
-    x: str,
     y: str,
     title: str,
-    x_label: str,
-    y_label: str,
-    labels: Sequence[str] | None = None,
+    category_label: str,
+    value_label: str,
+    labels: Sequence[str],
+    axes: Axes,
+    kind: str = COUNT,
     colors: Sequence[str] | None = None,
     horizontal: bool = False,
-    text: Sequence[str] | None = None,
+    text: bool = False,
 ) -> go.Figure:
-    """One bar per row; ``labels`` replace the raw category values (translated names)."""
-    categories = list(labels) if labels is not None else frame[x].astype(str).tolist()
-    values = frame[y].to_numpy()
+    """One bar per row of ``frame``, named by ``labels`` (translated), valued by ``y``."""
+    categories = list(labels)
+    values = frame[y].to_numpy(dtype=float)
+    shown = _format(values, kind, axes)
     marker = {"color": list(colors)} if colors is not None else {"color": PALETTE[0]}
-    trace = (
-        go.Bar(
-            y=categories, x=values, orientation="h", marker=marker, text=text, textposition="auto"
-        )
-        if horizontal
-        else go.Bar(x=categories, y=values, marker=marker, text=text, textposition="auto")
-    )
+    common = {
+        "marker": marker,
+        "customdata": shown,
+        "text": shown if text else None,
+        "textposition": "auto" if text else None,
+        "name": value_label,
+    }
+    if horizontal:
+        trace = go.Bar(y=categories, x=values, orientation="h",
+                       hovertemplate="%{y}: %{customdata}<extra></extra>", **common)  # fmt: skip
+    else:
+        trace = go.Bar(x=categories, y=values,
+                       hovertemplate="%{x}: %{customdata}<extra></extra>", **common)  # fmt: skip
     fig = go.Figure(trace)
     if horizontal:
-        fig.update_yaxes(autorange="reversed")
-        return _layout(fig, title, y_label, x_label)
-    return _layout(fig, title, x_label, y_label)
+        fig.update_yaxes(autorange="reversed", type="category")
+        value_axis(fig, "x", values, kind, axes)
+        return _layout(fig, title, value_label, category_label)
+    fig.update_xaxes(type="category")
+    value_axis(fig, "y", values, kind, axes)
+    return _layout(fig, title, category_label, value_label)
 
 
 def grouped_bars(
@@ -85,6 +140,8 @@ def grouped_bars(
     title: str,
     x_label: str,
     y_label: str,
+    axes: Axes,
+    kind: str = NUMBER,
 ) -> go.Figure:
     fig = go.Figure(
         [
@@ -93,38 +150,69 @@ def grouped_bars(
                 x=list(categories),
                 y=list(values),
                 marker={"color": PALETTE[i % len(PALETTE)]},
+                customdata=_format(values, kind, axes),
+                hovertemplate=f"{name} · %{{x}}: %{{customdata}}<extra></extra>",
             )
             for i, (name, values) in enumerate(series.items())
         ]
     )
     fig.update_layout(barmode="group")
+    fig.update_xaxes(type="category")
+    every = np.concatenate([np.asarray(v, dtype=float) for v in series.values()]) if series else []
+    value_axis(fig, "y", every, kind, axes)
     return _layout(fig, title, x_label, y_label)
 
 
-def line(
+def month_line(
     frame: pd.DataFrame,
     x: str,
     ys: dict[str, str],
     title: str,
     x_label: str,
     y_label: str,
-    percent: bool = False,
+    axes: Axes,
+    kind: str = MONEY,
 ) -> go.Figure:
-    fig = go.Figure(
-        [
+    """Lines over months: dates in the language, values in ``kind``'s format."""
+    months = pd.to_datetime(frame[x]) if len(frame) else pd.Series(dtype="datetime64[s]")
+    month_text = _months(months, axes)
+    traces = []
+    values_all = []
+    for i, (name, column) in enumerate(ys.items()):
+        values = frame[column].to_numpy(dtype=float)
+        values_all.append(values)
+        traces.append(
             go.Scatter(
-                x=frame[x],
-                y=frame[column],
-                name=name,
-                mode="lines",
+                x=months, y=values, name=name, mode="lines",
                 line={"color": PALETTE[i % len(PALETTE)], "width": 2},
+                customdata=np.c_[month_text, _format(values, kind, axes)] if len(values) else None,
+                hovertemplate=f"{name} · %{{customdata[0]}}: %{{customdata[1]}}<extra></extra>",
             )
-            for i, (name, column) in enumerate(ys.items())
-        ]
-    )
-    if percent:
-        fig.update_yaxes(tickformat=".0%")
+        )  # fmt: skip
+    fig = go.Figure(traces)
+    _month_axis(fig, months, axes)
+    value_axis(fig, "y", np.concatenate(values_all) if values_all else [], kind, axes)
     return _layout(fig, title, x_label, y_label)
+
+
+def _months(months: pd.Series, axes: Axes) -> list[str]:
+    from ui.formats import fmt_month
+
+    return [fmt_month(m, axes.language) for m in months]
+
+
+def _month_axis(fig: go.Figure, months: pd.Series, axes: Axes, **extra) -> None:
+    """Month ticks in the language: at most about eight, on round month steps."""
+    if len(months) == 0:
+        return
+    first, last = months.min(), months.max()
+    span = (last.year - first.year) * 12 + last.month - first.month + 1
+    step = next((s for s in (1, 2, 3, 6, 12, 24) if span / s <= 8), 36)
+    start = pd.Timestamp(first.year, ((first.month - 1) // step) * step + 1 if step < 12 else 1, 1)
+    ticks = pd.date_range(start, last, freq=f"{step}MS")
+    fig.update_xaxes(
+        tickmode="array", tickvals=list(ticks), ticktext=_months(pd.Series(ticks), axes), **extra
+    )
 
 
 def heatmap(
@@ -135,20 +223,31 @@ def heatmap(
     title: str,
     x_label: str,
     y_label: str,
-    fmt: str = ",.0f",
+    axes: Axes,
+    kind: str = COUNT,
 ) -> go.Figure:
-    """A heat map from long format (one row per cell)."""
+    """A heat map from long format (one row per cell); cell texts and hovers in ``kind``'s
+    format."""
     pivot = grid.pivot(index=y, columns=x, values=value).sort_index()  # highest y on top
+    z = pivot.to_numpy(dtype=float)
+    shown = np.array([_format(row, kind, axes) for row in z]) if z.size else z
     fig = go.Figure(
         go.Heatmap(
-            z=pivot.to_numpy(),
+            z=z,
             x=[str(c) for c in pivot.columns],
             y=[str(i) for i in pivot.index],
             colorscale="Blues",
-            texttemplate=("%{z:" + fmt + "}") if pivot.size <= 60 else None,
-            hovertemplate=f"{x_label} %{{x}}<br>{y_label} %{{y}}<br>%{{z:{fmt}}}<extra></extra>",
+            text=shown if pivot.size <= 130 else None,
+            texttemplate="%{text}" if pivot.size <= 130 else None,
+            customdata=shown,
+            hovertemplate=f"{x_label} %{{x}}<br>{y_label} %{{y}}<br>%{{customdata}}<extra></extra>",
+            colorbar={"tickvals": money_ticks(z.ravel(), axes.currency, axes.language)[0],
+                      "ticktext": money_ticks(z.ravel(), axes.currency, axes.language)[1]}
+            if kind == MONEY and z.size else ({"tickformat": ".0%"} if kind == PERCENT else None),
         )
-    )
+    )  # fmt: skip
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(type="category")
     return _layout(fig, title, x_label, y_label)
 
 
@@ -160,72 +259,103 @@ def pareto(
     cumulative_label: str,
     a_cut: float,
     b_cut: float,
+    axes: Axes,
 ) -> go.Figure:
     """Sorted value bars (binned) with the cumulative share line on a second axis."""
     fig = make_subplots(specs=[[{"secondary_y": True}]])
-    colors = [
-        ABC_COLORS.get(c, PALETTE[0]) for c in bars.get("abc_class", pd.Series(["A"] * len(bars)))
-    ]
+    classes = bars["abc_class"] if "abc_class" in bars else pd.Series(["A"] * len(bars))
+    colors = [ABC_COLORS.get(c, PALETTE[0]) for c in classes]
+    values = bars["value"].to_numpy(dtype=float)
     fig.add_trace(
-        go.Bar(x=bars["last_rank"], y=bars["value"], marker={"color": colors}, name=y_label),
+        go.Bar(
+            x=bars["last_rank"], y=values, marker={"color": colors}, name=y_label,
+            customdata=np.c_[_format(values, MONEY, axes), classes.astype(str)],
+            hovertemplate=f"{x_label} ≤ %{{x:,}}<br>{y_label}: %{{customdata[0]}} (%{{customdata[1]}})<extra></extra>",
+        ),
         secondary_y=False,
-    )
+    )  # fmt: skip
     fig.add_trace(
         go.Scatter(
-            x=bars["last_rank"],
-            y=bars["cumulative_share"],
-            mode="lines",
-            name=cumulative_label,
+            x=bars["last_rank"], y=bars["cumulative_share"], mode="lines", name=cumulative_label,
             line={"color": PALETTE[1], "width": 2},
+            customdata=_format(bars["cumulative_share"], PERCENT, axes),
+            hovertemplate=f"{x_label} ≤ %{{x:,}}<br>{cumulative_label}: %{{customdata}}<extra></extra>",
         ),
         secondary_y=True,
-    )
+    )  # fmt: skip
     for cut in (a_cut, b_cut):
         fig.add_hline(y=cut, line={"dash": "dot", "color": "#888"}, secondary_y=True)
-    fig.update_yaxes(
-        title_text=cumulative_label, tickformat=".0%", range=[0, 1.02], secondary_y=True
-    )
+    ticks, labels = percent_ticks([0, 1], cap=1.0)
+    fig.update_yaxes(title_text=cumulative_label, tickmode="array", tickvals=ticks,
+                     ticktext=labels, range=[0, 1.02], secondary_y=True)  # fmt: skip
     fig.update_yaxes(title_text=y_label, secondary_y=False)
+    value_axis(fig, "y", values, MONEY, axes, secondary_y=False)
+    fig.update_xaxes(tickformat=",d")
     return _layout(fig, title, x_label)
 
 
 def lorenz(
-    curve: pd.DataFrame, gini: float, title: str, x_label: str, y_label: str, equality_label: str
+    curve: pd.DataFrame,
+    gini: float,
+    title: str,
+    x_label: str,
+    y_label: str,
+    equality_label: str,
+    gini_label: str,
 ) -> go.Figure:
+    ticks, labels = percent_ticks([0, 1], cap=1.0)
     fig = go.Figure(
         [
             go.Scatter(
-                x=[0, 1],
-                y=[0, 1],
-                mode="lines",
-                name=equality_label,
-                line={"dash": "dash", "color": "#999"},
+                x=[0, 1], y=[0, 1], mode="lines", name=equality_label,
+                line={"dash": "dash", "color": "#999"}, hoverinfo="skip",
             ),
             go.Scatter(
-                x=curve["customer_share"],
-                y=curve["value_share"],
-                mode="lines",
-                name=f"Gini {gini:.3f}",
-                fill="tonexty",
+                x=curve["customer_share"], y=curve["value_share"], mode="lines",
+                name=f"{gini_label} {gini:.3f}", fill="tonexty",
                 line={"color": PALETTE[0], "width": 2},
+                customdata=np.c_[_format(curve["customer_share"], PERCENT, Axes()),
+                                 _format(curve["value_share"], PERCENT, Axes())],
+                hovertemplate=f"{x_label}: %{{customdata[0]}}<br>{y_label}: %{{customdata[1]}}<extra></extra>",
             ),
         ]
-    )
-    fig.update_xaxes(tickformat=".0%", range=[0, 1])
-    fig.update_yaxes(tickformat=".0%", range=[0, 1])
+    )  # fmt: skip
+    fig.update_xaxes(tickmode="array", tickvals=ticks, ticktext=labels, range=[0, 1])
+    fig.update_yaxes(tickmode="array", tickvals=ticks, ticktext=labels, range=[0, 1])
     return _layout(fig, title, x_label, y_label)
 
 
 def histogram(
-    bins: pd.DataFrame, title: str, x_label: str, y_label: str, color: str | None = None
+    bins: pd.DataFrame,
+    title: str,
+    x_label: str,
+    y_label: str,
+    axes: Axes,
+    x_kind: str = NUMBER,
+    color: str | None = None,
 ) -> go.Figure:
-    """Pre-binned histogram (``left``, ``right``, ``customers``)."""
+    """Pre-binned histogram (``left``, ``right``, ``customers``); the x axis in ``x_kind``."""
     centers = (bins["left"] + bins["right"]) / 2
     widths = bins["right"] - bins["left"]
+    left = _format(bins["left"], x_kind, axes)
+    right = _format(bins["right"], x_kind, axes)
+    counts = _format(bins["customers"], COUNT, axes)
     fig = go.Figure(
-        go.Bar(x=centers, y=bins["customers"], width=widths, marker={"color": color or PALETTE[0]})
-    )
+        go.Bar(
+            x=centers, y=bins["customers"], width=widths,
+            marker={"color": color or PALETTE[0]},
+            customdata=np.c_[left, right, counts] if len(bins) else None,
+            hovertemplate="%{customdata[0]} – %{customdata[1]}: %{customdata[2]}<extra></extra>",
+        )
+    )  # fmt: skip
     fig.update_layout(bargap=0.02)
+    edges = (
+        np.r_[bins["left"].to_numpy(dtype=float), bins["right"].to_numpy(dtype=float)[-1:]]
+        if len(bins)
+        else []
+    )
+    value_axis(fig, "x", edges, x_kind, axes)
+    value_axis(fig, "y", bins["customers"], COUNT, axes)
     return _layout(fig, title, x_label, y_label)
 
 
@@ -238,9 +368,9 @@ def scatter(
     title: str,
     x_label: str,
     y_label: str,
-    log: bool = True,
+    axes: Axes,
 ) -> go.Figure:
-    """A sampled scatter, one trace per group (never more than :data:`MAX_POINTS` points)."""
+    """A sampled scatter on log axes, one trace per group (at most :data:`MAX_POINTS` points)."""
     sample = sample.iloc[:MAX_POINTS]
     fig = go.Figure()
     for i, (key, part) in enumerate(sample.groupby(group, sort=True)):
@@ -248,15 +378,20 @@ def scatter(
             go.Scatter(  # SVG: a few thousand points draw fast without a GPU, unlike WebGL
                 x=part[x], y=part[y], mode="markers", name=group_labels.get(key, str(key)),
                 marker={"size": 5, "opacity": 0.6, "color": PALETTE[i % len(PALETTE)]},
+                customdata=_format(part[y], MONEY, axes),
+                hovertemplate=f"{x_label}: %{{x:,}}<br>{y_label}: %{{customdata}}<extra>%{{fullData.name}}</extra>",
             )
         )  # fmt: skip
-    if log:
-        fig.update_xaxes(type="log")
-        fig.update_yaxes(type="log")
+    fig.update_xaxes(type="log")
+    fig.update_yaxes(type="log")
+    if len(sample):
+        top = float(np.log10(max(sample[y].max(), 10)))
+        ticks = [10**p for p in range(0, int(np.ceil(top)) + 1)]
+        fig.update_yaxes(tickmode="array", tickvals=ticks, ticktext=[axes.money(v) for v in ticks])
     return _layout(fig, title, x_label, y_label, height=420)
 
 
-def dual_line(
+def dual_months(
     frame: pd.DataFrame,
     x: str,
     bars: str,
@@ -265,25 +400,34 @@ def dual_line(
     line_label: str,
     title: str,
     x_label: str,
+    axes: Axes,
 ) -> go.Figure:
-    """Bars (counts) with a line (a share) on a second axis: uptake over time."""
+    """Bars (counts) with a line (a share) on a second axis over months: uptake over time."""
+    months = pd.to_datetime(frame[x]) if len(frame) else pd.Series(dtype="datetime64[s]")
+    month_text = _months(months, axes)
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     fig.add_trace(
-        go.Bar(x=frame[x], y=frame[bars], name=bar_label, marker={"color": "#c5d5ea"}),
+        go.Bar(
+            x=months, y=frame[bars], name=bar_label, marker={"color": "#c5d5ea"},
+            customdata=np.c_[month_text, _format(frame[bars], COUNT, axes)] if len(frame) else None,
+            hovertemplate=f"{bar_label} · %{{customdata[0]}}: %{{customdata[1]}}<extra></extra>",
+        ),
         secondary_y=False,
-    )
+    )  # fmt: skip
     fig.add_trace(
         go.Scatter(
-            x=frame[x],
-            y=frame[line_col],
-            name=line_label,
-            mode="lines",
+            x=months, y=frame[line_col], name=line_label, mode="lines",
             line={"color": PALETTE[0], "width": 2},
+            customdata=np.c_[month_text, _format(frame[line_col], PERCENT, axes)] if len(frame) else None,
+            hovertemplate=f"{line_label} · %{{customdata[0]}}: %{{customdata[1]}}<extra></extra>",
         ),
         secondary_y=True,
-    )
-    fig.update_yaxes(title_text=bar_label, secondary_y=False)
-    fig.update_yaxes(title_text=line_label, tickformat=".0%", secondary_y=True, rangemode="tozero")
+    )  # fmt: skip
+    _month_axis(fig, months, axes)
+    fig.update_yaxes(title_text=bar_label, tickformat=",d", secondary_y=False)
+    ticks, labels = percent_ticks(frame[line_col] if len(frame) else [0, 1], cap=1.0)
+    fig.update_yaxes(title_text=line_label, tickmode="array", tickvals=ticks, ticktext=labels,
+                     range=[0, max(ticks) if ticks else 1], secondary_y=True)  # fmt: skip
     return _layout(fig, title, x_label)
 
 
@@ -298,48 +442,66 @@ def silhouette_inertia(
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     fig.add_trace(
         go.Scatter(
-            x=table["k"],
-            y=table["silhouette"],
-            name=silhouette_label,
-            mode="lines+markers",
+            x=table["k"], y=table["silhouette"], name=silhouette_label, mode="lines+markers",
             line={"color": PALETTE[0]},
+            hovertemplate=f"k = %{{x}}<br>{silhouette_label}: %{{y:.3f}}<extra></extra>",
         ),
         secondary_y=False,
-    )
+    )  # fmt: skip
     fig.add_trace(
         go.Scatter(
-            x=table["k"],
-            y=table["inertia"],
-            name=inertia_label,
-            mode="lines+markers",
+            x=table["k"], y=table["inertia"], name=inertia_label, mode="lines+markers",
             line={"color": PALETTE[1], "dash": "dot"},
+            hovertemplate=f"k = %{{x}}<br>{inertia_label}: %{{y:,.0f}}<extra></extra>",
         ),
         secondary_y=True,
-    )
+    )  # fmt: skip
     fig.add_vline(x=suggested, line={"dash": "dash", "color": "#888"})
+    fig.update_xaxes(dtick=1)
     fig.update_yaxes(title_text=silhouette_label, secondary_y=False)
-    fig.update_yaxes(title_text=inertia_label, secondary_y=True)
+    fig.update_yaxes(title_text=inertia_label, tickformat=",.0f", secondary_y=True)
     return _layout(fig, title, k_label)
 
 
-def history(
-    frame: pd.DataFrame, title: str, x_label: str, y_label: str, kind_labels: dict
+def payments(
+    frame: pd.DataFrame,
+    title: str,
+    x_label: str,
+    y_label: str,
+    kind_labels: dict,
+    axes: Axes,
 ) -> go.Figure:
-    """One customer's payments over time, coloured by transaction type."""
+    """One customer's payments as a timeline: a marker per payment at its amount, on a stem
+    from zero, coloured by transaction type; hover shows the date and the amount."""
     fig = go.Figure()
     kinds = (
         frame["transaction_type"].astype(str)
         if "transaction_type" in frame
         else pd.Series(["payment"] * len(frame), index=frame.index)
     )
+    dates = pd.to_datetime(frame["transaction_date"])
+    from ui.formats import fmt_date
+
     for i, kind in enumerate(pd.unique(kinds)):
-        part = frame[kinds == kind]
+        part = kinds == kind
+        when = dates[part]
+        amount = frame.loc[part, "amount"].to_numpy(dtype=float)
+        color = PALETTE[i % len(PALETTE)]
+        stems_x = np.repeat(when.to_numpy(), 3)
+        stems_y = np.c_[np.zeros(len(amount)), amount, np.full(len(amount), np.nan)].ravel()
         fig.add_trace(
-            go.Bar(
-                x=part["transaction_date"],
-                y=part["amount"],
-                name=kind_labels.get(kind, kind),
-                marker={"color": PALETTE[i % len(PALETTE)]},
+            go.Scatter(x=stems_x, y=stems_y, mode="lines", line={"color": color, "width": 1.5},
+                       hoverinfo="skip", showlegend=False, legendgroup=str(kind))
+        )  # fmt: skip
+        fig.add_trace(
+            go.Scatter(
+                x=when, y=amount, mode="markers", name=kind_labels.get(kind, kind),
+                legendgroup=str(kind), marker={"size": 9, "color": color},
+                customdata=np.c_[[fmt_date(d, axes.language) for d in when], _format(amount, MONEY, axes)],
+                hovertemplate="%{customdata[0]}: %{customdata[1]}<extra>%{fullData.name}</extra>",
             )
-        )
-    return _layout(fig, title, x_label, y_label, height=320)
+        )  # fmt: skip
+    fig.add_hline(y=0, line={"color": "#888", "width": 1})
+    _month_axis(fig, dates, axes)
+    value_axis(fig, "y", frame["amount"] if len(frame) else [0], MONEY, axes)
+    return _layout(fig, title, x_label, y_label, height=340)

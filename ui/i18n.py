@@ -1,15 +1,16 @@
-"""English / 简体中文: every label, segment name and chart title, plus number and date formats.
+"""English / 简体中文: every word of the interface, and the wording of codes from below.
 
 Words follow shared/GLOSSARY.md so one idea always has one name. ``t(key)`` looks a key up in the
-current language (``st.session_state["lang"]``); unknown keys fall back to English, then the key.
+current language (``st.session_state["lang"]``); ``name(code)`` words a code that comes from the
+data or from ``analytics`` (segments, tiers, bands, channels, cluster words ...);
+:func:`describe_error` words a :class:`analytics._validate.CodedError`. ``analytics/`` and
+``data/`` never return sentences for people: this module is where they become words.
 """
 
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
-
-import pandas as pd
+import string
 
 LANGUAGES = {"en": "English", "zh": "简体中文"}
 
@@ -37,18 +38,30 @@ _T: dict[str, tuple[str, str]] = {
     "source_upload": ("Uploaded file", "上传的文件"),
     "source_database": ("Database", "数据库"),
     "as_of": ("As-of date", "分析基准日"),
+    "as_of_help": (
+        "Scores use purchases up to this date; later payments are ignored.",
+        "评分只使用此日期及之前的消费，之后的缴费不计入。",
+    ),
     "filters": ("Filters", "筛选"),
     "customer_type": ("Customer type", "客户类型"),
     "channel": ("Channel", "渠道"),
     "region": ("Region", "地区"),
+    "city": ("City", "城市"),
     "product_line": ("Product line", "产品线"),
+    "product_line_first": ("First product line", "首购产品线"),
     "all": ("All", "全部"),
     "customers_in_view": ("{n} customers in view", "当前视图 {n} 位客户"),
+    "url_reset": (
+        "Some values in the link were not valid and were reset to their defaults: {keys}.",
+        "链接中的部分参数无效，已恢复为默认值：{keys}。",
+    ),
     "preparing_demo": (
         "Preparing the insurer demo database (first start only)...",
         "正在生成保险公司演示数据库（仅首次启动）……",
     ),
-    "loading": ("Loading data...", "正在加载数据……"),
+    "demo_generating": ("generating customers and payments", "正在生成客户与缴费记录"),
+    "demo_writing": ("writing the demo database", "正在写入演示数据库"),
+    "demo_ready": ("demo database ready", "演示数据库已就绪"),
     "computing": ("Computing scores...", "正在计算评分……"),
     # common
     "customers": ("Customers", "客户数"),
@@ -56,13 +69,16 @@ _T: dict[str, tuple[str, str]] = {
     "spend": ("Spend", "消费金额"),
     "premium": ("Premium", "保费"),
     "total_spend": ("Total spend", "消费总额"),
+    "spend_12m": ("Spend, last 12 months", "近 12 个月消费"),
     "mean_spend": ("Mean spend", "平均消费金额"),
     "clv": ("Customer lifetime value (CLV)", "客户终身价值 (CLV)"),
     "clv_short": ("CLV", "CLV"),
     "mean_clv": ("Mean CLV", "平均 CLV"),
     "p_alive": ("Probability alive", "存活概率"),
+    "mean_p_alive": ("Mean probability alive", "平均存活概率"),
     "expected_purchases": ("Expected purchases", "预期购买次数"),
     "churn_risk": ("Churn risk", "流失风险"),
+    "churn_band": ("Churn risk band", "流失风险等级"),
     "segment": ("Segment", "客户细分"),
     "value_tier": ("Value tier", "价值分层"),
     "abc_class": ("ABC class", "ABC 类别"),
@@ -72,10 +88,9 @@ _T: dict[str, tuple[str, str]] = {
     "monetary": ("Monetary (M)", "消费金额 (M)"),
     "days_since_last": ("Days since last purchase", "距上次消费天数"),
     "purchase_days": ("Purchase days", "消费天数"),
-    "download_csv": ("Download CSV", "下载 CSV"),
-    "download_segment": ("Download segment", "下载细分客户"),
-    "download_all": ("Download all", "下载全部"),
-    "choose_segment": ("Segment to download", "选择要下载的细分"),
+    "premium_at_risk": ("Premium at risk (12 months)", "风险保费（12 个月）"),
+    "premium_at_risk_short": ("Premium at risk", "风险保费"),
+    "premium_at_risk_share": ("Share of premium at risk", "风险保费占比"),
     "month": ("Month", "月份"),
     "value": ("Value", "价值"),
     "value_share": ("Value share", "价值占比"),
@@ -87,20 +102,75 @@ _T: dict[str, tuple[str, str]] = {
         "没有符合筛选条件的客户，请在侧边栏放宽筛选条件。",
     ),
     "page_failed": (
-        "This part of the page could not be drawn ({error}). The rest of the dashboard still works.",
-        "页面此部分无法显示（{error}），仪表盘其余部分仍可使用。",
+        "This part of the page could not be drawn. The rest of the dashboard still works.",
+        "页面此部分无法显示，仪表盘其余部分仍可使用。",
     ),
-    "rows_per_page": ("Rows per page", "每页行数"),
     "page_n": ("Page", "页码"),
     "of_pages": ("of {n}", "共 {n} 页"),
+    "rows_range": ("{first}–{last} of {n}", "第 {first}–{last} 行，共 {n} 行"),
+    "model_details": ("Model details", "模型详情"),
+    # downloads
+    "download_group": ("{what} “{group}”", "{what}“{group}”"),
+    "download_all_of": ("All customers in view", "当前视图全部客户"),
+    "download_csv_label": ("{what} · CSV ({n})", "{what} · CSV（{n} 位）"),
+    "download_xlsx_label": ("{what} · Excel ({n})", "{what} · Excel（{n} 位）"),
+    "download_rows_csv": ("{what} · CSV ({n} rows)", "{what} · CSV（{n} 行）"),
+    "download_rows_xlsx": ("{what} · Excel ({n} rows)", "{what} · Excel（{n} 行）"),
+    "excel_too_large": (
+        "Too many rows for one Excel sheet; download CSV instead.",
+        "行数超过单个 Excel 工作表上限，请下载 CSV。",
+    ),
+    "choose_segment": ("Segment to download", "选择要下载的细分"),
+    "choose_class": ("Class to download", "选择要下载的类别"),
+    "choose_tier": ("Tier to download", "选择要下载的分层"),
+    "choose_band": ("Risk band to download", "选择要下载的风险等级"),
+    "choose_cluster": ("Cluster to download", "选择要下载的聚类"),
+    "what_segment": ("Segment", "细分"),
+    "what_class": ("ABC class", "ABC 类别"),
+    "what_tier": ("Value tier", "价值分层"),
+    "what_band": ("Churn risk", "流失风险"),
+    "what_cluster": ("Cluster", "聚类"),
+    "what_actions": ("Action list", "行动清单"),
+    "what_top_clv": ("Top 500 by CLV", "CLV 前 500 名"),
+    "what_rejects": ("Rejected rows", "被拒绝的行"),
+    "what_duplicates": ("Duplicate rows", "重复行"),
     # overview
     "kpi_customers": ("Customers", "客户数"),
+    "kpi_customers_help": (
+        "Customers with at least one purchase up to the as-of date, under the sidebar's filters.",
+        "截至分析基准日至少消费过一次的客户（受侧边栏筛选条件限制）。",
+    ),
     "kpi_active": ("Active in last 90 days", "近 90 天活跃"),
+    "kpi_active_help": (
+        "Customers whose last purchase is at most 90 days before the as-of date; the small figure is their share.",
+        "最近一次消费距分析基准日不超过 90 天的客户；小字为其占比。",
+    ),
     "kpi_spend12": ("Spend, last 12 months", "近 12 个月消费"),
+    "kpi_spend12_help": (
+        "Premiums paid in the 12 months up to the as-of date (refunds not deducted). The change compares the last 12 calendar months with the 12 before.",
+        "分析基准日前 12 个月内缴纳的保费（未扣除退费）。变化为最近 12 个自然月与之前 12 个月的对比。",
+    ),
     "kpi_vs_prior": ("vs prior 12 months", "较前 12 个月"),
     "kpi_mean_clv": ("Mean CLV", "平均 CLV"),
+    "kpi_mean_clv_help": (
+        "Mean customer lifetime value: expected premiums over the next {horizon} months, discounted at {rate} a year ({model} + Gamma-Gamma).",
+        "平均客户终身价值：未来 {horizon} 个月的预期保费，按年折现率 {rate} 折现（{model} + Gamma-Gamma 模型）。",
+    ),
     "kpi_high_risk": ("At high churn risk", "高流失风险占比"),
+    "kpi_high_risk_help": (
+        "Share of customers whose churn risk (1 − probability alive, {model}) is at least {cut}.",
+        "流失风险（1 − 存活概率，{model} 模型）不低于 {cut} 的客户占比。",
+    ),
+    "kpi_premium_at_risk": ("Premium at risk", "风险保费"),
+    "kpi_premium_at_risk_help": (
+        "Churn risk × each customer's spend in the last 12 months, summed: what the book is expected to lose next year if nothing is done.",
+        "每位客户的流失风险 × 其近 12 个月消费之和：若不采取行动，明年预计流失的保费。",
+    ),
     "kpi_uptake": ("Loyalty uptake", "会员入会率"),
+    "kpi_uptake_help": (
+        "Share of customers enrolled in the loyalty programme by the as-of date.",
+        "截至分析基准日已加入忠诚度计划的客户占比。",
+    ),
     "tier_mix": ("Value-tier mix", "价值分层构成"),
     "spend_trend": ("Monthly spend", "月度消费金额"),
     "segment_mix": ("Segment mix", "客户细分构成"),
@@ -108,6 +178,14 @@ _T: dict[str, tuple[str, str]] = {
     "concentration_line": (
         "The top {top} of customers bring {value} of {basis}.",
         "前 {top} 的客户贡献了 {value} 的{basis}。",
+    ),
+    "models_disagree": (
+        "The two purchase models disagree here: {model} puts {share} of customers at high churn risk, {other} puts {other_share}. Compare their backtests on the CLV page before acting on these figures.",
+        "两种购买模型的结论差异较大：{model} 认为 {share} 的客户处于高流失风险，{other} 认为是 {other_share}。请先在客户终身价值页面比较两者的回测结果，再依据这些数字行动。",
+    ),
+    "models_agree": (
+        "{other} gives a similar picture ({other_share} at high churn risk).",
+        "{other} 模型的结论相近（高流失风险占比 {other_share}）。",
     ),
     # rfm
     "rfm_mode": ("Scoring mode", "评分方式"),
@@ -119,9 +197,10 @@ _T: dict[str, tuple[str, str]] = {
     "edges_r": ("R: days since last purchase", "R：距上次消费天数"),
     "edges_f": ("F: purchase days", "F：消费天数"),
     "edges_m": ("M: total spend", "M：消费总额"),
+    "edges_suggested": ("Suggested from the data: {edges}", "根据数据建议：{edges}"),
     "edges_invalid": (
-        "Edges must be {n} strictly ascending numbers: {error}",
-        "边界须为 {n} 个严格递增的数字：{error}",
+        "{dimension} edges must be {n} strictly ascending numbers; the suggested edges are used instead.",
+        "{dimension} 的边界须为 {n} 个严格递增的数字，已改用建议边界。",
     ),
     "rules": ("Segment rules (first match wins)", "细分规则（按顺序首个匹配生效）"),
     "rules_reset": ("Reset rules to the preset", "恢复预设规则"),
@@ -134,10 +213,10 @@ _T: dict[str, tuple[str, str]] = {
     "rule_never": ("Never fires: {name}", "永不触发：{name}"),
     "rule_uncovered": ("Not covered: {n} cells, e.g. {cells}", "未覆盖：{n} 个单元，例如 {cells}"),
     "rules_invalid": (
-        "Some rules are incomplete and were ignored: {rows}",
-        "部分规则不完整，已忽略：{rows}",
+        "Some rules are incomplete and were ignored: rows {rows}",
+        "部分规则不完整，已忽略：第 {rows} 行",
     ),
-    "rf_heatmap": ("R x F grid", "R x F 矩阵"),
+    "rf_heatmap": ("R × F grid", "R × F 矩阵"),
     "heat_customers": ("Customers", "客户数"),
     "heat_spend": ("Mean spend", "平均消费金额"),
     "segment_table": ("Segments", "客户细分"),
@@ -148,20 +227,29 @@ _T: dict[str, tuple[str, str]] = {
     "f_max": ("F to", "F 上限"),
     "m_min": ("M from", "M 下限"),
     "m_max": ("M to", "M 上限"),
+    "mean_days_since_last": ("Mean days since last purchase", "平均距上次消费天数"),
+    "mean_frequency": ("Mean repeat purchases", "平均重复购买次数"),
     # abc
     "abc_basis": ("Value basis", "价值依据"),
     "a_cut": ("A cut-off (share of value)", "A 类界限（价值占比）"),
     "b_cut": ("B cut-off (share of value)", "B 类界限（价值占比）"),
+    "abc_metric": ("Class {cls}", "{cls} 类客户"),
+    "abc_metric_delta": ("{share} of {basis}", "占{basis} {share}"),
+    "abc_metric_help": (
+        "Share of customers in class {cls}; the small figure is their share of {basis}.",
+        "{cls} 类客户占全部客户的比例；小字为其占{basis}的比例。",
+    ),
+    "gini_help": (
+        "0 = every customer brings the same value; close to 1 = a few customers bring almost all of it.",
+        "0 表示每位客户贡献相同；越接近 1 表示少数客户贡献了几乎全部价值。",
+    ),
     "pareto_chart": ("Pareto chart", "帕累托图"),
     "cumulative_share": ("Cumulative share", "累计占比"),
     "lorenz": ("Lorenz curve", "洛伦兹曲线"),
     "gini": ("Gini coefficient", "基尼系数"),
     "equality": ("Equality", "完全平均"),
-    "abc_table": ("ABC classes", "ABC 分类"),
-    "download_class": ("Download class", "下载类别客户"),
     "customers_ranked": ("Customers, ranked by value", "按价值排序的客户"),
     # clv
-    "model_settings": ("Model settings", "模型设置"),
     "unit": ("Time unit", "时间单位"),
     "unit_D": ("Days", "天"),
     "unit_W": ("Weeks", "周"),
@@ -169,36 +257,71 @@ _T: dict[str, tuple[str, str]] = {
     "horizon": ("Horizon (months)", "预测期（月）"),
     "discount": ("Annual discount rate", "年折现率"),
     "model": ("Purchase model", "购买模型"),
-    "fit_status": ("Fit", "模型拟合"),
     "fit_ok": ("The models fitted.", "模型拟合成功。"),
-    "fit_rfm_only": ("No CLV model: {message}", "无 CLV 模型：{message}"),
-    "fit_no_spend": ("Spend model unavailable: {message}", "消费金额模型不可用：{message}"),
-    "bgnbd_words": (
-        "An active customer buys about {rate} times a year on average (shape r = {r:.3f}, "
-        "scale alpha = {alpha:.3f}). After each repeat purchase a customer may lapse; the average "
-        "chance is {drop} (a = {a:.3f}, b = {b:.3f}).",
-        "活跃客户平均每年购买约 {rate} 次（形状 r = {r:.3f}，尺度 alpha = {alpha:.3f}）。"
-        "每次重复购买后客户可能流失，平均概率为 {drop}（a = {a:.3f}，b = {b:.3f}）。",
+    "fit_rfm_only": (
+        "No purchase model could be fitted: {reason} RFM and spend are shown without CLV.",
+        "无法拟合购买模型：{reason}以下仅显示 RFM 与消费金额，不含 CLV。",
     ),
-    "pareto_words": (
-        "Pareto/NBD: purchase rate shape r = {r:.3f}, scale alpha = {alpha:.3f}; lifetime shape "
-        "s = {s:.3f}, scale beta = {beta:.3f}.",
-        "Pareto/NBD：购买率形状 r = {r:.3f}，尺度 alpha = {alpha:.3f}；生命周期形状 s = {s:.3f}，尺度 beta = {beta:.3f}。",
+    "fit_no_spend": (
+        "The spend model is unavailable: {reason} CLV uses each customer's observed mean spend.",
+        "消费金额模型不可用：{reason}CLV 改用每位客户的实际平均消费金额。",
     ),
-    "gg_words": (
-        "A repeat purchase is worth {spend} on average across customers (Gamma-Gamma p = {p:.2f}, "
-        "q = {q:.2f}, v = {v:.2f}).",
-        "每次重复购买的平均金额为 {spend}（Gamma-Gamma p = {p:.2f}，q = {q:.2f}，v = {v:.2f}）。",
+    "reason_few_repeat_customers": (
+        "only {repeat} customers bought more than once (at least {needed} are needed).",
+        "只有 {repeat} 位客户有重复购买（至少需要 {needed} 位）。",
+    ),
+    "reason_no_convergence": (
+        "the optimiser did not converge.",
+        "优化算法未收敛。",
+    ),
+    "reason_few_spend_customers": (
+        "only {repeat} repeat customers with positive spend (at least {needed} are needed).",
+        "只有 {repeat} 位重复购买客户的消费金额为正（至少需要 {needed} 位）。",
+    ),
+    "reason_spend_no_convergence": (
+        "the Gamma-Gamma fit did not converge.",
+        "Gamma-Gamma 模型拟合未收敛。",
+    ),
+    "reason_spend_heavy_tail": (
+        "spend is too heavy-tailed for a finite average (q = {q}).",
+        "消费金额分布尾部过重，平均值不存在（q = {q}）。",
+    ),
+    "read_purchases": (
+        "While active, a customer buys about **{rate}** times a year.",
+        "处于活跃状态的客户平均每年购买约 **{rate}** 次。",
+    ),
+    "read_dropout": (
+        "After each repeat purchase, the chance that a customer stops buying is about **{drop}**.",
+        "每次重复购买后，客户停止购买的概率约为 **{drop}**。",
+    ),
+    "read_active_after_year": (
+        "About **{share}** of new customers are still active a year after their first purchase.",
+        "约 **{share}** 的新客户在首次购买一年后仍处于活跃状态。",
+    ),
+    "read_mean_spend": (
+        "A repeat purchase is worth **{spend}** on average.",
+        "每次重复购买的平均金额为 **{spend}**。",
+    ),
+    "read_one_timers": (
+        "BG/NBD treats customers who bought only once as still active (probability alive = 100%); Pareto/NBD does not.",
+        "BG/NBD 假设仅购买一次的客户仍然存活（存活概率 = 100%）；Pareto/NBD 没有这一假设。",
     ),
     "fit_sample_note": (
         "Fitted on a seeded sample of {n} customers ({rows} distinct rows) to keep the fit fast.",
         "为保证速度，模型在 {n} 位客户的随机样本（{rows} 个不同行）上拟合。",
     ),
-    "bgnbd_one_timers": (
-        "BG/NBD treats customers who bought only once as still active (P(alive) = 1); Pareto/NBD does not.",
-        "BG/NBD 假设仅购买一次的客户仍然存活（存活概率 = 1）；Pareto/NBD 没有这一假设。",
+    "params_purchase": ("{model} parameters", "{model} 参数"),
+    "params_spend": ("Gamma-Gamma parameters", "Gamma-Gamma 参数"),
+    "parameter": ("Parameter", "参数"),
+    "estimate": ("Estimate", "估计值"),
+    "log_likelihood": ("Log-likelihood", "对数似然"),
+    "fit_customers": ("Customers fitted", "拟合客户数"),
+    "fit_rows": ("Distinct rows fitted", "拟合的不同行数"),
+    "backtest": ("Backtest: predicted vs actual purchases", "回测：预测与实际购买次数"),
+    "backtest_intro": (
+        "Both purchase models are refitted on the calibration period and predict the holdout period's repeat purchases.",
+        "两种购买模型均在校准期内重新拟合，并预测验证期内的重复购买次数。",
     ),
-    "backtest": ("Backtest", "回测"),
     "calibration_end": ("Calibration period ends", "校准期结束"),
     "holdout_end": ("Holdout period ends", "验证期结束"),
     "run_backtest": ("Run backtest", "运行回测"),
@@ -206,11 +329,17 @@ _T: dict[str, tuple[str, str]] = {
         "The holdout period must end after the calibration period.",
         "验证期必须在校准期之后结束。",
     ),
+    "backtest_model": ("Model", "模型"),
     "actual": ("Actual", "实际"),
     "predicted": ("Predicted", "预测"),
     "mae": ("Mean absolute error per customer", "每位客户平均绝对误差"),
     "actual_total": ("Actual repeat purchases", "实际重复购买次数"),
     "predicted_total": ("Predicted repeat purchases", "预测重复购买次数"),
+    "predicted_vs_actual": ("Predicted vs actual", "预测较实际"),
+    "backtest_better": (
+        "On this data {model} predicted the holdout better (lower mean absolute error).",
+        "在当前数据上，{model} 对验证期的预测更准确（平均绝对误差更低）。",
+    ),
     "backtest_by_frequency": (
         "Holdout purchases by calibration frequency",
         "按校准期频率的验证期购买次数",
@@ -219,12 +348,13 @@ _T: dict[str, tuple[str, str]] = {
     "mean_purchases": ("Mean purchases per customer", "每位客户平均购买次数"),
     "deciles": ("Decile lift", "十分位提升度"),
     "decile": ("Decile (1 = highest predicted)", "十分位（1 = 预测最高）"),
-    "lift": ("Lift", "提升度"),
     "matrix_expected": (
-        "Expected purchases by frequency and recency",
-        "按频率与最近消费的预期购买次数",
+        "Expected purchases next {months} months, by frequency and recency",
+        "未来 {months} 个月预期购买次数（按频率与最近消费）",
     ),
     "matrix_alive": ("Probability alive by frequency and recency", "按频率与最近消费的存活概率"),
+    "matrix_recency": ("Recency ({unit} since first purchase)", "最近消费（距首次购买的{unit}数）"),
+    "matrix_frequency": ("Repeat purchases", "重复购买次数"),
     "clv_distribution": ("CLV distribution", "CLV 分布"),
     "tier_shares": (
         "Tier shares (Platinum, Gold, Silver; Bronze is the rest)",
@@ -232,24 +362,36 @@ _T: dict[str, tuple[str, str]] = {
     ),
     "tier_table": ("Value tiers", "价值分层"),
     "top_customers": ("Top customers by CLV", "CLV 最高的客户"),
-    "download_tier": ("Download tier", "下载分层客户"),
     "clv_unavailable": (
         "CLV is unavailable for this data, so value tiers use total spend.",
         "当前数据无法计算 CLV，价值分层改用消费总额。",
     ),
     # churn
     "band_cuts": ("Band cut-offs (churn risk)", "风险等级界限（流失风险）"),
+    "band_metric": ("{band} risk", "{band}风险"),
+    "band_metric_value": ("{share} of customers", "{share} 的客户"),
+    "band_metric_delta": ("{premium} premium at risk", "风险保费 {premium}"),
+    "band_metric_help": (
+        "Customers with churn risk {range}; premium at risk = churn risk × spend in the last 12 months.",
+        "流失风险{range}的客户；风险保费 = 流失风险 × 近 12 个月消费。",
+    ),
+    "band_range_low": ("below {low}", "低于 {low}"),
+    "band_range_medium": ("from {low} to below {high}", "介于 {low} 与 {high} 之间"),
+    "band_range_high": ("at least {high}", "不低于 {high}"),
+    "band_range_unknown": ("unknown (no purchase model)", "未知（无购买模型）"),
     "risk_distribution": ("Churn risk distribution", "流失风险分布"),
-    "risk_by": ("Churn risk by", "流失风险维度"),
+    "risk_by": ("Premium at risk by", "风险保费维度"),
+    "premium_at_risk_by": ("Premium at risk by {by}", "按{by}的风险保费"),
+    "premium_by_band": ("Premium at risk by risk band", "各风险等级的风险保费"),
     "mean_churn_risk": ("Mean churn risk", "平均流失风险"),
     "high_risk_share": ("Share at high risk", "高风险占比"),
-    "value_at_risk": ("Value at risk", "风险价值（潜在流失价值）"),
-    "expected_loss": ("Expected value lost", "预期流失价值"),
-    "action_list": ("Action list: valuable customers at high risk", "行动清单：高价值高风险客户"),
-    "download_band": ("Download band", "下载风险等级客户"),
+    "action_list": (
+        "Action list: Platinum and Gold customers at high risk, most premium at risk first",
+        "行动清单：高风险的铂金与黄金客户（按风险保费从高到低）",
+    ),
     "churn_unavailable": (
-        "Churn risk needs a purchase model, which could not be fitted: {message}",
-        "流失风险需要购买模型，但模型无法拟合：{message}",
+        "Churn risk needs a purchase model, which could not be fitted: {reason}",
+        "流失风险需要购买模型，但模型无法拟合：{reason}",
     ),
     # clusters
     "features": ("Features", "特征"),
@@ -259,15 +401,19 @@ _T: dict[str, tuple[str, str]] = {
     "inertia": ("Inertia", "簇内误差平方和"),
     "profiles": ("Cluster profiles", "聚类画像"),
     "cluster_names": ("Cluster names (editable)", "聚类名称（可编辑）"),
+    "cluster_number": ("No.", "编号"),
+    "cluster_name": ("Name", "名称"),
     "scatter": ("Customers in two dimensions (sample)", "客户二维分布（抽样）"),
-    "download_cluster": ("Download cluster", "下载聚类客户"),
     "feature_recency": ("Recency", "最近一次消费"),
     "feature_frequency": ("Frequency", "消费频率"),
     "feature_monetary": ("Spend", "消费金额"),
     "feature_clv": ("CLV", "CLV"),
     "feature_p_alive": ("Probability alive", "存活概率"),
     # loyalty
-    "uptake_over_time": ("Uptake over time", "入会率趋势"),
+    "uptake_over_time": (
+        "Uptake since the programme's launch",
+        "忠诚度计划启动以来的入会率",
+    ),
     "uptake": ("Uptake", "入会率"),
     "members": ("Members", "会员数"),
     "new_members": ("New members", "新会员"),
@@ -276,20 +422,37 @@ _T: dict[str, tuple[str, str]] = {
         "Members vs non-members (observed, not causal)",
         "会员与非会员对比（观察结果，非因果）",
     ),
-    "programme_tiers": ("Programme tier mix", "会员等级构成"),
+    "programme_tiers": ("Members by programme tier", "各会员等级的会员数"),
+    "programme_tier": ("Programme tier", "会员等级"),
+    "group": ("Group", "组别"),
     "no_loyalty": (
         "This data source has no loyalty programme table.",
         "当前数据源没有忠诚度计划数据。",
     ),
     # lookup
     "customer_id": ("Customer id", "客户编号"),
-    "find": ("Find a customer by id", "按客户编号查找"),
-    "not_found": (
-        "No customer with id {id} in the current view.",
-        "当前视图中没有编号为 {id} 的客户。",
+    "find": ("Find a customer by id (or the start of one)", "按客户编号（或编号开头）查找"),
+    "matches": ("{n} customers match; choose one", "共 {n} 位客户匹配，请选择"),
+    "matches_more": (
+        "{n} customers match; the first {shown} are listed. Type more of the id to narrow it.",
+        "共 {n} 位客户匹配，仅列出前 {shown} 位，请输入更多编号字符以缩小范围。",
     ),
-    "history": ("Purchase history", "购买记录"),
+    "not_found": (
+        "No customer id in the current view starts with “{id}”.",
+        "当前视图中没有以“{id}”开头的客户编号。",
+    ),
+    "history": ("Payment history", "缴费记录"),
+    "payments": ("Payments", "缴费明细"),
+    "transaction_date": ("Date", "日期"),
+    "transaction_type": ("Type", "类型"),
+    "amount": ("Amount", "金额"),
     "pii": ("Personal information (masked)", "个人信息（已脱敏）"),
+    "pii_revealed": ("Personal information", "个人信息"),
+    "pii_name": ("Name", "姓名"),
+    "pii_phone": ("Phone", "电话"),
+    "pii_email": ("Email", "电子邮箱"),
+    "pii_id_number": ("ID number", "证件号码"),
+    "pii_address": ("Address", "地址"),
     "contacts": ("Call-centre contacts", "呼叫中心联络记录"),
     "no_contacts": ("No call-centre contacts.", "无呼叫中心联络记录。"),
     "contact_at": ("Contacted", "联络时间"),
@@ -297,9 +460,14 @@ _T: dict[str, tuple[str, str]] = {
     "contact_reason": ("Reason", "原因"),
     "satisfaction": ("Satisfaction", "满意度"),
     "mean_satisfaction": ("Mean satisfaction (1-5)", "平均满意度（1-5）"),
-    "pii_revealed": ("Personal information", "个人信息"),
-    "scores": ("Scores", "评分"),
+    "scores": ("RFM scores", "RFM 评分"),
     "examples": ("Examples: {ids}", "示例：{ids}"),
+    "fact": ("Item", "项目"),
+    "fact_value": ("Value", "内容"),
+    "membership": ("Loyalty membership", "会员信息"),
+    "membership_value": ("since {date} · {tier}", "{date} 入会 · {tier}"),
+    "first_purchase": ("First purchase", "首次消费"),
+    "last_purchase": ("Last purchase", "最近一次消费"),
     # data page
     "active_source": ("Active source", "当前数据源"),
     "load_report": ("Load report", "加载报告"),
@@ -308,18 +476,22 @@ _T: dict[str, tuple[str, str]] = {
     "duplicates": ("Duplicates", "重复"),
     "rejected": ("Rejected", "拒绝"),
     "reason": ("Reason", "原因"),
+    "source_row": ("Row in file", "文件行号"),
     "reason_missing_customer_id": ("Missing customer id", "缺少客户编号"),
     "reason_bad_date": ("Bad date", "日期无效"),
     "reason_bad_amount": ("Bad amount", "金额无效"),
-    "download_rejects": ("Download rejected rows", "下载被拒绝的行"),
-    "download_duplicates": ("Download duplicate rows", "下载重复行"),
+    "mapping_line": ("Columns used: {pairs}", "使用的字段：{pairs}"),
+    "currency_seen": ("Amounts are in {currency}.", "金额币种：{currency}。"),
     "upload": ("Upload", "上传"),
     "upload_help": (
         "CSV (UTF-8 or GBK), Excel .xlsx or Parquet, at most {mb} MB. One row per premium payment.",
         "CSV（UTF-8 或 GBK）、Excel .xlsx 或 Parquet，最大 {mb} MB。每行一笔保费缴纳。",
     ),
+    "upload_label": ("Choose a file", "选择文件"),
     "column_mapping": ("Column mapping", "字段映射"),
     "auto_detect": ("(detect)", "（自动识别）"),
+    "mapping_label": ("{column} ({need})", "{column}（{need}）"),
+    "preview": ("First rows of the file", "文件前几行"),
     "use_upload": ("Use this file", "使用此文件"),
     "connect_db": ("Connect a database", "连接数据库"),
     "db_url": ("SQLAlchemy URL", "SQLAlchemy 连接串"),
@@ -330,134 +502,260 @@ _T: dict[str, tuple[str, str]] = {
     "source_error": ("This source cannot be used: {error}", "无法使用该数据源：{error}"),
     "source_loaded": ("Loaded {name}: {rows} rows used.", "已加载 {name}：使用 {rows} 行。"),
     "dictionary": ("Data dictionary", "数据字典"),
+    "dict_table": ("Table", "数据表"),
+    "dict_column": ("Column", "字段"),
+    "dict_label": ("Meaning", "含义"),
+    "dict_type": ("Type", "类型"),
+    "dict_note": ("Note", "说明"),
+    "dict_aliases": ("also found as {aliases}", "也可识别为 {aliases}"),
     "pii_column": ("personal information", "个人信息"),
     "switch_demo": ("Switch to the insurer demo", "切换到保险公司演示数据"),
     "switch_cdnow": ("Switch to CDNOW", "切换到 CDNOW"),
     "required": ("required", "必填"),
     "optional": ("optional", "可选"),
+    "type_text": ("text", "文本"),
+    "type_date": ("date", "日期"),
+    "type_datetime": ("date and time", "日期时间"),
+    "type_number": ("number", "数值"),
+    "type_integer": ("whole number", "整数"),
+    # errors (codes from data/ and analytics/)
+    "error_unreadable_file": ("Cannot read {name}.", "无法读取 {name}。"),
+    "error_empty_file": ("{name} is empty.", "{name} 是空文件。"),
+    "error_old_xls": (
+        "{name} is in the old .xls format; save it as .xlsx or CSV.",
+        "{name} 是旧版 .xls 格式，请另存为 .xlsx 或 CSV。",
+    ),
+    "error_bad_encoding": (
+        "The file is neither UTF-8 nor GB18030/GBK text.",
+        "文件既不是 UTF-8 也不是 GB18030/GBK 编码的文本。",
+    ),
+    "error_not_a_table_file": (
+        "{name} is not a CSV, Excel .xlsx or Parquet file.",
+        "{name} 不是 CSV、Excel .xlsx 或 Parquet 文件。",
+    ),
+    "error_no_header": ("{name} has no header row.", "{name} 没有表头行。"),
+    "error_bad_csv": ("{name} is not a well-formed CSV file.", "{name} 不是格式正确的 CSV 文件。"),
+    "error_bad_csv_line": (
+        "{name} is not a well-formed CSV file: line {line} has {saw} fields where {expected} were expected.",
+        "{name} 不是格式正确的 CSV 文件：第 {line} 行有 {saw} 个字段，应为 {expected} 个。",
+    ),
+    "error_bad_xlsx": (
+        "{name} is not a readable Excel .xlsx file.",
+        "{name} 不是可读取的 Excel .xlsx 文件。",
+    ),
+    "error_bad_parquet": (
+        "{name} is not a readable Parquet file.",
+        "{name} 不是可读取的 Parquet 文件。",
+    ),
+    "error_mapped_column_missing": (
+        "Column {column} (mapped to {canonical}) is not in the source; found columns: {found}.",
+        "数据源中没有字段 {column}（映射为{canonical}）；现有字段：{found}。",
+    ),
+    "error_missing_columns": (
+        "Missing required column(s): {missing}; found columns: {found}.",
+        "缺少必填字段：{missing}；现有字段：{found}。",
+    ),
+    "error_no_rows": (
+        "{name} has no data rows; found columns: {found}.",
+        "{name} 没有数据行；现有字段：{found}。",
+    ),
+    "error_table_without_customer_id": (
+        "The {table} table has no customer id column; found columns: {found}.",
+        "{table}表没有客户编号字段；现有字段：{found}。",
+    ),
+    "error_bad_url": ("Cannot use this database URL ({url}).", "无法使用该数据库连接串（{url}）。"),
+    "error_table_unreadable": (
+        "Cannot read table {table} from {url}.",
+        "无法从 {url} 读取数据表 {table}。",
+    ),
+    "error_pushdown_failed": (
+        "The summary could not be computed in the database at {url}.",
+        "无法在数据库 {url} 中计算汇总。",
+    ),
+    "error_no_lifetimes": (
+        "The lifetimes package, which ships the CDNOW data, is not installed.",
+        "未安装 lifetimes 软件包（CDNOW 数据随其提供）。",
+    ),
+    "error_no_product_rows": (
+        "No transactions match the product-line filter.",
+        "没有符合产品线筛选条件的交易。",
+    ),
+    "error_no_input": ("No input was given.", "未提供输入数据。"),
+    "error_unknown": ("The data could not be used.", "无法使用该数据。"),
+    "error_detail": ("Technical detail: {detail}", "技术细节：{detail}"),
 }
 
-# Names that come from data or from analytics (segments, tiers, bands, classes, ...).
-_NAMES: dict[str, str] = {
-    "Champions": "冠军客户",
-    "Loyal": "忠诚客户",
-    "Potential loyalist": "潜在忠诚客户",
-    "New": "新客户",
-    "Promising": "潜力客户",
-    "Need attention": "需要关注",
-    "About to sleep": "即将沉睡",
-    "Can't lose": "不能失去",
-    "At risk": "流失风险客户",
-    "Hibernating": "沉睡客户",
-    "Important value": "重要价值客户",
-    "Important development": "重要发展客户",
-    "Important retention": "重要保持客户",
-    "Important win-back": "重要挽留客户",
-    "General value": "一般价值客户",
-    "General development": "一般发展客户",
-    "General retention": "一般保持客户",
-    "General win-back": "一般挽留客户",
-    "Unclassified": "未分类",
-    "Platinum": "铂金",
-    "Gold": "黄金",
-    "Silver": "白银",
-    "Bronze": "青铜",
-    "low": "低",
-    "medium": "中",
-    "high": "高",
-    "unknown": "未知",
-    "individual": "个人客户",
-    "organization": "团体客户",
-    "agency": "个险（代理人）",
-    "bancassurance": "银保",
-    "group": "团险",
-    "online": "网销",
-    "protection": "保障型",
-    "savings": "储蓄型",
-    "participating": "分红型",
-    "investment_linked": "投资连结型",
-    "health": "健康险",
-    "accident": "意外险",
-    "platinum": "铂金",
-    "gold": "黄金",
-    "silver": "白银",
-    "bronze": "青铜",
-    "member": "会员",
-    "non-member": "非会员",
-    "total_spend": "消费总额",
-    "clv": "CLV",
-    "bgnbd": "BG/NBD",
-    "pareto_nbd": "Pareto/NBD",
-    "recent": "近期活跃",
-    "lapsed": "久未消费",
-    "frequent": "高频",
-    "one-off": "单次",
-    "low spend": "低消费",
-    "mid spend": "中等消费",
-    "high spend": "高消费",
-    "low CLV": "低 CLV",
-    "high CLV": "高 CLV",
-    "likely lost": "可能流失",
-    "likely active": "可能活跃",
-    "average": "一般",
-    "policy_inquiry": "保单咨询",
-    "payment": "缴费",
-    "claim": "理赔",
-    "address_change": "地址变更",
-    "renewal_reminder": "续期提醒",
-    "complaint": "投诉",
-    "surrender_request": "退保申请",
-    "phone": "电话",
-    "wechat": "微信",
-    "online_chat": "在线客服",
-    "branch": "柜面",
-    "new_policy": "新保单",
-    "renewal": "续期保费",
-    "top_up": "追加保费",
-    "refund": "退费",
+# Names of codes that come from data or from analytics: (English, 简体中文).
+_NAMES: dict[str, tuple[str, str]] = {
+    # RFM segments (default grid and the eight-class preset)
+    "Champions": ("Champions", "冠军客户"),
+    "Loyal": ("Loyal", "忠诚客户"),
+    "Potential loyalist": ("Potential loyalist", "潜在忠诚客户"),
+    "New": ("New", "新客户"),
+    "Promising": ("Promising", "潜力客户"),
+    "Need attention": ("Need attention", "需要关注"),
+    "About to sleep": ("About to sleep", "即将沉睡"),
+    "Can't lose": ("Can't lose", "不能失去"),
+    "At risk": ("At risk", "流失风险客户"),
+    "Hibernating": ("Hibernating", "沉睡客户"),
+    "Important value": ("Important value", "重要价值客户"),
+    "Important development": ("Important development", "重要发展客户"),
+    "Important retention": ("Important retention", "重要保持客户"),
+    "Important win-back": ("Important win-back", "重要挽留客户"),
+    "General value": ("General value", "一般价值客户"),
+    "General development": ("General development", "一般发展客户"),
+    "General retention": ("General retention", "一般保持客户"),
+    "General win-back": ("General win-back", "一般挽留客户"),
+    "Unclassified": ("Unclassified", "未分类"),
+    # value tiers and churn bands
+    "Platinum": ("Platinum", "铂金"),
+    "Gold": ("Gold", "黄金"),
+    "Silver": ("Silver", "白银"),
+    "Bronze": ("Bronze", "青铜"),
+    "low": ("Low", "低"),
+    "medium": ("Medium", "中"),
+    "high": ("High", "高"),
+    "unknown": ("Unknown", "未知"),
+    # loyalty programme tiers (named apart from value tiers)
+    "programme_platinum": ("Platinum member", "铂金会员"),
+    "programme_gold": ("Gold member", "黄金会员"),
+    "programme_silver": ("Silver member", "白银会员"),
+    "programme_bronze": ("Bronze member", "青铜会员"),
+    "member": ("Members", "会员"),
+    "non-member": ("Non-members", "非会员"),
+    # customers, channels, products
+    "individual": ("Individual", "个人客户"),
+    "organization": ("Organisation", "团体客户"),
+    "agency": ("Agency", "个险（代理人）"),
+    "bancassurance": ("Bancassurance", "银保"),
+    "group": ("Group", "团险"),
+    "online": ("Online", "网销"),
+    "protection": ("Protection", "保障型"),
+    "savings": ("Savings", "储蓄型"),
+    "participating": ("Participating", "分红型"),
+    "investment_linked": ("Investment-linked", "投资连结型"),
+    "health": ("Health", "健康险"),
+    "accident": ("Accident", "意外险"),
+    # value bases and models
+    "total_spend": ("Total spend", "消费总额"),
+    "clv": ("CLV", "CLV"),
+    "bgnbd": ("BG/NBD", "BG/NBD"),
+    "pareto_nbd": ("Pareto/NBD", "Pareto/NBD"),
+    # cluster name words (analytics.clusters.WORDS)
+    "recent": ("recent", "近期活跃"),
+    "lapsed": ("lapsed", "久未消费"),
+    "frequent": ("frequent", "高频"),
+    "one_off": ("one-off", "单次"),
+    "low_spend": ("low spend", "低消费"),
+    "mid_spend": ("mid spend", "中等消费"),
+    "high_spend": ("high spend", "高消费"),
+    "low_clv": ("low CLV", "低 CLV"),
+    "high_clv": ("high CLV", "高 CLV"),
+    "likely_lost": ("likely lost", "可能流失"),
+    "likely_active": ("likely active", "可能活跃"),
+    "average": ("average", "一般"),
+    # call centre
+    "policy_inquiry": ("Policy inquiry", "保单咨询"),
+    "payment": ("Payment", "缴费"),
+    "claim": ("Claim", "理赔"),
+    "address_change": ("Address change", "地址变更"),
+    "renewal_reminder": ("Renewal reminder", "续期提醒"),
+    "complaint": ("Complaint", "投诉"),
+    "surrender_request": ("Surrender request", "退保申请"),
+    "phone": ("Phone", "电话"),
+    "wechat": ("WeChat", "微信"),
+    "online_chat": ("Online chat", "在线客服"),
+    "branch": ("Branch", "柜面"),
+    # transaction types
+    "new_policy": ("New policy", "新保单"),
+    "renewal": ("Renewal premium", "续期保费"),
+    "top_up": ("Top-up", "追加保费"),
+    "refund": ("Refund", "退费"),
+    # customer details
+    "male": ("Male", "男"),
+    "female": ("Female", "女"),
+    "manufacturing": ("Manufacturing", "制造业"),
+    "finance": ("Finance", "金融业"),
+    "information_technology": ("Information technology", "信息技术"),
+    "retail": ("Retail", "零售业"),
+    "education": ("Education", "教育"),
+    "healthcare": ("Healthcare", "医疗卫生"),
+    "construction": ("Construction", "建筑业"),
+    "logistics": ("Logistics", "物流"),
+    "energy": ("Energy", "能源"),
+    "public_sector": ("Public sector", "公共部门"),
 }
-_NAMES_EN = {
-    "agency": "Agency",
-    "bancassurance": "Bancassurance",
-    "group": "Group",
-    "online": "Online",
-    "individual": "Individual",
-    "organization": "Organisation",
-    "protection": "Protection",
-    "savings": "Savings",
-    "participating": "Participating",
-    "investment_linked": "Investment-linked",
-    "health": "Health",
-    "accident": "Accident",
-    "low": "Low",
-    "medium": "Medium",
-    "high": "High",
-    "unknown": "Unknown",
-    "platinum": "Platinum",
-    "gold": "Gold",
-    "silver": "Silver",
-    "bronze": "Bronze",
-    "member": "Member",
-    "non-member": "Non-member",
-    "total_spend": "Total spend",
-    "clv": "CLV",
-    "bgnbd": "BG/NBD",
-    "pareto_nbd": "Pareto/NBD",
-    "policy_inquiry": "Policy inquiry",
-    "payment": "Payment",
-    "claim": "Claim",
-    "address_change": "Address change",
-    "renewal_reminder": "Renewal reminder",
-    "complaint": "Complaint",
-    "surrender_request": "Surrender request",
-    "phone": "Phone",
-    "wechat": "WeChat",
-    "online_chat": "Online chat",
-    "branch": "Branch",
-    "new_policy": "New policy",
-    "renewal": "Renewal premium",
-    "top_up": "Top-up",
-    "refund": "Refund",
+
+#: Display names of the scored table's columns (tables and exports).
+COLUMN_LABELS: dict[str, tuple[str, str]] = {
+    "customer_id": ("Customer id", "客户编号"),
+    "first_purchase": ("First purchase", "首次消费日期"),
+    "last_purchase": ("Last purchase", "最近消费日期"),
+    "n_transactions": ("Payments", "缴费笔数"),
+    "frequency": ("Repeat purchases", "重复购买次数"),
+    "recency": ("Recency (units)", "最近消费（时间单位）"),
+    "T": ("Customer age (units)", "客户期（时间单位）"),
+    "monetary_value": ("Mean repeat spend", "平均重复消费金额"),
+    "total_spend": ("Total spend", "消费总额"),
+    "refunds": ("Refunds", "退费"),
+    "days_since_last": ("Days since last purchase", "距上次消费天数"),
+    "r_score": ("R score", "R 评分"),
+    "f_score": ("F score", "F 评分"),
+    "m_score": ("M score", "M 评分"),
+    "segment": ("Segment", "客户细分"),
+    "abc_class": ("ABC class", "ABC 类别"),
+    "p_alive": ("Probability alive", "存活概率"),
+    "churn_risk": ("Churn risk", "流失风险"),
+    "churn_band": ("Churn risk band", "流失风险等级"),
+    "expected_purchases": ("Expected purchases", "预期购买次数"),
+    "clv": ("CLV", "客户终身价值"),
+    "value_tier": ("Value tier", "价值分层"),
+    "cluster": ("Cluster no.", "聚类编号"),
+    "spend_12m": ("Spend, last 12 months", "近 12 个月消费"),
+    "premium_at_risk": ("Premium at risk", "风险保费"),
+    "customer_type": ("Customer type", "客户类型"),
+    "channel": ("Channel", "渠道"),
+    "region": ("Region", "地区"),
+    "city": ("City", "城市"),
+    "industry": ("Industry", "行业"),
+    "product_line": ("First product line", "首购产品线"),
+    "is_member": ("Loyalty member", "是否会员"),
+    "enrolled_at": ("Enrolled", "入会日期"),
+    "loyalty_tier": ("Programme tier", "会员等级"),
+    "cluster_name": ("Cluster", "聚类名称"),
+    "expected_spend": ("Expected spend per purchase", "预期单次消费金额"),
+    "value_rank": ("Value rank", "价值排名"),
+    "source_row": ("Row in file", "文件行号"),
+    "reason": ("Reason", "原因"),
+    "transaction_id": ("Transaction id", "交易编号"),
+    "transaction_date": ("Transaction date", "交易日期"),
+    "amount": ("Amount", "金额"),
+    "policy_id": ("Policy id", "保单号"),
+    "transaction_type": ("Transaction type", "交易类型"),
+    "name": ("Name", "姓名"),
+    "phone": ("Phone", "电话"),
+    "email": ("Email", "电子邮箱"),
+    "id_number": ("ID number", "证件号码"),
+    "address": ("Address", "地址"),
+    "gender": ("Gender", "性别"),
+    "birth_date": ("Birth date", "出生日期"),
+    "agent_id": ("Agent id", "代理人编号"),
+    "signup_date": ("Sign-up date", "签约日期"),
+    "enrolled_at_member": ("Enrolled", "入会日期"),
+    "tier": ("Programme tier", "会员等级"),
+    "points_balance": ("Points", "积分"),
+    "interaction_id": ("Contact id", "联络编号"),
+    "contact_at": ("Contacted", "联络时间"),
+    "contact_channel": ("Contact channel", "联络渠道"),
+    "satisfaction": ("Satisfaction (1-5)", "满意度（1-5）"),
+}
+
+#: Table names of the data contract.
+TABLE_LABELS: dict[str, tuple[str, str]] = {
+    "transactions": ("Transactions (premium payments)", "交易（保费缴纳）"),
+    "customers": ("Customers", "客户"),
+    "loyalty_members": ("Loyalty members", "忠诚度计划会员"),
+    "interactions": ("Call-centre contacts", "呼叫中心联络记录"),
 }
 
 
@@ -467,80 +765,58 @@ def lang() -> str:
     return st.session_state.get("lang", "en")
 
 
+def _pick(pair: tuple[str, str], language: str | None) -> str:
+    return pair[1 if (language or lang()) == "zh" else 0]
+
+
 def t(key: str, language: str | None = None, **values) -> str:
     """The text for ``key`` in the current language, formatted with ``values``."""
     pair = _T.get(key)
-    text = key if pair is None else pair[1 if (language or lang()) == "zh" else 0]
+    text = key if pair is None else _pick(pair, language)
     return text.format(**values) if values else text
 
 
+def has_text(key: str) -> bool:
+    return key in _T
+
+
 def name(value: object, language: str | None = None) -> str:
-    """A data or analytics name (segment, tier, channel, cluster words ...) in the language."""
+    """A code from the data or from analytics (segment, tier, channel, cluster words ...) in the
+    language; a cluster name (word codes joined by ", ") is worded word by word; anything else
+    (a user's own segment or cluster name, an unknown region) is shown as it is."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     text = str(value)
-    if (language or lang()) == "zh":
-        if text in _NAMES:
-            return _NAMES[text]
-        if ", " in text:  # cluster names are comma-joined words
-            return "、".join(_NAMES.get(word, word) for word in text.split(", "))
-        return text
-    return _NAMES_EN.get(text, text)
+    if text in _NAMES:
+        return _pick(_NAMES[text], language)
+    if ", " in text and all(word in _NAMES for word in text.split(", ")):
+        words = [_pick(_NAMES[word], language) for word in text.split(", ")]
+        return ("、" if (language or lang()) == "zh" else ", ").join(words)
+    return text
 
 
 def names(values, language: str | None = None) -> list[str]:
     return [name(v, language) for v in values]
 
 
-# --------------------------------------------------------------------------- formats
+def known_name(value: str) -> bool:
+    return str(value) in _NAMES
 
 
-def fmt_int(value, language: str | None = None) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{int(round(value)):,}"
+def programme_tier(value: object, language: str | None = None) -> str:
+    """A loyalty programme tier (``gold``) worded apart from value tiers (“Gold member”)."""
+    code = f"programme_{str(value).lower()}"
+    return _pick(_NAMES[code], language) if code in _NAMES else str(value)
 
 
-def fmt_pct(value, digits: int = 1) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{value * 100:.{digits}f}%"
+def column_label(column: str, language: str | None = None) -> str:
+    pair = COLUMN_LABELS.get(column)
+    return _pick(pair, language) if pair else column
 
 
-def fmt_money(
-    value, currency: str | None = None, language: str | None = None, compact: bool = True
-) -> str:
-    """Money for display: CNY as ``¥``; Chinese uses 万 / 亿 for large values, English K / M / B."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    symbol = {"CNY": "¥", "USD": "$"}.get(currency or "", "")
-    sign = "-" if value < 0 else ""
-    magnitude = abs(float(value))
-    if compact and (language or lang()) == "zh":
-        for size, unit in ((1e8, "亿"), (1e4, "万")):
-            if magnitude >= size:
-                return f"{sign}{symbol}{magnitude / size:,.2f}{unit}"
-        return (
-            f"{sign}{symbol}{magnitude:,.0f}"
-            if magnitude >= 100
-            else f"{sign}{symbol}{magnitude:,.2f}"
-        )
-    if compact:
-        for size, unit, floor in ((1e9, "B", 1e9), (1e6, "M", 1e6), (1e3, "K", 1e4)):
-            if magnitude >= floor:
-                return f"{sign}{symbol}{magnitude / size:,.1f}{unit}"
-    return (
-        f"{sign}{symbol}{magnitude:,.0f}" if magnitude >= 100 else f"{sign}{symbol}{magnitude:,.2f}"
-    )
-
-
-def fmt_date(value, language: str | None = None) -> str:
-    if value is None or (not isinstance(value, (date, datetime)) and pd.isna(value)):
-        return "–"
-    stamp = pd.Timestamp(value)
-    if (language or lang()) == "zh":
-        return f"{stamp.year}年{stamp.month}月{stamp.day}日"
-    return stamp.strftime("%d %b %Y")
+def table_label(table: str, language: str | None = None) -> str:
+    pair = TABLE_LABELS.get(table)
+    return _pick(pair, language) if pair else table
 
 
 def basis_words(basis: str, language: str | None = None) -> str:
@@ -560,3 +836,65 @@ def labeler(prefix: str):
     """A ``format_func`` for interface keys ``prefix + value``, bound to this run's language."""
     language = lang()
     return lambda value: t(f"{prefix}{value}", language)
+
+
+def placeholders(text: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field}
+
+
+def fit_reason(fit, language: str | None = None) -> str:
+    """Why a purchase or spend model is missing, in words (empty when it fitted)."""
+    if not fit.reason:
+        return ""
+    details = dict(fit.details)
+    if "q" in details:
+        details["q"] = f"{details['q']:.2f}"
+    return t(f"reason_{fit.reason}", language, **details)
+
+
+def _listing(values, language: str | None) -> str:
+    items = [str(v) for v in values]
+    shown = items[:12] + (["…"] if len(items) > 12 else [])
+    return ("、" if (language or lang()) == "zh" else ", ").join(shown) or "–"
+
+
+def describe_error(exc: BaseException, language: str | None = None) -> str:
+    """A :class:`~analytics._validate.CodedError` (e.g. ``SourceError``) in words."""
+    import re
+
+    code = getattr(exc, "code", None)
+    params = dict(getattr(exc, "params", {}) or {})
+    if code == "bad_csv":
+        found = re.search(
+            r"Expected (\d+) fields in line (\d+), saw (\d+)", params.get("detail", "")
+        )
+        if found:
+            expected, line, saw = found.groups()
+            return t("error_bad_csv_line", language, name=params.get("name", ""), line=line,
+                     saw=saw, expected=expected)  # fmt: skip
+    for key in ("found", "tables"):
+        if key in params:
+            params[key] = _listing(params[key], language)
+    if "missing" in params:
+        params["missing"] = _listing(
+            [column_label(c, language) for c in params["missing"]], language
+        )
+    if "canonical" in params:
+        params["canonical"] = column_label(params["canonical"], language)
+    if "table" in params and code == "table_without_customer_id":
+        params["table"] = table_label(params["table"], language)
+    key = f"error_{code}"
+    if code and has_text(key):
+        try:
+            text = t(key, language, **params)
+        except (KeyError, IndexError):
+            text = t("error_unknown", language)
+    else:
+        text = t("error_unknown", language)
+    return text
+
+
+def error_detail(exc: BaseException) -> str | None:
+    """A driver's or parser's own words (English, technical), when the code carries some."""
+    detail = (getattr(exc, "params", {}) or {}).get("detail")
+    return str(detail) if detail else None

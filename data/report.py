@@ -1,0 +1,58 @@
+"""What loading produced: the clean tables of one source (:class:`Dataset`), what happened to
+every input row (:class:`LoadReport`), and the one error a source that cannot be used raises
+(:class:`SourceError`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from analytics._validate import CodedError
+
+__all__ = ["REJECT_REASONS", "Dataset", "LoadReport", "SourceError"]
+
+REJECT_REASONS = ("missing_customer_id", "bad_date", "bad_amount")
+
+
+class SourceError(CodedError):
+    """A source that cannot be used at all: the message says why in one English line, and
+    ``code`` with ``params`` let the interface say it in the user's language."""
+
+
+@dataclass(frozen=True, eq=False)
+class LoadReport:
+    """What happened to every input row."""
+
+    source: str
+    rows_read: int
+    rows_used: int
+    duplicates: int
+    rejected: dict[str, int]
+    rejected_rows: pd.DataFrame = field(repr=False)
+    duplicate_rows: pd.DataFrame = field(repr=False)
+    column_mapping: dict[str, str] = field(default_factory=dict)
+    currency: str | None = None  # "CNY" / "USD" when the amount cells carry a sign or code
+
+    def to_dict(self) -> dict[str, Any]:
+        """The counts as plain JSON-ready values."""
+        return {
+            "rows_read": self.rows_read,
+            "rows_used": self.rows_used,
+            "duplicates": self.duplicates,
+            "rejected": dict(self.rejected),
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Clean tables from one source plus the load report of its transactions."""
+
+    name: str
+    transactions: pd.DataFrame = field(repr=False)
+    report: LoadReport = field(repr=False)
+    customers: pd.DataFrame | None = field(default=None, repr=False)
+    loyalty_members: pd.DataFrame | None = field(default=None, repr=False)
+    interactions: pd.DataFrame | None = field(default=None, repr=False)
+    currency: str | None = None

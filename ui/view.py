@@ -1,0 +1,374 @@
+"""The view a page draws: :func:`analytics.pipeline.run` through a memo backed by Streamlit's cache.
+
+The pipeline defines the stages, the settings each reads and the keys; this module only keeps
+results (``st.cache_resource``: no copy of large frames per rerun, results are never mutated),
+each stage in its own bounded cache, keyed by the source's fingerprint plus the stage's key. So a
+moved threshold recomputes only the cheap stage it touches, and the dashboard's scored table is
+``pipeline.run``'s, number for number.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from analytics import pipeline as P
+from analytics._validate import CodedError
+from analytics.aggregates import Aggregates
+from data.load import Dataset
+from ui import sources, state
+
+log = logging.getLogger("valuescope")
+
+
+# One cache per kind of result, so each is bounded on its own (a million-customer table is large).
+@st.cache_resource(max_entries=3, show_spinner=False)
+def _keep_base(fingerprint: str, key: str, _compute: Callable[[], Any]):
+    return _compute()
+
+
+@st.cache_resource(max_entries=6, show_spinner=False)
+def _keep_models(fingerprint: str, key: str, _compute: Callable[[], Any]):
+    return _compute()
+
+
+@st.cache_resource(max_entries=6, show_spinner=False)
+def _keep_with_models(fingerprint: str, key: str, _compute: Callable[[], Any]):
+    return _compute()
+
+
+@st.cache_resource(max_entries=12, show_spinner=False)
+def _keep_small(fingerprint: str, key: str, _compute: Callable[[], Any]):
+    """Segments, classes, tiers and cluster results: a few columns each."""
+    return _compute()
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _keep_tables(fingerprint: str, key: str, _compute: Callable[[], Any]):
+    """Scored tables (with and without clusters) and filtered views."""
+    return _compute()
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _keep_extras(fingerprint: str, key: str, _compute: Callable[[], Any]):
+    """Derived results: the monthly trend, matrices, suggestions, backtests, filter options."""
+    return _compute()
+
+
+_CACHES = {
+    "base": _keep_base,
+    "models": _keep_models,
+    "with_models": _keep_with_models,
+    "segments": _keep_small,
+    "abc": _keep_small,
+    "tiers": _keep_small,
+    "clusters": _keep_small,
+    "table": _keep_tables,
+    "clustered": _keep_tables,
+    "view": _keep_tables,
+}
+
+
+def memo_for(fingerprint: str) -> P.Memo:
+    """The memo hook :func:`analytics.pipeline.run` calls, filled with Streamlit's cache."""
+
+    def memo(key: tuple, compute: Callable[[], Any]):
+        keep = _CACHES.get(key[0], _keep_extras)
+        return keep(fingerprint, repr(key), compute)
+
+    return memo
+
+
+# --------------------------------------------------------------------------- the view
+
+
+@dataclass
+class View:
+    """What a page needs: the scored customers in view, their aggregates, and the context."""
+
+    data: Dataset
+    fingerprint: str
+    settings: P.Settings
+    scored: P.Scored
+    memo: P.Memo = field(repr=False)
+    edge_errors: list[str] = field(default_factory=list)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The customers in view (the sidebar's filters applied)."""
+        return self.scored.view
+
+    @property
+    def full(self) -> pd.DataFrame:
+        """Every customer (the models are fitted on all of them)."""
+        return self.scored.table
+
+    @property
+    def fit(self):
+        return self.scored.fit
+
+    @property
+    def currency(self) -> str | None:
+        return self.data.currency
+
+    @property
+    def as_of(self):
+        return self.full.attrs.get("as_of")
+
+    def _key(self, stage: str, *extra) -> tuple:
+        return (extra[0], *self.settings.key(stage)[1:], *extra[1:])
+
+    @cached_property
+    def monthly(self) -> pd.DataFrame:
+        from analytics.trend import monthly_spend
+
+        def compute():
+            tx = P.product_transactions(self.data.transactions, self.settings.products)
+            attributes = self.full[
+                ["customer_id", *[c for c in P.FILTER_COLUMNS if c in self.full]]
+            ]
+            return monthly_spend(tx, attributes, as_of=self.as_of, by=P.FILTER_COLUMNS)
+
+        return self.memo(self._key("base", "monthly"), compute)
+
+    @cached_property
+    def agg(self) -> Aggregates:
+        clustered = self.scored.clusters is not None
+        cluster_fields = self.settings.key("clusters")[1:] if clustered else ("no_clusters",)
+        return self.memo(
+            self._key("view", "aggregates", *cluster_fields),
+            lambda: Aggregates(self.table, self.settings, self.data.loyalty_members, self.monthly),
+        )
+
+    def _other_key(self) -> tuple:
+        other = self.settings.with_(model=self.settings.other_model)
+        return (self.fingerprint, repr(other.key("models")))
+
+    def other_models(self) -> P.ModelOutput:
+        """The purchase model not chosen, fitted on the same customers (to compare with)."""
+        other = self.settings.with_(model=self.settings.other_model)
+        base = self.scored.base
+        result = self.memo(other.key("models"), lambda: P.model_stage(base, other))
+        _fitted_other.add(self._other_key())
+        return result
+
+    def comparison(self) -> dict | None:
+        """High-risk shares of the customers in view under both purchase models, and whether
+        they disagree materially (:data:`analytics.churn.DISAGREEMENT`); None without a model."""
+        from analytics.churn import band_shares, models_disagree
+
+        if not self.fit.has_purchase_model or len(self.table) == 0:
+            return None
+        other = self.other_models()
+        if not other.fit.has_purchase_model:
+            return None
+        risk = other.scores["churn_risk"].reindex(self.table.index)
+        shares = band_shares(self.table["churn_risk"], self.settings.churn_cuts)
+        others = band_shares(risk, self.settings.churn_cuts)
+        return {
+            "model": self.settings.model,
+            "other": self.settings.other_model,
+            "shares": shares,
+            "other_shares": others,
+            "disagree": models_disagree(shares, others),
+        }
+
+    def cached_comparison(self) -> dict | None:
+        """:meth:`comparison` only once the other model has been fitted (the first page does
+        not wait for it; the background prefetch fits it)."""
+        if self._other_key() not in _fitted_other:
+            return None
+        return self.comparison()
+
+    def backtest(self, calibration_end, holdout_end, model: str | None = None):
+        from analytics.backtest import backtest
+
+        model = model or self.settings.model
+        products = self.settings.products
+        return self.memo(
+            (
+                "backtest",
+                products,
+                str(calibration_end),
+                str(holdout_end),
+                self.settings.unit,
+                model,
+            ),
+            lambda: backtest(
+                P.product_transactions(self.data.transactions, products),
+                calibration_end,
+                holdout_end,
+                unit=self.settings.unit,
+                model=model,
+            ),
+        )
+
+    def matrix(self, horizon: float):
+        from analytics.clv import frequency_recency_matrix
+
+        fit = self.fit
+        return self.memo(
+            self._key("models", "matrix", horizon), lambda: frequency_recency_matrix(fit, horizon)
+        )
+
+    def suggest_k(self):
+        from analytics.clusters import suggest_k
+
+        frame = self.memo(
+            ("with_models", *self.settings.key("models")[1:]),
+            lambda: pd.concat([self.scored.base, self.scored.models.scores], axis=1),
+        )
+        features = tuple(P.cluster_features(frame, self.settings))
+        return self.memo(
+            self._key("models", "suggest_k", features),
+            lambda: suggest_k(frame, features=features),
+        )
+
+    def suggested_edges(self, bins: int) -> dict[str, list[float]]:
+        from analytics.rfm import suggest_edges
+
+        base = self.scored.base
+        return self.memo(self._key("base", "edges", bins), lambda: suggest_edges(base, bins))
+
+    def filter_options(self) -> dict[str, list[str]]:
+        return filter_options(self.data, self.fingerprint, self.settings)
+
+    def with_clusters(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """``rows`` (of this view) with their K-means ``cluster`` and ``cluster_name``, running
+        the clustering if this view has not (exports from pages without clusters)."""
+        if len(rows) == 0 or (rows["cluster"] >= 0).all():
+            return rows
+        clustered = P.run(
+            self.data.transactions,
+            self.settings,
+            self.data.customers,
+            self.data.loyalty_members,
+            clustered=True,
+            memo=self.memo,
+        )
+        labels = clustered.table.loc[rows.index, ["cluster", "cluster_name"]]
+        return rows.assign(cluster=labels["cluster"], cluster_name=labels["cluster_name"])
+
+
+def filter_options(data: Dataset, fingerprint: str, settings: P.Settings) -> dict[str, list[str]]:
+    """Values the sidebar's filters offer: customer attributes of the scored customers (the
+    customers table's, or an upload's first-purchase channel), and the product lines."""
+    out: dict[str, list[str]] = {}
+    products = sources.product_lines(data, fingerprint)
+    if products:
+        out["f_product"] = products
+    base_settings = settings.with_(products=())
+    memo = memo_for(fingerprint)
+    try:
+        base = memo(
+            base_settings.key("base"),
+            lambda: P.base_stage(
+                data.transactions, base_settings, data.customers, data.loyalty_members
+            ),
+        )
+    except (CodedError, ValueError):
+        return out
+
+    def compute() -> dict[str, list[str]]:
+        options = {}
+        for key, column in state.CUSTOMER_FILTER_KEYS.items():
+            if column in base:
+                values = base[column].dropna().astype(str).unique().tolist()
+                if values:
+                    options[key] = sorted(values)
+        return options
+
+    out.update(memo(("options", *base_settings.key("base")[1:]), compute))
+    return out
+
+
+def view(clustered: bool = False) -> View:
+    """The scored view for the session's settings and filters (every stage from cache).
+
+    K-means runs only for pages that show clusters (``clustered``); elsewhere the table's
+    ``cluster`` is -1 and exports add the cluster columns when the download is clicked.
+    """
+    data, fingerprint = sources.dataset()
+    settings = state.settings()
+    memo = memo_for(fingerprint)
+    scored = P.run(
+        data.transactions,
+        settings,
+        data.customers,
+        data.loyalty_members,
+        clustered=clustered,
+        memo=memo,
+    )
+    return View(
+        data=data,
+        fingerprint=fingerprint,
+        settings=settings,
+        scored=scored,
+        memo=memo,
+        edge_errors=state.edge_errors(),
+    )
+
+
+def page_view(clustered: bool = False) -> View:
+    """The view for a page, or a clear message (and a stop) when the source cannot be used."""
+    from ui.i18n import describe_error, t
+    from ui.widgets import show_error
+
+    try:
+        with st.spinner(t("computing")):
+            current = view(clustered)
+    except CodedError as exc:
+        log.info("source cannot be used: %s", exc)
+        show_error(t("source_error", error=describe_error(exc)), exc)
+        st.page_link("app_pages/data.py", label=t("page_data"), icon=":material/database:")
+        st.stop()
+    st.session_state["_view_size"] = len(current.table)
+    st.session_state["_last_view"] = current
+    return current
+
+
+_prefetched: set = set()
+_fitted_other: set = set()  # (fingerprint, key) of other-model fits already made
+_prefetch_lock = threading.Lock()
+
+
+def prefetch(current: View | None) -> None:
+    """After a page is on screen, fit the other purchase model (for the comparison) and compute
+    the clustering and suggested k in a background thread (once per key), so the Churn, CLV and
+    Clusters pages open without waiting."""
+    if current is None or not current.fit.has_purchase_model:
+        return
+    other = current.settings.with_(model=current.settings.other_model)
+    key = (current.fingerprint, repr(current.settings.key("clusters")), repr(other.key("models")))
+    with _prefetch_lock:
+        if key in _prefetched:
+            return
+        _prefetched.add(key)
+
+    def work() -> None:
+        # Let the browser finish drawing the page first: on two cores the prefetch would
+        # otherwise compete with it.
+        time.sleep(3.0)
+        with contextlib.suppress(Exception):  # a prefetch must never disturb the app
+            current.other_models()
+        with contextlib.suppress(Exception):
+            P.run(
+                current.data.transactions,
+                current.settings,
+                current.data.customers,
+                current.data.loyalty_members,
+                clustered=True,
+                memo=current.memo,
+            )
+            current.suggest_k()
+
+    threading.Thread(target=work, name="valuescope-prefetch", daemon=True).start()
