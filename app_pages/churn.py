@@ -11,9 +11,9 @@ from analytics.churn import BANDS
 from ui import charts, state
 from ui.exports import download_pair, group_downloads
 from ui.formats import fmt_int, fmt_money, fmt_pct
-from ui.i18n import column_label, fit_reason, lang, name, names, t
+from ui.i18n import fit_reason, lang, name, names, t
 from ui.view import page_view
-from ui.widgets import dimension_picker, empty_view_guard, paged_table, section
+from ui.widgets import customer_table, dimension_picker, empty_view_guard, section
 
 
 def band_range(band: str, cuts) -> str:
@@ -125,27 +125,13 @@ def main() -> None:
         shown = actions[columns].assign(
             segment=names(actions["segment"]), value_tier=names(actions["value_tier"])
         )
-        money = {"format": "localized"}
-        paged_table(
+        customer_table(
             shown,
-            key="churn_actions",
-            column_config={
-                "customer_id": st.column_config.TextColumn(column_label("customer_id")),
-                "segment": st.column_config.TextColumn(column_label("segment")),
-                "value_tier": st.column_config.TextColumn(column_label("value_tier")),
-                "churn_risk": st.column_config.ProgressColumn(
-                    column_label("churn_risk"), min_value=0, max_value=1, format="percent"
-                ),
-                "spend_12m": st.column_config.NumberColumn(column_label("spend_12m"), **money),
-                "premium_at_risk": st.column_config.NumberColumn(
-                    column_label("premium_at_risk"), **money
-                ),
-                "clv": st.column_config.NumberColumn(column_label("clv"), **money),
-                "days_since_last": st.column_config.NumberColumn(
-                    column_label("days_since_last"), format="%d"
-                ),
-            },
-        )
+            "churn_actions",
+            {"customer_id": "text", "segment": "text", "value_tier": "text",
+             "churn_risk": "probability", "spend_12m": "money", "premium_at_risk": "money",
+             "clv": "money", "days_since_last": "count"},
+        )  # fmt: skip
         download_pair(
             lambda: agg.action_list,
             len(actions),

@@ -66,25 +66,23 @@ def main() -> None:
         st.dataframe(shown, hide_index=True, width="stretch")
     with section():
         st.markdown(f"**{t('cluster_names')}**")
+        number, label = t("cluster_number"), t("cluster_name")
         names_table = pd.DataFrame(
-            {"cluster": profiles["cluster"].astype(int),
-             "name": [labels[int(c)] for c in profiles["cluster"]]}
+            {number: profiles["cluster"].astype(int),
+             label: [labels[int(c)] for c in profiles["cluster"]]}
         )  # fmt: skip
         edited = st.data_editor(
             names_table,
             key=f"cluster_name_editor_{view.settings.k}_{language}",
             hide_index=True,
-            disabled=["cluster"],
-            column_config={
-                "cluster": st.column_config.NumberColumn(t("cluster_number")),
-                "name": st.column_config.TextColumn(t("cluster_name"), max_chars=60),
-            },
+            disabled=[number],
+            column_config={label: st.column_config.TextColumn(max_chars=60)},
         )
         defaults = {int(c): name(code) for c, code in zip(profiles["cluster"],
                                                           profiles["cluster_name"], strict=True)}  # fmt: skip
         text = ";".join(
             f"{int(c)}={str(n).strip().replace(';', ',').replace('=', '-')}"
-            for c, n in zip(edited["cluster"], edited["name"], strict=True)
+            for c, n in zip(edited[number], edited[label], strict=True)
             if str(n).strip() and str(n).strip() != defaults.get(int(c))
         )
         if text != st.session_state.get("cluster_names", ""):

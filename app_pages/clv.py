@@ -13,9 +13,9 @@ from analytics.summary import UNIT_DAYS
 from ui import charts, sources, state
 from ui.exports import download_pair, group_downloads
 from ui.formats import fmt_int, fmt_money, fmt_number, fmt_pct
-from ui.i18n import column_label, fit_reason, labeler, lang, name, namer, names, t
+from ui.i18n import fit_reason, labeler, lang, name, namer, names, t
 from ui.view import page_view
-from ui.widgets import empty_view_guard, paged_table, section
+from ui.widgets import customer_table, empty_view_guard, section
 
 #: Model parameters by their symbols in the papers.
 SYMBOLS = {"alpha": "α", "beta": "β"}
@@ -167,7 +167,7 @@ def main() -> None:
         with section():
             matrix = view.matrix(horizon)
             matrix = matrix.assign(recency=matrix["recency"].round(0).astype(int))
-            recency_label = t("matrix_recency", unit=t(f"unit_{unit}"))
+            recency_label = t("matrix_recency", unit=t(f"unit_word_{unit}"))
             left.plotly_chart(
                 charts.heatmap(matrix, "frequency", "recency", "expected_purchases",
                                t("matrix_expected", months=view.settings.horizon_months),
@@ -213,25 +213,12 @@ def main() -> None:
         shown = top[columns].assign(
             value_tier=names(top["value_tier"]), segment=names(top["segment"])
         )
-        paged_table(
+        customer_table(
             shown,
-            key="clv_top",
-            column_config={
-                "customer_id": st.column_config.TextColumn(column_label("customer_id")),
-                "value_tier": st.column_config.TextColumn(column_label("value_tier")),
-                "segment": st.column_config.TextColumn(column_label("segment")),
-                "clv": st.column_config.NumberColumn(column_label("clv"), format="localized"),
-                "p_alive": st.column_config.ProgressColumn(
-                    column_label("p_alive"), min_value=0, max_value=1, format="percent"
-                ),
-                "total_spend": st.column_config.NumberColumn(
-                    column_label("total_spend"), format="localized"
-                ),
-                "expected_purchases": st.column_config.NumberColumn(
-                    column_label("expected_purchases"), format="%.2f"
-                ),
-            },
-        )
+            "clv_top",
+            {"customer_id": "text", "value_tier": "text", "segment": "text", "clv": "money",
+             "expected_purchases": "number", "p_alive": "probability", "total_spend": "money"},
+        )  # fmt: skip
         download_pair(lambda: top, len(top), t("what_top_clv"), ("clv", "top-500"), view.as_of,
                       key="clv_top_dl", enrich=view.with_clusters)  # fmt: skip
         group_downloads(view, "value_tier", list(TIERS), names(TIERS), "what_tier", "choose_tier",

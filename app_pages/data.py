@@ -14,7 +14,15 @@ from data.schema import TABLES
 from ui import sources, state
 from ui.exports import download_pair
 from ui.formats import fmt_int
-from ui.i18n import column_label, describe_error, lang, t, table_label
+from ui.i18n import (
+    column_label,
+    describe_error,
+    lang,
+    name,
+    t,
+    table_label,
+    transaction_column_label,
+)
 from ui.widgets import plain, section, show_error
 
 CURRENCY_NAMES = {"CNY": ("CNY (¥)", "人民币（¥）"), "USD": ("USD ($)", "美元（$）")}
@@ -23,7 +31,7 @@ CURRENCY_NAMES = {"CNY": ("CNY (¥)", "人民币（¥）"), "USD": ("USD ($)", "
 def report(dataset) -> None:
     rep = dataset.report
     language = lang()
-    st.subheader(plain(f"{t('active_source')}: {dataset.name}"), anchor=False)
+    st.subheader(plain(f"{t('active_source')}: {name(dataset.name)}"), anchor=False)
     cells = st.columns(4)
     cells[0].metric(t("rows_read"), fmt_int(rep.rows_read))
     cells[1].metric(t("rows_used"), fmt_int(rep.rows_used))
@@ -41,7 +49,7 @@ def report(dataset) -> None:
         )
     if rep.column_mapping:
         pairs = " · ".join(
-            f"{column_label(k, language)} ← {v}" for k, v in rep.column_mapping.items()
+            f"{transaction_column_label(k, language)} ← {v}" for k, v in rep.column_mapping.items()
         )
         st.caption(plain(t("mapping_line", pairs=pairs)))
     if dataset.currency:
@@ -98,7 +106,7 @@ def upload() -> None:
         options = ["", *columns]
         guess = detected.get(canonical, "")
         need = t("required") if canonical in REQUIRED else t("optional")
-        label = t("mapping_label", column=column_label(canonical, language), need=need)
+        label = t("mapping_label", column=transaction_column_label(canonical, language), need=need)
         chosen = cells[i % 4].selectbox(
             plain(label), options, index=options.index(guess) if guess in options else 0,
             format_func=auto_label, key=f"map_{canonical}_{digest}",
@@ -135,7 +143,7 @@ def _switch(source: str, **values) -> None:
         return
     s["_data_message"] = (
         "success",
-        t("source_loaded", name=dataset.name, rows=fmt_int(dataset.report.rows_used)),
+        t("source_loaded", name=name(dataset.name), rows=fmt_int(dataset.report.rows_used)),
         None,
     )
 
@@ -207,7 +215,7 @@ def dictionary() -> None:
             if table.name == "transactions":
                 aliases = [a for a in ALIASES.get(column.name, ()) if a != column.name]
                 if language == "zh":  # the Chinese headers are the ones a Chinese user has
-                    aliases = [a for a in aliases if any("\u4e00" <= ch <= "\u9fff" for ch in a)]
+                    aliases = [a for a in aliases if all("\u4e00" <= ch <= "\u9fff" for ch in a)]
                 aliases = aliases[:6]
                 if aliases:
                     notes.append(t("dict_aliases", aliases=", ".join(aliases)))
@@ -215,7 +223,11 @@ def dictionary() -> None:
                 {
                     t("dict_table"): table_label(table.name, language),
                     t("dict_column"): column.name,
-                    t("dict_label"): column_label(column.name, language),
+                    t("dict_label"): (
+                        transaction_column_label(column.name, language)
+                        if table.name == "transactions"
+                        else column_label(column.name, language)
+                    ),
                     t("dict_type"): _type_words(column),
                     t("dict_note"): " · ".join(notes),
                 }

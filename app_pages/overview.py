@@ -50,8 +50,7 @@ def kpis(view) -> None:
     top[2].metric(
         t("kpi_spend12"),
         money(k["spend_12m"]),
-        None if pd.isna(change) else f"{change * 100:+.1f}%",
-        delta_description=t("kpi_vs_prior"),
+        None if pd.isna(change) else t("kpi_vs_prior", change=f"{change * 100:+.1f}%"),
         help=t("kpi_spend12_help"),
         border=True,
     )

@@ -18,11 +18,16 @@ from ui.widgets import empty_view_guard, plain, section
 RULE_COLUMNS = ["name", "r_min", "r_max", "f_min", "f_max", "m_min", "m_max"]
 
 
+def _headers(language: str) -> list[str]:
+    return [t("rule_name", language), *(t(c, language) for c in RULE_COLUMNS[1:])]
+
+
 def _rules_frame(rules, language: str) -> pd.DataFrame:
-    """The rule table, preset names worded in the language (a user's names stay as typed)."""
+    """The rule table with headers in the language and preset names worded in it (a user's
+    names stay as typed)."""
     return pd.DataFrame(
         [(name(r.name, language), r.r[0], r.r[1], r.f[0], r.f[1], r.m[0], r.m[1]) for r in rules],
-        columns=RULE_COLUMNS,
+        columns=_headers(language),
     )
 
 
@@ -31,9 +36,9 @@ def _rules_from_frame(
 ) -> tuple[tuple[SegmentRule, ...], list[int]]:
     """Rules from the edited table; a worded preset name goes back to its code."""
     rules, skipped = [], []
-    for position, row in enumerate(frame.itertuples(index=False), start=1):
-        values = [row.r_min, row.r_max, row.f_min, row.f_max, row.m_min, row.m_max]
-        label = str(row.name or "").strip()
+    for position, row in enumerate(frame.itertuples(index=False, name=None), start=1):
+        label, *values = row  # columns in the order of RULE_COLUMNS
+        label = "" if pd.isna(label) else str(label).strip()
         if not label or any(pd.isna(v) for v in values):
             skipped.append(position)
             continue
@@ -101,6 +106,9 @@ def rules_editor() -> None:
     current = state.settings()
     preset = current.preset_rules
     language = lang()
+    if s.get("_rules_language") != language:  # headers and names change with the language
+        s.pop("rules_editor", None)
+        s["_rules_language"] = language
     if "rules_editor" not in s or "rules_base" not in s:
         s["rules_base"] = s.get("rules") or rules_to_text(preset)
     base_rules = rules_from_text(s["rules_base"]) or preset
@@ -110,6 +118,7 @@ def rules_editor() -> None:
     with left:
         st.markdown(f"**{t('rules')}**")
         score = {"min_value": 1, "max_value": bins, "step": 1, "required": True}
+        headers = _headers(language)
         edited = st.data_editor(
             _rules_frame(base_rules, language),
             key="rules_editor",
@@ -117,8 +126,8 @@ def rules_editor() -> None:
             hide_index=True,
             width="stretch",
             column_config={
-                "name": st.column_config.TextColumn(t("rule_name"), required=True, max_chars=60),
-                **{c: st.column_config.NumberColumn(t(c), **score) for c in RULE_COLUMNS[1:]},
+                headers[0]: st.column_config.TextColumn(required=True, max_chars=60),
+                **{h: st.column_config.NumberColumn(**score) for h in headers[1:]},
             },
         )
         rules, skipped = _rules_from_frame(edited, worded)

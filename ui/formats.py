@@ -5,7 +5,6 @@ English), dates, and round axis ticks for charts. Pure functions of the value an
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
@@ -56,36 +55,50 @@ def fmt_pct(value, digits: int = 1) -> str:
 
 
 def fmt_money(
-    value, currency: str | None = None, language: str = "en", compact: bool = True
+    value,
+    currency: str | None = None,
+    language: str = "en",
+    compact: bool = True,
+    trim: bool = False,
 ) -> str:
     """Money for display with the currency's sign (CNY ``¥``, USD ``$``).
 
-    Compact: Chinese uses 万 (10^4) and 亿 (10^8) from 10,000 up, two decimals
-    (``¥1.23万``); English uses K from 10,000, M from 10^6 and B from 10^9, one decimal
-    (``¥12.3K``). Below those, whole units from 100 and two decimals under 100.
+    Compact: Chinese uses 万 (10^4) and 亿 (10^8) from 10,000 up, with two decimals below 100
+    units, one below 1,000 and none above (``¥1.23万``, ``¥123.5万``, ``¥1,235万``); English uses K from 10,000, M from 10^6 and B from 10^9 with one decimal
+    (``¥12.3K``). Below those, whole units from 100 and two decimals under 100; zero is ``¥0``.
+    ``trim`` drops trailing zeros (axis ticks: ``¥500万``).
     """
     if _missing(value):
         return _DASH
     symbol = CURRENCY_SYMBOLS.get(currency or "", "")
     sign = "-" if value < 0 else ""
     magnitude = abs(float(value))
+    number, unit = None, ""
     if compact and language == "zh":
-        for size, unit in ((1e8, "亿"), (1e4, "万")):
+        for size, word in ((1e8, "亿"), (1e4, "万")):
             if magnitude >= size:
-                return f"{sign}{symbol}{magnitude / size:,.2f}{unit}"
+                scaled = magnitude / size
+                digits = 0 if scaled >= 1000 else 1 if scaled >= 100 else 2
+                number, unit = f"{scaled:,.{digits}f}", word
+                break
     elif compact:
-        for size, unit in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-            floor = 1e4 if unit == "K" else size
-            if magnitude >= floor:
-                return f"{sign}{symbol}{magnitude / size:,.1f}{unit}"
-    if magnitude >= 100:
-        return f"{sign}{symbol}{magnitude:,.0f}"
-    return f"{sign}{symbol}{magnitude:,.2f}"
+        for size, word in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+            if magnitude >= (1e4 if word == "K" else size):
+                number, unit = f"{magnitude / size:,.1f}", word
+                break
+    if number is None:
+        if magnitude == 0:
+            number = "0"
+        else:
+            number = f"{magnitude:,.0f}" if magnitude >= 100 else f"{magnitude:,.2f}"
+    if trim and "." in number:
+        number = number.rstrip("0").rstrip(".")
+    return f"{sign}{symbol}{number}{unit}"
 
 
 def fmt_date(value, language: str = "en") -> str:
     """``2024年3月5日`` in Chinese, ``05 Mar 2024`` in English; a dash when missing."""
-    if value is None or (not isinstance(value, (date, datetime)) and _missing(value)):
+    if _missing(value):
         return _DASH
     stamp = pd.Timestamp(value)
     if language == "zh":
@@ -132,7 +145,7 @@ def money_ticks(
     finite = finite[np.isfinite(finite)]
     low, high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
     ticks = _ticks(low, high, target)
-    return ticks.tolist(), [fmt_money(v, currency, language) for v in ticks]
+    return ticks.tolist(), [fmt_money(v, currency, language, trim=True) for v in ticks]
 
 
 def percent_ticks(
@@ -148,10 +161,8 @@ def percent_ticks(
     ticks = _ticks(float(finite.min()) if len(finite) else 0.0, high, target)
     if cap is not None:
         ticks = ticks[ticks <= cap + 1e-12]
-    step = float(np.diff(ticks).min()) if len(ticks) > 1 else 1.0
-    digits = (
-        max(0, -math.floor(math.log10(step * 100) + 1e-9))
-        if step * 100 < 1
-        else (1 if abs(step * 100 - round(step * 100)) > 1e-9 else 0)
-    )
-    return ticks.tolist(), [f"{v * 100:.{digits}f}%" for v in ticks]
+    labels = []
+    for value in ticks:
+        text = f"{value * 100:.2f}".rstrip("0").rstrip(".")
+        labels.append(f"{'0' if text in ('-0', '') else text}%")
+    return ticks.tolist(), labels

@@ -150,7 +150,7 @@ _T: dict[str, tuple[str, str]] = {
         "Premiums paid in the 12 months up to the as-of date (refunds not deducted). The change compares the last 12 calendar months with the 12 before.",
         "分析基准日前 12 个月内缴纳的保费（未扣除退费）。变化为最近 12 个自然月与之前 12 个月的对比。",
     ),
-    "kpi_vs_prior": ("vs prior 12 months", "较前 12 个月"),
+    "kpi_vs_prior": ("{change} YoY", "同比 {change}"),
     "kpi_mean_clv": ("Mean CLV", "平均 CLV"),
     "kpi_mean_clv_help": (
         "Mean customer lifetime value: expected premiums over the next {horizon} months, discounted at {rate} a year ({model} + Gamma-Gamma).",
@@ -349,11 +349,14 @@ _T: dict[str, tuple[str, str]] = {
     "deciles": ("Decile lift", "十分位提升度"),
     "decile": ("Decile (1 = highest predicted)", "十分位（1 = 预测最高）"),
     "matrix_expected": (
-        "Expected purchases next {months} months, by frequency and recency",
-        "未来 {months} 个月预期购买次数（按频率与最近消费）",
+        "Expected purchases, next {months} months",
+        "未来 {months} 个月预期购买次数",
     ),
-    "matrix_alive": ("Probability alive by frequency and recency", "按频率与最近消费的存活概率"),
+    "matrix_alive": ("Probability alive", "存活概率"),
     "matrix_recency": ("Recency ({unit} since first purchase)", "最近消费（距首次购买的{unit}数）"),
+    "unit_word_D": ("days", "天"),
+    "unit_word_W": ("weeks", "周"),
+    "unit_word_M": ("months", "月"),
     "matrix_frequency": ("Repeat purchases", "重复购买次数"),
     "clv_distribution": ("CLV distribution", "CLV 分布"),
     "tier_shares": (
@@ -636,6 +639,11 @@ _NAMES: dict[str, tuple[str, str]] = {
     "investment_linked": ("Investment-linked", "投资连结型"),
     "health": ("Health", "健康险"),
     "accident": ("Accident", "意外险"),
+    # bundled sources
+    "insurer demo": ("Insurer demo", "保险公司演示数据"),
+    "insurer demo (Parquet)": ("Insurer demo (Parquet)", "保险公司演示数据（Parquet）"),
+    "CDNOW master": ("CDNOW (retail, real data)", "CDNOW（零售真实数据）"),
+    "CDNOW sample": ("CDNOW sample (retail)", "CDNOW 样本（零售）"),
     # value bases and models
     "total_spend": ("Total spend", "消费总额"),
     "clv": ("CLV", "CLV"),
@@ -810,8 +818,17 @@ def programme_tier(value: object, language: str | None = None) -> str:
 
 
 def column_label(column: str, language: str | None = None) -> str:
+    """A scored-table or contract column's display name (``product_line`` of a customer is the
+    first product line they bought)."""
     pair = COLUMN_LABELS.get(column)
     return _pick(pair, language) if pair else column
+
+
+def transaction_column_label(column: str, language: str | None = None) -> str:
+    """A transactions column's display name (``product_line`` is the payment's product line)."""
+    if column == "product_line":
+        return t("product_line", language)
+    return column_label(column, language)
 
 
 def table_label(table: str, language: str | None = None) -> str:

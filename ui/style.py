@@ -2,8 +2,9 @@
 
 * Headline figures never end in "…": metric values shrink a little and may wrap instead of being
   cut off in a narrow column.
-* Streamlit's file uploader has English words built in ("Drag and drop a file here", "Upload",
-  "Limit 200MB per file"); in Chinese they are replaced with the glossary's words.
+* Streamlit's file uploader has English words built in ("Upload", "200MB per file"); in Chinese
+  they are replaced with the glossary's words (the limit is the one ``.streamlit/config.toml``
+  sets).
 """
 
 from __future__ import annotations
@@ -30,17 +31,11 @@ _UPLOADER_ZH = """
 <style>
 [data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; }
 [data-testid="stFileUploaderDropzoneInstructions"] span::before {
-  content: "将文件拖放到此处"; font-size: 1rem;
-}
-[data-testid="stFileUploaderDropzoneInstructions"] small { font-size: 0; }
-[data-testid="stFileUploaderDropzoneInstructions"] small::before {
   content: "单个文件最大 200 MB · CSV、TXT、XLSX、PARQUET"; font-size: 0.875rem;
 }
-[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p,
-[data-testid="stFileUploaderDropzone"] button > div > span:last-child { font-size: 0; }
-[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::before,
-[data-testid="stFileUploaderDropzone"] button > div > span:last-child::before {
-  content: "选择文件"; font-size: 0.875rem;
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { font-size: 0; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::before {
+  content: "上传"; font-size: 0.875rem;
 }
 </style>
 """
@@ -48,4 +43,6 @@ _UPLOADER_ZH = """
 
 def apply(language: str) -> None:
     """Add the page-wide styles for ``language`` to this run."""
-    st.html(_BASE + (_UPLOADER_ZH if language == "zh" else ""))
+    limit = int(st.get_option("server.maxUploadSize"))  # an integer from our own config
+    uploader = _UPLOADER_ZH.replace("200 MB", f"{limit} MB") if language == "zh" else ""
+    st.html(_BASE + uploader)

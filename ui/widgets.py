@@ -23,9 +23,7 @@ def plain(text: object) -> str:
     the characters that make emphasis, links, HTML, icons (``:name:``), colours, maths, headings
     and lists are escaped, so the text shows as typed."""
     escaped = _MARKDOWN.sub(r"\\\1", str(text))
-    return _LINE_START.sub(
-        lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], escaped
-    )
+    return _LINE_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], escaped)
 
 
 def show_error(message: str, exc: BaseException | None = None) -> None:
@@ -94,6 +92,31 @@ def paged_table(
     if pages > 1:
         last = min(start + page_size, len(frame))
         st.caption(t("rows_range", first=f"{start + 1:,}", last=f"{last:,}", n=f"{len(frame):,}"))
+
+
+def customer_table(frame: pd.DataFrame, key: str, kinds: dict[str, str]) -> None:
+    """A paged table of customers whose headers are the columns' names in the interface's
+    language; ``kinds`` says how each column reads: ``text``, ``money``, ``probability`` (a bar),
+    ``count`` or ``number``."""
+    from ui.i18n import column_label
+
+    labels = {c: column_label(c) for c in kinds}
+    config = {}
+    for column, kind in kinds.items():
+        label = labels[column]
+        if kind == "probability":
+            config[label] = st.column_config.ProgressColumn(
+                label, min_value=0, max_value=1, format="percent"
+            )
+        elif kind == "money":
+            config[label] = st.column_config.NumberColumn(label, format="localized")
+        elif kind == "count":
+            config[label] = st.column_config.NumberColumn(label, format="%d")
+        elif kind == "number":
+            config[label] = st.column_config.NumberColumn(label, format="%.2f")
+        else:
+            config[label] = st.column_config.TextColumn(label)
+    paged_table(frame[list(kinds)].rename(columns=labels), key=key, column_config=config)
 
 
 @contextlib.contextmanager
