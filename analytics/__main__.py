@@ -73,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     analysis.add_argument(
         "--rfm-edges",
         type=_edges,
-        help="threshold edges 'R;F;M', each comma-separated, e.g. '30,90,180,365;1,2,4,8;...'",
+        help="threshold edges 'R;F;M', each comma-separated ('30,90,180,365;;' suggests F, M)",
     )
     analysis.add_argument("--abc-value", choices=ABC_VALUES, default=d.abc_value)
     analysis.add_argument("--abc-cuts", type=_floats(2), default=d.abc_cuts, help="A,B shares")
@@ -124,12 +124,15 @@ def _floats(count: int):
     return parse
 
 
-def _edges(text: str) -> tuple[tuple[float, ...], ...]:
+def _edges(text: str) -> tuple[tuple[float, ...] | None, ...]:
+    """'R;F;M' edges, each comma-separated; an empty part uses the data's suggested edges."""
     parts = text.split(";")
     if len(parts) != 3:
         raise argparse.ArgumentTypeError("three ';'-separated lists (R;F;M) needed")
     try:
-        return tuple(tuple(float(v) for v in part.split(",")) for part in parts)
+        return tuple(
+            tuple(float(v) for v in part.split(",")) if part.strip() else None for part in parts
+        )
     except ValueError:
         raise argparse.ArgumentTypeError("edges must be numbers") from None
 

@@ -177,6 +177,9 @@ def fit_clv(
         if model == "bgnbd"
         else ParetoNBDFitter(penalizer_coef=penalizer)
     )
+    # lifetimes' Pareto/NBD starts from a random draw of numpy's global generator, so two fits
+    # of the same data differ; its draw's centre as a fixed start makes the fit repeatable.
+    start = {"initial_params": np.ones(4)} if model == "pareto_nbd" else {}
     try:
         with _quiet():
             fitter.fit(
@@ -184,6 +187,7 @@ def fit_clv(
                 rows["recency"].to_numpy(),
                 rows["T"].to_numpy(),
                 weights=rows["weight"].to_numpy(),
+                **start,
             )
         params = {k: float(v) for k, v in fitter.params_.items()}
         if not all(np.isfinite(list(params.values()))):

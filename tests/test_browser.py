@@ -123,7 +123,7 @@ def test_walk_every_page_slider_download_and_language(server, browser_page):
     settle(page)
     class_a = (
         page.locator('[data-testid="stMetric"]')
-        .filter(has_text="ABC class A")
+        .filter(has_text="Class A")
         .locator('[data-testid="stMetricValue"]')
     )
     before = class_a.inner_text()
@@ -149,13 +149,14 @@ def test_walk_every_page_slider_download_and_language(server, browser_page):
     expect(page.locator("h1").first).to_have_text("RFM segments")
     settle(page)
     button = page.locator('[data-testid="stDownloadButton"] button').filter(
-        has_text="Download segment"
+        has_text="Segment “Champions” · CSV"
     )
     count = int(re.search(r"\(([\d,]+)\)", button.inner_text()).group(1).replace(",", ""))
     with page.expect_download() as info:
         button.click()
     download = info.value
     assert download.suggested_filename.startswith("valuescope_rfm_champions_")
+    assert download.suggested_filename.endswith(".csv")
     with open(download.path(), "rb") as handle:
         raw = handle.read()
     assert raw.startswith(b"\xef\xbb\xbf")
@@ -164,6 +165,18 @@ def test_walk_every_page_slider_download_and_language(server, browser_page):
     assert set(rows["segment"]) == {"Champions"}
     assert rows["customer_id"].is_unique
     assert (rows["cluster"] >= 0).all() and rows["cluster_name"].notna().all()  # added at the click
+    assert not {"name", "phone", "id_number"} & set(rows.columns)
+    with page.expect_download() as info:
+        page.locator('[data-testid="stDownloadButton"] button').filter(
+            has_text="Segment “Champions” · Excel"
+        ).click()
+    import openpyxl
+
+    assert info.value.suggested_filename.endswith(".xlsx")
+    with open(info.value.path(), "rb") as handle:
+        sheet = openpyxl.load_workbook(io.BytesIO(handle.read())).active
+    assert sheet.freeze_panes == "A2" and sheet.max_row == count + 1
+    assert sheet["A1"].value == "customer_id" and sheet["A2"].data_type == "s"
 
     # switch the language
     page.locator('[data-testid="stSidebar"]').get_by_text("简体中文", exact=True).click()
@@ -208,7 +221,7 @@ def test_upload_a_bad_file_then_a_good_one(server, browser_page, tmp_path):
         linger on screen for a moment while the new one is drawn)."""
         page.wait_for_function(
             """value => Array.from(document.querySelectorAll(
-                'input[role="combobox"][aria-label="customer_id (required)"]'
+                'input[role="combobox"][aria-label="Customer id (required)"]'
             )).some(e => e.value === value)""",
             arg=value,
         )
@@ -217,7 +230,7 @@ def test_upload_a_bad_file_then_a_good_one(server, browser_page, tmp_path):
     settle(page)
     page.get_by_role("button", name="Use this file").click()
     expect(page.locator('[data-testid="stAlertContentError"]')).to_contain_text(
-        "missing required column(s) customer_id, transaction_date, amount; found columns: who, when"
+        "Missing required column(s): Customer id, Transaction date, Amount; found columns: who, when."
     )
     settle(page)
 
@@ -238,13 +251,31 @@ def test_upload_a_bad_file_then_a_good_one(server, browser_page, tmp_path):
     assert metric_value(page, "Rejected") == "1"
     with page.expect_download() as info:
         page.locator('[data-testid="stDownloadButton"] button').filter(
-            has_text="Download rejected rows"
+            has_text="Rejected rows · CSV (1 rows)"
         ).click()
     rejects = pd.read_csv(info.value.path(), encoding="utf-8-sig", dtype=str)
-    assert rejects["reason"].tolist() == ["bad_date"]
+    assert rejects["reason"].tolist() == ["Bad date"]
     assert rejects["客户编号"].tolist() == ["003"]
+    assert page.get_by_text("Amounts are in CNY (¥).").count() == 1  # ￥ in the file
     # every page works on the uploaded data (three customers, too few for a CLV model)
     for link, title in PAGES:
         page.locator('[data-testid="stSidebarNav"]').get_by_text(link, exact=True).click()
         expect(page.locator("h1").first).to_have_text(title)
         settle(page)
+    # in Chinese, the uploader's own English words are replaced by ours
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Data", exact=True).click()
+    expect(page.locator("h1").first).to_have_text("Data")
+    settle(page)
+    page.locator('[data-testid="stSidebar"]').get_by_text("简体中文", exact=True).click()
+    expect(page.locator("h1").first).to_have_text("数据")
+    settle(page)
+    words = page.evaluate(
+        """() => {
+          const p = document.querySelector(
+            '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p');
+          const s = document.querySelector('[data-testid="stFileUploaderDropzoneInstructions"] span');
+          return [getComputedStyle(p).fontSize, getComputedStyle(p, '::before').content,
+                  getComputedStyle(s).fontSize, getComputedStyle(s, '::before').content];
+        }"""
+    )
+    assert words == ["0px", '"上传"', "0px", '"单个文件最大 200 MB · CSV、TXT、XLSX、PARQUET"']

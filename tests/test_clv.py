@@ -231,6 +231,8 @@ def test_non_convergence_becomes_an_explained_result(cdnow_summary, monkeypatch,
 
 def test_pareto_nbd_alternative(cdnow_summary):
     fit = fit_clv(cdnow_summary, model="pareto_nbd")
+    again = fit_clv(cdnow_summary, model="pareto_nbd")
+    assert again.purchase_params == fit.purchase_params  # repeatable, unlike lifetimes' default
     assert fit.status == "ok" and set(fit.purchase_params) == {"r", "alpha", "s", "beta"}
     scores = score_clv(cdnow_summary, fit, horizon_months=12)
     one_timers = cdnow_summary["frequency"] == 0

@@ -227,37 +227,41 @@ def test_explicit_mapping_wins_over_detection(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("name", "content", "message"),
+    ("name", "content", "message", "code"),
     [
-        ("empty.csv", b"", "empty"),
-        ("header.csv", b"customer_id,date,amount\n", "no data rows"),
+        ("empty.csv", b"", "empty", "empty_file"),
+        ("header.csv", b"customer_id,date,amount\n", "no data rows", "no_rows"),
         (
             "cols.csv",
             b"who,when\nc1,2024-01-01\n",
             "missing required column(s) customer_id, transaction_date, amount; found columns: who, when",
+            "missing_columns",
         ),
-        ("binary.csv", b"\x00\x01\x02\x03garbage", "not a text"),
+        ("binary.csv", b"\x00\x01\x02\x03garbage", "not a text", "not_a_table_file"),
         (
             "latin.csv",
             b"customer_id,date,amount\n\xff\xfe\xfa,2024-01-01,1\n\x81",
             "neither UTF-8 nor GB18030",
+            "bad_encoding",
         ),
-        ("broken.xlsx", b"PK\x03\x04 not really a zip", "not a readable Excel"),
-        ("old.xls", b"\xd0\xcf\x11\xe0 old excel", ".xls format is not supported"),
-        ("broken.parquet", b"PAR1 nonsense", "not a readable Parquet"),
+        ("broken.xlsx", b"PK\x03\x04 not really a zip", "not a readable Excel", "bad_xlsx"),
+        ("old.xls", b"\xd0\xcf\x11\xe0 old excel", ".xls format is not supported", "old_xls"),
+        ("broken.parquet", b"PAR1 nonsense", "not a readable Parquet", "bad_parquet"),
         (
             "ragged.csv",
             b"customer_id,date,amount\nc1,2024-01-01,1,extra,more\n",
             "not a well-formed CSV",
+            "bad_csv",
         ),
     ],
 )
-def test_unusable_sources_raise_one_clear_error(tmp_path, name, content, message):
+def test_unusable_sources_raise_one_clear_error(tmp_path, name, content, message, code):
     (tmp_path / name).write_bytes(content)
     with pytest.raises(SourceError) as info:
         load_file(tmp_path / name)
     assert message in str(info.value)
     assert "\n" not in str(info.value)
+    assert info.value.code == code  # the interface words it from the code, in either language
 
 
 def test_missing_column_message_lists_found_columns(tmp_path):
@@ -320,3 +324,20 @@ def test_read_rows_binds_the_value(tmp_path):
     assert read_rows(url, "t", "customer_id", "a", order_by="n")["n"].tolist() == [2]
     assert read_rows(url, "t", "customer_id", "a'; DROP TABLE t; --")["n"].tolist() == [3]
     assert len(read_rows(url, "t", "customer_id", "b")) == 1  # the table is still there
+
+
+@pytest.mark.parametrize(
+    ("amounts", "currency"),
+    [
+        (["¥1,200", "300", "￥50"], "CNY"),
+        (["1200元", "RMB 300"], "CNY"),
+        (["$12.50", "USD 3", "4"], "USD"),
+        (["12.50", "3"], None),
+    ],
+)
+def test_the_currency_the_amounts_carry_becomes_the_display_currency(tmp_path, amounts, currency):
+    rows = "".join(f"c{i},2024-01-0{i + 1},\"{a}\"\n" for i, a in enumerate(amounts))
+    path = write(tmp_path, "pay.csv", "customer_id,date,amount\n" + rows)
+    data = load_file(path)
+    assert data.currency == data.report.currency == currency
+    assert data.report.rows_used == len(amounts)

@@ -132,3 +132,107 @@ def test_monthly_spend_by_hand():
         ("2024-01-01", "online"): (50.0, 0.0),
         ("2024-03-01", "no record"): (20.0, 0.0),  # c has no customer record; April is after as-of
     }
+
+
+def test_each_stage_key_holds_exactly_the_settings_it_reads():
+    base = Settings()
+    keys = {stage: base.key(stage) for stage in ("base", "models", "segments", "abc", "tiers")}
+    assert keys["base"] == ("base", ("as_of", None), ("unit", "D"), ("products", ()))
+    # a threshold changes its own stage's key and nothing upstream or beside it
+    moved = base.with_(abc_cuts=(0.7, 0.95))
+    assert moved.key("abc") != keys["abc"]
+    assert [moved.key(s) for s in ("base", "models", "segments", "tiers")] == [
+        keys[s] for s in ("base", "models", "segments", "tiers")
+    ]
+    # an upstream setting changes every stage that depends on it
+    weekly = base.with_(unit="W")
+    assert all(weekly.key(s) != keys[s] for s in keys)
+    assert base.with_(filters=(("channel", ("online",)),)).key("table") == base.key("table")
+
+
+def test_run_asks_the_memo_for_every_stage_and_reuses_what_it_keeps(demo):
+    kept: dict = {}
+    asked: list = []
+
+    def memo(key, compute):
+        asked.append(key[0])
+        if key not in kept:
+            kept[key] = compute()
+        return kept[key]
+
+    tx, customers = demo["transactions"], demo["customers"]
+    first = run(tx, Settings(), customers, memo=memo, clustered=False)
+    assert asked == ["base", "models", "with_models", "segments", "abc", "tiers", "table", "view"]
+    size = len(kept)
+    second = run(tx, Settings(abc_cuts=(0.6, 0.9)), customers, memo=memo, clustered=False)
+    assert len(kept) == size + 3  # only abc, table and view were computed again
+    assert second.base is first.base and second.models is first.models
+    assert not second.table["abc_class"].equals(first.table["abc_class"])
+
+
+def test_filters_narrow_the_view_not_the_model(demo):
+    tx, customers = demo["transactions"], demo["customers"]
+    everyone = run(tx, Settings(), customers, clustered=False)
+    online = run(tx, Settings(filters=(("channel", ("online",)),)), customers, clustered=False)
+    assert set(online.view["channel"]) == {"online"} and len(online.table) == len(everyone.table)
+    assert online.fit.purchase_params == everyone.fit.purchase_params
+    pd.testing.assert_frame_equal(
+        online.view, everyone.table[everyone.table["channel"] == "online"]
+    )
+
+
+def test_product_lines_narrow_the_transactions(demo):
+    tx = demo["transactions"]
+    protection = run(tx, Settings(products=("protection",)), clustered=False)
+    expected = tx.loc[tx["product_line"] == "protection", "amount"].clip(lower=0).sum()
+    assert protection.table["total_spend"].sum() == pytest.approx(expected)
+    with pytest.raises(ValueError, match="product-line filter"):
+        run(tx, Settings(products=("no such line",)), clustered=False)
+
+
+def test_an_upload_without_customers_keeps_its_channel_and_product():
+    """A channel or product column on the payments becomes the customer's attribute (as on
+    their first purchase): a filter and a grouping."""
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "b", "c"],
+            "transaction_date": pd.to_datetime(
+                ["2024-02-01", "2024-01-01", "2024-01-05", "2024-01-05", "2024-03-01"]
+            ),
+            "amount": [10.0, 20.0, 5.0, 6.0, 7.0],
+            "channel": ["online", "agency", "bancassurance", "agency", "online"],
+            "product_line": ["health", "savings", "health", "health", "accident"],
+        }
+    )
+    result = run(tx, Settings(filters=(("channel", ("agency",)),)), clustered=False)
+    table = result.table.set_index("customer_id")
+    assert table["channel"].to_dict() == {"a": "agency", "b": "bancassurance", "c": "online"}
+    assert table["product_line"].to_dict() == {"a": "savings", "b": "health", "c": "accident"}
+    assert result.view["customer_id"].tolist() == ["a"]
+
+
+def test_threshold_mode_without_edges_uses_the_suggested_ones(scored):
+    from analytics.rfm import suggest_edges
+
+    base = scored.table
+    suggested = suggest_edges(base, 4)
+    own_r = (30.0, 90.0, 365.0)
+    partial = segment_stage(
+        base, Settings(rfm_mode="threshold", rfm_bins=4, rfm_edges=(own_r, None, None))
+    )
+    spelled = segment_stage(
+        base,
+        Settings(
+            rfm_mode="threshold",
+            rfm_bins=4,
+            rfm_edges=(own_r, tuple(suggested["f"]), tuple(suggested["m"])),
+        ),
+    )
+    pd.testing.assert_frame_equal(partial, spelled)
+    assert set(partial["r_score"]) <= {1, 2, 3, 4}
+
+
+def test_bad_settings_are_refused():
+    for bad in ({"unit": "Q"}, {"model": "magic"}, {"rfm_mode": "kmeans"}, {"abc_value": "x"}):
+        with pytest.raises(ValueError):
+            Settings(**bad)

@@ -300,8 +300,11 @@ def settings() -> Settings:
             if s.get(key)
         )
     )
+    as_of = s.get("as_of")
+    if as_of is not None and as_of == s.get("_as_of_latest"):
+        as_of = None  # the default: the latest transaction date, as the command line has it
     return Settings(
-        as_of=s.get("as_of").isoformat() if s.get("as_of") else None,
+        as_of=as_of.isoformat() if as_of else None,
         unit=s.get("unit", DEFAULTS.unit),
         products=tuple(sorted(s.get("f_product") or [])),
         rfm_mode=s.get("rfm_mode", DEFAULTS.rfm_mode),
