@@ -51,7 +51,9 @@ def test_month_line_labels_months_in_the_language():
     fig = charts.month_line(trend, "month", {"消费金额": "spend"}, "月度消费", "月份", "金额", ZH)
     assert fig.data[0].name == "消费金额" and len(fig.data[0].x) == 6
     assert list(fig.layout.xaxis.ticktext)[:2] == ["2024年1月", "2024年2月"]
-    assert fig.data[0].customdata[1][0] == "2024年2月" and fig.data[0].customdata[1][1] == "¥10.00万"
+    assert (
+        fig.data[0].customdata[1][0] == "2024年2月" and fig.data[0].customdata[1][1] == "¥10.00万"
+    )
     english = charts.month_line(trend, "month", {"Spend": "spend"}, "Spend", "Month", "", EN)
     assert list(english.layout.xaxis.ticktext)[0] == "Jan 2024"
 

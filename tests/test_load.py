@@ -336,7 +336,7 @@ def test_read_rows_binds_the_value(tmp_path):
     ],
 )
 def test_the_currency_the_amounts_carry_becomes_the_display_currency(tmp_path, amounts, currency):
-    rows = "".join(f"c{i},2024-01-0{i + 1},\"{a}\"\n" for i, a in enumerate(amounts))
+    rows = "".join(f'c{i},2024-01-0{i + 1},"{a}"\n' for i, a in enumerate(amounts))
     path = write(tmp_path, "pay.csv", "customer_id,date,amount\n" + rows)
     data = load_file(path)
     assert data.currency == data.report.currency == currency

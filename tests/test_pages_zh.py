@@ -127,7 +127,10 @@ def visit(at: AppTest, page: str) -> AppTest:
 
 def test_the_word_finder_finds_english_and_spares_the_rest():
     assert english_words("Segment mix · 客户细分") == {"Segment", "mix"}
-    assert english_words("CLV 与 RFM · C00000001 · customer_id · %{customdata} <extra></extra>") == set()
+    assert (
+        english_words("CLV 与 RFM · C00000001 · customer_id · %{customdata} <extra></extra>")
+        == set()
+    )
     assert english_words("R5F4M1 · BG/NBD · 2024年1月") == set()
 
 

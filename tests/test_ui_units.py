@@ -223,7 +223,10 @@ def test_described_errors_are_in_the_language():
     csv = SourceError(
         "bad", code="bad_csv", name="x.csv", detail="Expected 2 fields in line 3, saw 3"
     )
-    assert i18n.describe_error(csv, "zh") == "x.csv 不是格式正确的 CSV 文件：第 3 行有 3 个字段，应为 2 个。"
+    assert (
+        i18n.describe_error(csv, "zh")
+        == "x.csv 不是格式正确的 CSV 文件：第 3 行有 3 个字段，应为 2 个。"
+    )
     assert i18n.describe_error(ValueError("plain"), "zh") == "无法使用该数据。"
 
 
@@ -235,7 +238,7 @@ def test_export_writer_removes_personal_columns_neutralises_formulas_and_rounds(
 
     rows = pd.DataFrame(
         {
-            "customer_id": ["007", "=HYPERLINK(\"http://x\")", "+1", "@SUM(A1)", "-2"],
+            "customer_id": ["007", '=HYPERLINK("http://x")', "+1", "@SUM(A1)", "-2"],
             "name": ["王小明"] * 5,
             "phone": ["13812345678"] * 5,
             "clv": [1234.5678, 1.0, 2.0, 3.0, 4.0],
