@@ -19,14 +19,6 @@ logging.basicConfig(level=logging.INFO)
 state.init()
 state.keep_widget_state()
 
-FILTER_LABELS = {
-    "f_type": "customer_type",
-    "f_channel": "channel",
-    "f_region": "region",
-    "f_product": "product_line",
-}
-assert set(FILTER_LABELS) == set(state.FILTER_KEYS)
-
 
 def sidebar() -> None:
     with st.sidebar:
@@ -74,13 +66,13 @@ def sidebar() -> None:
         options = filter_options(dataset, fingerprint, state.settings())
         if options:
             st.markdown(f"**{t('filters')}**")
-        for key, label in FILTER_LABELS.items():
+        for key, column in state.FILTER_KEYS.items():  # each filter is labelled by its column
             if key in options:
                 st.session_state[key] = [
                     v for v in st.session_state.get(key) or [] if v in options[key]
                 ]
                 st.multiselect(
-                    t(label), options[key], format_func=namer(), key=key, placeholder=t("all")
+                    t(column), options[key], format_func=namer(), key=key, placeholder=t("all")
                 )
         st.session_state["_dataset_name"] = dataset.name
 

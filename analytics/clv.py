@@ -272,7 +272,7 @@ def interpret(fit: ClvResult) -> ModelReading:
     """What a fit says about customers, in the units a manager reads (per year, per purchase)."""
     if not fit.has_purchase_model:
         return ModelReading(model=fit.model)
-    per_year = 365.25 / unit_days(fit.unit)  # time units in a year
+    per_year = 12 * MONTH_DAYS / unit_days(fit.unit)  # time units in a year
     params = fit.purchase_params
     reading = {"purchases_per_year": bgnbd.purchases_per_unit(params) * per_year}
     if fit.model == "bgnbd":

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import churn, clusters, pareto, rfm
+from analytics._validate import CodedError
 from analytics.clv import MODELS, ClvResult, fit_clv, score_clv
 from analytics.summary import UNIT_DAYS, summarise
 
@@ -208,11 +209,12 @@ def product_transactions(transactions: pd.DataFrame, products: tuple[str, ...]) 
     ``ValueError`` when that leaves none."""
     if not products:
         return transactions
-    if "product_line" not in transactions:
-        raise ValueError("the data has no product_line column to filter on")
-    chosen = transactions[transactions["product_line"].isin(products)]
+    if "product_line" in transactions:
+        chosen = transactions[transactions["product_line"].isin(products)]
+    else:
+        chosen = transactions.iloc[:0]
     if chosen.empty:
-        raise ValueError("no transactions match the product-line filter")
+        raise CodedError("no transactions match the product-line filter", code="no_product_rows")
     return chosen
 
 

@@ -117,15 +117,20 @@ def backtest(view) -> None:
         st.caption(t("backtest_better", model=name(best)))
     chosen = fitted.get(view.settings.model) or fitted[best]
     chosen_cells = st.columns(3)
-    chosen_cells[0].metric(t("actual_total"), fmt_int(chosen.actual_purchases))
+    chosen_cells[0].metric(
+        t("actual_total"), fmt_int(chosen.actual_purchases), help=t("help_backtest_actual"),
+        border=True,
+    )  # fmt: skip
     chosen_cells[1].metric(
         t("predicted_total"),
         fmt_int(chosen.predicted_purchases),
         f"{chosen.predicted_purchases / max(chosen.actual_purchases, 1) - 1:+.1%}",
         delta_color="off",
         delta_arrow="off",
+        help=t("help_backtest_predicted"),
+        border=True,
     )
-    chosen_cells[2].metric(t("mae"), f"{chosen.mae:.3f}")
+    chosen_cells[2].metric(t("mae"), f"{chosen.mae:.3f}", help=t("help_mae"), border=True)
     axes = charts.Axes(lang(), view.currency)
     left, right = st.columns(2)
     by = chosen.by_frequency

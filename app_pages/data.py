@@ -33,10 +33,14 @@ def report(dataset) -> None:
     language = lang()
     st.subheader(plain(f"{t('active_source')}: {name(dataset.name)}"), anchor=False)
     cells = st.columns(4)
-    cells[0].metric(t("rows_read"), fmt_int(rep.rows_read))
-    cells[1].metric(t("rows_used"), fmt_int(rep.rows_used))
-    cells[2].metric(t("duplicates"), fmt_int(rep.duplicates))
-    cells[3].metric(t("rejected"), fmt_int(sum(rep.rejected.values())))
+    figures = (
+        ("rows_read", rep.rows_read),
+        ("rows_used", rep.rows_used),
+        ("duplicates", rep.duplicates),
+        ("rejected", sum(rep.rejected.values())),
+    )
+    for cell, (key, value) in zip(cells, figures, strict=True):
+        cell.metric(t(key), fmt_int(value), help=t(f"help_{key}"), border=True)
     if rep.rejected:
         st.dataframe(
             pd.DataFrame(

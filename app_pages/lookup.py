@@ -43,19 +43,41 @@ def find(view) -> str | None:
 
 
 def facts(view, row) -> None:
-    language, currency = lang(), view.currency
+    language, currency, settings = lang(), view.currency, view.settings
+    platinum, gold, silver = (fmt_pct(s, 0) for s in settings.tier_shares)
     cells = st.columns(5)
-    cells[0].metric(t("segment"), name(row["segment"]))
-    cells[1].metric(t("value_tier"), name(row["value_tier"]))
-    cells[2].metric(t("abc_class"), row["abc_class"])
+    cells[0].metric(t("segment"), name(row["segment"]), help=t("help_segment"), border=True)
+    cells[1].metric(
+        t("value_tier"),
+        name(row["value_tier"]),
+        help=t("help_value_tier", platinum=platinum, gold=gold, silver=silver),
+        border=True,
+    )
+    cells[2].metric(
+        t("abc_class"),
+        row["abc_class"],
+        help=t(
+            "help_abc_class", a=fmt_pct(settings.abc_cuts[0], 0), b=fmt_pct(settings.abc_cuts[1], 0)
+        ),
+        border=True,
+    )
     cells[3].metric(
         t("churn_risk"),
         fmt_pct(row["churn_risk"]),
         name(row["churn_band"]),
         delta_color="off",
         delta_arrow="off",
+        help=t("help_churn_risk", model=name(settings.model)),
+        border=True,
     )
-    cells[4].metric(t("clv_short"), fmt_money(row["clv"], currency, language))
+    cells[4].metric(
+        t("clv_short"),
+        fmt_money(row["clv"], currency, language),
+        help=t(
+            "help_clv", horizon=settings.horizon_months, rate=fmt_pct(settings.discount_rate, 0)
+        ),
+        border=True,
+    )
     items = {
         t("scores"): f"R{row['r_score']} F{row['f_score']} M{row['m_score']}",
         t("first_purchase"): fmt_date(row["first_purchase"], language),
@@ -112,7 +134,9 @@ def contacts(customer_id: str) -> None:
         st.caption(t("no_contacts"))
         return
     language = lang()
-    st.metric(t("mean_satisfaction"), f"{frame['satisfaction'].mean():.1f}")
+    st.metric(
+        t("mean_satisfaction"), f"{frame['satisfaction'].mean():.1f}", help=t("help_satisfaction")
+    )
     st.dataframe(
         pd.DataFrame(
             {

@@ -27,6 +27,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from data.schema import CHANNELS, PRODUCT_LINES
+
 __all__ = ["GENERATOR_VERSION", "DemoConfig", "generate", "write"]
 
 #: Bump when the generated data changes, so stored demo databases are regenerated.
@@ -147,11 +149,9 @@ _ORG_SUFFIX = {
     "energy": "能源",
     "public_sector": "服务",
 }
-_PRODUCT_LINES = np.array(
-    ["protection", "savings", "participating", "investment_linked", "health", "accident"]
-)
+_PRODUCT_LINES = np.array(PRODUCT_LINES)
 _KINDS = np.array(["new_policy", "renewal", "top_up", "refund"])
-_CHANNEL_NAMES = np.array(sorted(["agency", "bancassurance", "group", "online"]))
+_CHANNEL_NAMES = np.array(sorted(CHANNELS))
 _PRODUCT_WEIGHTS = np.array([0.26, 0.18, 0.20, 0.10, 0.18, 0.08])
 _PRODUCT_SCALE = np.array([0.9, 1.4, 1.2, 1.6, 0.7, 0.4])
 # Payments per year of each premium payment mode, and how common each mode is.

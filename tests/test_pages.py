@@ -300,3 +300,39 @@ def test_lookup_shows_call_centre_contacts(app, demo_dir):
         == expected.sort_values("contact_at")["satisfaction"].tolist()
     )
     assert metric(app, "Mean satisfaction (1-5)") == f"{expected['satisfaction'].mean():.1f}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_figure_says_what_it_is(app, page):
+    open_page(app, page)
+    if page == "lookup":
+        app.text_input(key="lookup_id").set_value("C00000001").run()
+    if page == "clv":
+        app.button(key="bt_go").click().run()
+    for m in app.metric:
+        assert m.proto.help, f"{page}: the figure {m.label!r} has no tooltip"
+
+
+def test_an_uploaded_channel_column_becomes_a_filter_and_its_currency_the_display(demo_dir):
+    from data.sample import DemoConfig, generate
+
+    tx = generate(DemoConfig(customers=300, random_state=11))["transactions"]
+    tx = tx.assign(amount=[f"${v:,.2f}" for v in tx["amount"]])
+    content = tx.drop(columns=["policy_id"]).to_csv(index=False).encode("utf-8")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    for key, value in {"upload_bytes": content, "upload_name": "payments.csv",
+                       "upload_mapping": {}, "source": "upload"}.items():  # fmt: skip
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception
+    assert set(at.multiselect(key="f_channel").options) == {
+        "Agency", "Bancassurance", "Group", "Online",
+    }  # fmt: skip
+    assert metric(app := open_page(at, "overview"), "Spend, last 12 months").startswith("$")
+    everyone = int(metric(app, "Customers").replace(",", ""))
+    app.multiselect(key="f_channel").set_value(["agency"]).run()
+    agency = int(metric(app, "Customers").replace(",", ""))
+    assert 0 < agency < everyone
+    open_page(app, "churn")
+    app.radio(key="churn_by").set_value("product_line").run()
+    assert not app.exception

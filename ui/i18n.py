@@ -134,6 +134,56 @@ _T: dict[str, tuple[str, str]] = {
     "what_top_clv": ("Top 500 by CLV", "CLV 前 500 名"),
     "what_rejects": ("Rejected rows", "被拒绝的行"),
     "what_duplicates": ("Duplicate rows", "重复行"),
+    # tooltips of figures that appear on several pages
+    "help_segment": (
+        "The first segment rule (RFM page) this customer's R, F and M scores match.",
+        "该客户的 R、F、M 评分首先匹配的细分规则（见 RFM 客户细分页面）。",
+    ),
+    "help_value_tier": (
+        "Rank by CLV: Platinum is the top {platinum}, Gold the next {gold}, Silver the next {silver}, Bronze the rest.",
+        "按 CLV 排名：前 {platinum} 为铂金，其后 {gold} 为黄金，再后 {silver} 为白银，其余为青铜。",
+    ),
+    "help_abc_class": (
+        "A: the most valuable customers who together bring {a} of the value; B: up to {b}; C: the rest.",
+        "A 类：合计贡献 {a} 价值的最有价值客户；B 类：累计至 {b}；C 类：其余客户。",
+    ),
+    "help_churn_risk": (
+        "1 − the probability that the customer is still active ({model}), as of the as-of date.",
+        "1 − 截至分析基准日客户仍处于活跃状态的概率（{model} 模型）。",
+    ),
+    "help_clv": (
+        "Expected premiums over the next {horizon} months, discounted at {rate} a year.",
+        "未来 {horizon} 个月的预期保费，按年折现率 {rate} 折现。",
+    ),
+    "help_rows_read": (
+        "Data rows in the source, header excluded.",
+        "数据源中的数据行数（不含表头）。",
+    ),
+    "help_rows_used": ("Rows that became transactions.", "成为有效交易的行数。"),
+    "help_duplicates": (
+        "Rows repeating an earlier row's transaction id; the first is kept.",
+        "交易编号与之前某行重复的行，只保留第一行。",
+    ),
+    "help_rejected": (
+        "Rows without a customer id, a readable date or a readable amount; download them below.",
+        "缺少客户编号、日期或金额无法识别的行，可在下方下载。",
+    ),
+    "help_backtest_actual": (
+        "Repeat purchase days in the holdout period of customers who bought in the calibration period.",
+        "校准期内有购买的客户在验证期内的重复购买天数。",
+    ),
+    "help_backtest_predicted": (
+        "What the model fitted on the calibration period expected for the holdout period.",
+        "在校准期拟合的模型对验证期的预测值。",
+    ),
+    "help_mae": (
+        "Mean over customers of the gap between predicted and actual holdout purchases.",
+        "各客户验证期预测购买次数与实际次数之差的平均绝对值。",
+    ),
+    "help_satisfaction": (
+        "Mean of the customer's call-centre satisfaction scores (1 = very dissatisfied, 5 = very satisfied).",
+        "该客户呼叫中心满意度评分的平均值（1 = 非常不满意，5 = 非常满意）。",
+    ),
     # overview
     "kpi_customers": ("Customers", "客户数"),
     "kpi_customers_help": (
