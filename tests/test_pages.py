@@ -258,7 +258,7 @@ def test_data_page_switches_source_and_connects_a_database(app, tmp_path):
     open_page(app, "data")
     app.button(key="switch_cdnow").click().run()
     assert not app.exception
-    assert any("Loaded CDNOW master" in s.value for s in app.success)
+    assert any("Loaded CDNOW (retail, real data)" in s.value for s in app.success)
     assert app.selectbox(key="source").value == "cdnow"
 
     from data.sample import DemoConfig, generate, write
