@@ -44,6 +44,7 @@ __all__ = [
     "frequency_recency_matrix",
     "interpret",
     "lifetimes_reference_fit",
+    "probability_alive",
     "lifetimes_reference_summary",
     "score_clv",
 ]
@@ -299,6 +300,20 @@ def expected_purchases(fit: ClvResult, t: float, x, t_x, T) -> np.ndarray:
             fit.purchase_model.conditional_expected_number_of_purchases_up_to_time(t, x, t_x, T),
             dtype=float,
         )
+
+
+def probability_alive(fit: ClvResult, x, t_x, T) -> np.ndarray:
+    """P(alive | x, t_x, T) under the fitted model (NaN without one); lifetimes' Pareto/NBD is
+    asked once per distinct (x, t_x, T)."""
+    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    if not fit.has_purchase_model:
+        return np.full(len(x), np.nan)
+    if fit.model == "bgnbd":
+        return bgnbd.bgnbd_p_alive(fit.purchase_params, x, t_x, T)
+    keys, inverse = np.unique(np.c_[x, t_x, T], axis=0, return_inverse=True)
+    with _quiet():
+        alive = fit.purchase_model.conditional_probability_alive(*keys.T)
+    return np.clip(np.asarray(alive, dtype=float), 0.0, 1.0)[inverse.ravel()]
 
 
 def score_clv(

@@ -51,6 +51,7 @@ __all__ = [
     "cluster_stage",
     "model_stage",
     "no_memo",
+    "risk_stage",
     "run",
     "score_stage",
     "segment_stage",
@@ -255,6 +256,17 @@ class ModelOutput:
 def model_stage(base: pd.DataFrame, settings: Settings) -> ModelOutput:
     """Fit BG/NBD (or Pareto/NBD) + Gamma-Gamma and score every customer."""
     return score_stage(base, fit_clv(base, model=settings.model), settings)
+
+
+def risk_stage(base: pd.DataFrame, settings: Settings) -> ModelOutput:
+    """Fit ``settings.model`` and give each customer's ``p_alive`` and ``churn_risk`` only (no
+    CLV): what comparing two purchase models needs, at a fraction of the scoring's cost."""
+    from analytics.clv import probability_alive
+
+    fit = fit_clv(base, model=settings.model)
+    alive = probability_alive(fit, base["frequency"], base["recency"], base["T"])
+    scores = pd.DataFrame({"p_alive": alive, "churn_risk": 1 - alive}, index=base.index)
+    return ModelOutput(fit=fit, scores=scores)
 
 
 def score_stage(base: pd.DataFrame, fit: ClvResult, settings: Settings) -> ModelOutput:

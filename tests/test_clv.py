@@ -280,3 +280,15 @@ def test_pareto_nbd_reading_gives_survival_after_a_year(cdnow_summary):
     expected, _ = integrate.quad(lambda mu: np.exp(-mu * weeks) * density(mu), 0, np.inf)
     assert reading.active_after_year == pytest.approx(expected, rel=1e-6)
     assert 0 < reading.active_after_year < 1 and np.isnan(reading.dropout_per_purchase)
+
+
+@pytest.mark.parametrize("model", ["bgnbd", "pareto_nbd"])
+def test_probability_alive_alone_equals_the_full_scoring(cdnow_summary, model):
+    from analytics.clv import probability_alive
+
+    fit = fit_clv(cdnow_summary, model=model)
+    s = cdnow_summary
+    alone = probability_alive(fit, s["frequency"], s["recency"], s["T"])
+    assert_allclose(alone, score_clv(s, fit, horizon_months=1)["p_alive"], rtol=1e-12)
+    theirs = fit.purchase_model.conditional_probability_alive(s["frequency"], s["recency"], s["T"])
+    assert_allclose(alone, np.clip(np.asarray(theirs, dtype=float), 0, 1), rtol=1e-9)

@@ -151,14 +151,15 @@ class View:
 
     def _other_key(self) -> tuple:
         other = self.settings.with_(model=self.settings.other_model)
-        return (self.fingerprint, repr(other.key("models")))
+        return ("risk", *other.key("base")[1:], ("model", other.model))
 
     def other_models(self) -> P.ModelOutput:
-        """The purchase model not chosen, fitted on the same customers (to compare with)."""
+        """The purchase model not chosen, fitted on the same customers, with each customer's
+        churn risk under it (to compare with)."""
         other = self.settings.with_(model=self.settings.other_model)
         base = self.scored.base
-        result = self.memo(other.key("models"), lambda: P.model_stage(base, other))
-        _fitted_other.add(self._other_key())
+        result = self.memo(self._other_key(), lambda: P.risk_stage(base, other))
+        _fitted_other.add((self.fingerprint, self._other_key()))
         return result
 
     def comparison(self) -> dict | None:
@@ -185,7 +186,7 @@ class View:
     def cached_comparison(self) -> dict | None:
         """:meth:`comparison` only once the other model has been fitted (the first page does
         not wait for it; the background prefetch fits it)."""
-        if self._other_key() not in _fitted_other:
+        if (self.fingerprint, self._other_key()) not in _fitted_other:
             return None
         return self.comparison()
 
@@ -347,8 +348,7 @@ def prefetch(current: View | None) -> None:
     Clusters pages open without waiting."""
     if current is None or not current.fit.has_purchase_model:
         return
-    other = current.settings.with_(model=current.settings.other_model)
-    key = (current.fingerprint, repr(current.settings.key("clusters")), repr(other.key("models")))
+    key = (current.fingerprint, repr(current.settings.key("clusters")), current._other_key())
     with _prefetch_lock:
         if key in _prefetched:
             return
