@@ -131,7 +131,10 @@ class Aggregates:
         """
         table = self.table
         n = len(table)
-        _, _, change = trend.twelve_month_change(self.spend_trend, self.as_of)
+        start = (
+            self.monthly["month"].min() if self.monthly is not None and len(self.monthly) else None
+        )
+        _, _, change = trend.twelve_month_change(self.spend_trend, self.as_of, start)
         has_model = self.has_model
         return {
             "customers": n,
@@ -161,7 +164,11 @@ class Aggregates:
         if high <= low:
             high = low + 1.0
         counts, edges = np.histogram(np.clip(values, low, high), bins=bins, range=(low, high))
-        return pd.DataFrame({"left": edges[:-1], "right": edges[1:], "customers": counts})
+        frame = pd.DataFrame({"left": edges[:-1], "right": edges[1:], "customers": counts})
+        # the last bin also holds every value above it (the top tail): say where that starts
+        frame.attrs["open_above"] = high if float(values.max()) > high else None
+        frame.attrs["tail_share"] = float((values > high).mean())
+        return frame
 
     def sample(self, n: int = 3000, random_state: int = 0) -> pd.DataFrame:
         """A seeded sample of the view, for scatter plots (never a million points)."""

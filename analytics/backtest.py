@@ -30,6 +30,7 @@ class BacktestResult:
     actual_purchases: float
     predicted_purchases: float
     mae: float
+    frequency_cap: int  # by_frequency's last row holds every customer at or above it
     customers: pd.DataFrame = field(repr=False)  # per customer: frequency, actual, predicted
     by_frequency: pd.DataFrame = field(repr=False)
     deciles: pd.DataFrame = field(repr=False)
@@ -99,6 +100,7 @@ def backtest(
         actual_purchases=float(actual.sum()),
         predicted_purchases=float(np.nansum(predicted)),
         mae=mean_absolute_error(actual, predicted),
+        frequency_cap=max_frequency,
         customers=customers,
         by_frequency=by_frequency,
         deciles=decile_lift(customers),

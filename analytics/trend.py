@@ -86,13 +86,19 @@ def filter_monthly(monthly: pd.DataFrame, filters) -> pd.DataFrame:
     return frame.groupby("month")[["spend", "refunds"]].sum().reset_index()
 
 
-def twelve_month_change(trend: pd.DataFrame, as_of) -> tuple[float, float, float]:
-    """Spend in the 12 calendar months up to ``as_of``'s month, in the 12 before, and the change
-    (NaN when the earlier year had no spend)."""
+def twelve_month_change(trend: pd.DataFrame, as_of, data_start=None) -> tuple[float, float, float]:
+    """Spend in the 12 calendar months up to ``as_of``'s month, in the 12 before, and the change.
+
+    The change is NaN when the earlier year had no spend, or when the data (starting at
+    ``data_start``, default the trend's first month) does not cover the whole earlier year: a
+    year half-observed is no base for a comparison.
+    """
     if trend.empty:
         return 0.0, 0.0, float("nan")
     month = pd.to_datetime(trend["month"])
     this_month = pd.Timestamp(as_of).to_period("M").to_timestamp()
+    start = pd.Timestamp(data_start if data_start is not None else month.min())
+    covered = start.to_period("M").to_timestamp() <= this_month - pd.DateOffset(months=23)
     last12 = (month > this_month - pd.DateOffset(months=12)) & (month <= this_month)
     prior12 = (month > this_month - pd.DateOffset(months=24)) & (
         month <= this_month - pd.DateOffset(months=12)
@@ -101,4 +107,4 @@ def twelve_month_change(trend: pd.DataFrame, as_of) -> tuple[float, float, float
         float(trend.loc[last12, "spend"].sum()),
         float(trend.loc[prior12, "spend"].sum()),
     )
-    return recent, prior, (recent / prior - 1) if prior > 0 else float("nan")
+    return recent, prior, (recent / prior - 1) if prior > 0 and covered else float("nan")

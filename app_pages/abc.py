@@ -11,13 +11,15 @@ from ui.exports import group_downloads
 from ui.formats import fmt_int, fmt_money, fmt_pct
 from ui.i18n import basis_words, lang, name, namer, t
 from ui.view import page_view
-from ui.widgets import empty_view_guard, section
+from ui.widgets import chart, empty_view_guard, section
 
 
 def _keep_order() -> None:
+    """B's cut-off stays above A's, so class B is never empty by construction."""
     s = st.session_state
-    if s["abc_b"] < s["abc_a"]:
-        s["abc_b"] = s["abc_a"]
+    step = state.RANGES["abc_b"][2]
+    if s["abc_b"] <= s["abc_a"]:
+        s["abc_b"] = round(min(s["abc_a"] + step, state.RANGES["abc_b"][1]), 2)
 
 
 def main() -> None:
@@ -59,13 +61,16 @@ def main() -> None:
         cells[3].metric(t("gini"), f"{agg.gini:.3f}", help=t("gini_help"), border=True)
     left, right = st.columns([3, 2])
     with left, section():
-        st.plotly_chart(
-            charts.pareto(agg.pareto_bars, t("pareto_chart"), t("customers_ranked"), basis,
+        bars = agg.pareto_bars
+        group = int(bars["customers"].max()) if len(bars) else 1
+        bar_label = basis if group == 1 else t("pareto_bar_value", basis=words, n=fmt_int(group))
+        chart(
+            charts.pareto(bars, t("pareto_chart"), t("customers_ranked"), bar_label,
                           t("cumulative_share"), *view.settings.abc_cuts, axes),
             key="abc_pareto",
         )  # fmt: skip
     with right, section():
-        st.plotly_chart(
+        chart(
             charts.lorenz(agg.lorenz, agg.gini, t("lorenz"), t("customer_share"),
                           t("value_share"), t("equality"), t("gini")),
             key="abc_lorenz",

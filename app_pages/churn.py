@@ -13,7 +13,7 @@ from ui.exports import download_pair, group_downloads
 from ui.formats import fmt_int, fmt_money, fmt_pct
 from ui.i18n import fit_reason, lang, name, names, t
 from ui.view import page_view
-from ui.widgets import customer_table, dimension_picker, empty_view_guard, section
+from ui.widgets import chart, customer_table, dimension_picker, empty_view_guard, section
 
 
 def band_range(band: str, cuts) -> str:
@@ -74,7 +74,7 @@ def main() -> None:
         st.caption(t("read_one_timers"))
     left, right = st.columns(2)
     with left, section():
-        st.plotly_chart(
+        chart(
             charts.histogram(agg.distribution("churn_risk", bins=20, clip_quantile=1.0),
                              t("risk_distribution"), t("churn_risk"), t("customers"), axes,
                              x_kind=charts.PERCENT),
@@ -82,7 +82,7 @@ def main() -> None:
         )  # fmt: skip
     with right, section():
         table = agg.churn_bands
-        st.plotly_chart(
+        chart(
             charts.bar(table, "premium_at_risk", t("premium_by_band"), t("churn_band"),
                        t("premium_at_risk"), names(table["churn_band"]), axes, kind=charts.MONEY,
                        colors=[charts.BAND_COLORS[b] for b in table["churn_band"]], text=True),
@@ -91,7 +91,7 @@ def main() -> None:
     with section():
         by, by_label = dimension_picker(view, t("risk_by"), "churn_by")
         table = agg.churn_by(by).head(25)
-        st.plotly_chart(
+        chart(
             charts.bar(table, "premium_at_risk", t("premium_at_risk_by", by=by_label), by_label,
                        t("premium_at_risk"), names(table[by]), axes, kind=charts.MONEY,
                        horizontal=True),
@@ -131,6 +131,7 @@ def main() -> None:
             {"customer_id": "text", "segment": "text", "value_tier": "text",
              "churn_risk": "probability", "spend_12m": "money", "premium_at_risk": "money",
              "clv": "money", "days_since_last": "count"},
+            currency=view.currency,
         )  # fmt: skip
         download_pair(
             lambda: agg.action_list,

@@ -13,7 +13,7 @@ from ui.formats import fmt_int, fmt_money, fmt_pct
 from ui.i18n import labeler, lang, name, t
 from ui.state import cluster_names
 from ui.view import page_view
-from ui.widgets import empty_view_guard, section
+from ui.widgets import chart, empty_view_guard, section
 
 FEATURES = [*BASE_FEATURES, *OPTIONAL_FEATURES]
 
@@ -42,7 +42,7 @@ def main() -> None:
     with section():
         suggested, table = view.suggest_k()
         st.caption(t("suggested_k", k=suggested))
-        st.plotly_chart(
+        chart(
             charts.silhouette_inertia(table, suggested, f"{t('silhouette')} / {t('inertia')}",
                                       t("k"), t("silhouette"), t("inertia")),
             key="clusters_k",
@@ -90,7 +90,7 @@ def main() -> None:
             st.rerun()
     with section():
         sample = agg.sample(3000)
-        st.plotly_chart(
+        chart(
             charts.scatter(
                 sample.assign(purchase_days=sample["frequency"] + 1, spend=sample["total_spend"].clip(lower=1)),
                 "purchase_days", "spend", "cluster", labels, t("scatter"), t("purchase_days"),

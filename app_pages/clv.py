@@ -15,7 +15,7 @@ from ui.exports import download_pair, group_downloads
 from ui.formats import fmt_int, fmt_money, fmt_number, fmt_pct
 from ui.i18n import fit_reason, labeler, lang, name, namer, names, t
 from ui.view import page_view
-from ui.widgets import customer_table, empty_view_guard, section
+from ui.widgets import chart, customer_table, empty_view_guard, section
 
 #: Model parameters by their symbols in the papers.
 SYMBOLS = {"alpha": "α", "beta": "β"}
@@ -134,22 +134,26 @@ def backtest(view) -> None:
     axes = charts.Axes(lang(), view.currency)
     left, right = st.columns(2)
     by = chosen.by_frequency
+    cap = chosen.frequency_cap
+    categories = [f"{f}+" if f == cap else str(f) for f in by["frequency"]]
     series = {t("actual"): by["actual"]}
     for model, result in fitted.items():
         series[f"{t('predicted')} · {name(model)}"] = result.by_frequency["predicted"]
-    left.plotly_chart(
-        charts.grouped_bars(by["frequency"].astype(str).tolist(), series,
+    chart(
+        charts.grouped_bars(categories, series,
                             t("backtest_by_frequency"), t("calibration_frequency"),
                             t("mean_purchases"), axes),
         key="clv_backtest",
+        container=left,
     )  # fmt: skip
     deciles = chosen.deciles
-    right.plotly_chart(
+    chart(
         charts.grouped_bars(deciles["decile"].astype(str).tolist(),
                             {t("actual"): deciles["actual"], t("predicted"): deciles["predicted"]},
                             f"{t('deciles')} · {name(chosen.fit.model)}", t("decile"),
                             t("mean_purchases"), axes),
         key="clv_deciles",
+        container=right,
     )  # fmt: skip
 
 
@@ -173,23 +177,31 @@ def main() -> None:
             matrix = view.matrix(horizon)
             matrix = matrix.assign(recency=matrix["recency"].round(0).astype(int))
             recency_label = t("matrix_recency", unit=t(f"unit_word_{unit}"))
-            left.plotly_chart(
+            chart(
                 charts.heatmap(matrix, "frequency", "recency", "expected_purchases",
                                t("matrix_expected", months=view.settings.horizon_months),
                                t("matrix_frequency"), recency_label, axes, kind=charts.NUMBER),
                 key="clv_matrix_expected",
+                container=left,
             )  # fmt: skip
-            right.plotly_chart(
+            chart(
                 charts.heatmap(matrix, "frequency", "recency", "p_alive", t("matrix_alive"),
                                t("matrix_frequency"), recency_label, axes, kind=charts.PERCENT),
                 key="clv_matrix_alive",
+                container=right,
             )  # fmt: skip
         with section():
-            st.plotly_chart(
-                charts.histogram(agg.distribution("clv"), t("clv_distribution"), t("clv_short"),
+            bins = agg.distribution("clv")
+            chart(
+                charts.histogram(bins, t("clv_distribution"), t("clv_short"),
                                  t("customers"), axes, x_kind=charts.MONEY),
                 key="clv_hist",
             )  # fmt: skip
+            if bins.attrs.get("open_above") is not None:
+                st.caption(
+                    t("tail_note", value=fmt_money(bins.attrs["open_above"], view.currency, lang()),
+                      share=fmt_pct(bins.attrs["tail_share"]))
+                )  # fmt: skip
     else:
         st.info(t("clv_unavailable"))
     with section():
@@ -223,6 +235,7 @@ def main() -> None:
             "clv_top",
             {"customer_id": "text", "value_tier": "text", "segment": "text", "clv": "money",
              "expected_purchases": "number", "p_alive": "probability", "total_spend": "money"},
+            currency=view.currency,
         )  # fmt: skip
         download_pair(lambda: top, len(top), t("what_top_clv"), ("clv", "top-500"), view.as_of,
                       key="clv_top_dl", enrich=view.with_clusters)  # fmt: skip

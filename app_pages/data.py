@@ -71,6 +71,12 @@ def report(dataset) -> None:
                       ("rejected-rows", stem), None, key="data_rejects", columns=None,
                       unit="rows")  # fmt: skip
     if len(rep.duplicate_rows):
+        with st.expander(t("duplicates_preview")):
+            st.dataframe(
+                rep.duplicate_rows.head(200).rename(columns={"source_row": t("source_row")}),
+                hide_index=True,
+                width="stretch",
+            )
         download_pair(lambda: rep.duplicate_rows, len(rep.duplicate_rows), t("what_duplicates"),
                       ("duplicate-rows", stem), None, key="data_duplicates", columns=None,
                       unit="rows")  # fmt: skip
@@ -80,9 +86,9 @@ def upload() -> None:
     limit = st.get_option("server.maxUploadSize")
     st.subheader(t("upload"), anchor=False)
     st.caption(t("upload_help", mb=limit))
-    file = st.file_uploader(
-        t("upload_label"), type=["csv", "txt", "xlsx", "parquet"], key="upload_file"
-    )
+    # No type filter: the browser would refuse other files with its own English sentence; our
+    # reader names the problem (an old .xls, a binary file ...) in the user's language.
+    file = st.file_uploader(t("upload_label"), key="upload_file")
     if file is None:
         return
     content = file.getvalue()
@@ -236,14 +242,21 @@ def dictionary() -> None:
                     t("dict_note"): " · ".join(notes),
                 }
             )
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        width="stretch",
+        column_config={t("dict_note"): st.column_config.TextColumn(width="large")},
+    )
 
 
 def main() -> None:
     st.title(t("page_data"))
     cells = st.columns(2)
-    cells[0].button(t("switch_demo"), key="switch_demo", on_click=_switch, args=("demo",))
-    cells[1].button(t("switch_cdnow"), key="switch_cdnow", on_click=_switch, args=("cdnow",))
+    active = st.session_state.get("source", "demo")
+    for cell, source in zip(cells, ("demo", "cdnow"), strict=True):
+        cell.button(t(f"switch_{source}"), key=f"switch_{source}", on_click=_switch,
+                    args=(source,), disabled=active == source)  # fmt: skip
     message = st.session_state.pop("_data_message", None)
     if message:
         kind, text, exc = message

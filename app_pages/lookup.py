@@ -12,7 +12,7 @@ from ui import charts, sources
 from ui.formats import fmt_date, fmt_int, fmt_money, fmt_number, fmt_pct
 from ui.i18n import column_label, lang, name, names, programme_tier, t
 from ui.view import page_view
-from ui.widgets import mask, paged_table, pii_allowed, plain, section
+from ui.widgets import chart, mask, paged_table, pii_allowed, plain, section
 
 MAX_MATCHES = 50
 
@@ -104,6 +104,7 @@ def facts(view, row) -> None:
         pd.DataFrame({t("fact"): list(items), t("fact_value"): [str(v) for v in items.values()]}),
         hide_index=True,
         width="stretch",
+        height=35 * (len(items) + 1) + 3,  # every fact visible, no inner scrolling
     )
 
 
@@ -157,9 +158,9 @@ def history(view, customer_id: str) -> None:
     frame = sources.customer_history(view.data, customer_id)
     language, currency = lang(), view.currency
     kinds = {k: name(k) for k in ("new_policy", "renewal", "top_up", "refund", "payment")}
-    st.plotly_chart(
+    chart(
         charts.payments(frame, t("history"), t("transaction_date"), t("amount"), kinds,
-                        charts.Axes(language, currency)),
+                        charts.Axes(language, currency), until=view.as_of, until_label=t("as_of")),
         key="lookup_history",
     )  # fmt: skip
     st.markdown(f"**{t('payments')}**")

@@ -10,7 +10,7 @@ from ui import charts
 from ui.formats import fmt_int, fmt_money, fmt_pct
 from ui.i18n import lang, names, programme_tier, t
 from ui.view import page_view
-from ui.widgets import dimension_picker, empty_view_guard, section
+from ui.widgets import chart, dimension_picker, empty_view_guard, section
 
 
 def main() -> None:
@@ -24,7 +24,7 @@ def main() -> None:
         return
     axes = charts.Axes(lang(), view.currency)
     with section():
-        st.plotly_chart(
+        chart(
             charts.dual_months(agg.uptake_by_month, "month", "new_members", t("new_members"),
                                "uptake", t("uptake"), t("uptake_over_time"), t("month"), axes),
             key="loyalty_trend",
@@ -32,12 +32,12 @@ def main() -> None:
     with section():
         by, by_label = dimension_picker(view, t("uptake_by"), "loyalty_by")
         table = agg.uptake_by(by).sort_values("uptake", ascending=False).head(25)
-        st.plotly_chart(
+        chart(
             charts.bar(table, "uptake", f"{t('uptake')} · {by_label}", by_label, t("uptake"),
                        names(table[by]), axes, kind=charts.PERCENT, text=True),
             key="loyalty_by_chart",
         )  # fmt: skip
-    left, right = st.columns(2)
+    left, right = st.container(), st.container()  # the comparison needs the full width
     with left, section():
         st.subheader(t("members_vs"))
         compare = agg.members_vs_non_members
@@ -56,7 +56,7 @@ def main() -> None:
         st.dataframe(pd.DataFrame(display), hide_index=True, width="stretch")
     with right, section():
         tiers = agg.loyalty_tiers
-        st.plotly_chart(
+        chart(
             charts.bar(tiers, "members", t("programme_tiers"), t("programme_tier"), t("members"),
                        [programme_tier(x) for x in tiers["tier"]], axes, text=True),
             key="loyalty_tiers",

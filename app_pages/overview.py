@@ -10,7 +10,7 @@ from ui import charts
 from ui.formats import fmt_int, fmt_money, fmt_pct
 from ui.i18n import basis_words, lang, name, names, t
 from ui.view import page_view
-from ui.widgets import empty_view_guard, section
+from ui.widgets import chart, empty_view_guard, section
 
 
 def model_note(view) -> None:
@@ -106,13 +106,13 @@ def main() -> None:
             t("customer_share"): tiers["share"].tolist(),
             t("value_share"): tiers["value_share"].tolist(),
         }
-        st.plotly_chart(
+        chart(
             charts.grouped_bars(names(tiers["value_tier"]), shares, t("tier_mix"), t("value_tier"),
                                 t("share"), axes, kind=charts.PERCENT),
             key="overview_tiers",
         )  # fmt: skip
     with right, section():
-        st.plotly_chart(
+        chart(
             charts.month_line(agg.spend_trend, "month", {t("spend"): "spend"}, t("spend_trend"),
                               t("month"), t("spend"), axes),
             key="overview_trend",
@@ -120,7 +120,7 @@ def main() -> None:
     left, right = st.columns(2)
     with left, section():
         segments = agg.segments
-        st.plotly_chart(
+        chart(
             charts.bar(segments, "customers", t("segment_mix"), t("segment"), t("customers"),
                        names(segments["segment"]), axes, horizontal=True),
             key="overview_segments",
@@ -128,7 +128,7 @@ def main() -> None:
     with right, section():
         if view.fit.has_purchase_model:
             mix = agg.churn_by("value_tier").set_index("value_tier").reindex(list(TIERS))
-            st.plotly_chart(
+            chart(
                 charts.bar(mix.reset_index(), "mean_churn_risk", t("churn_by_tier"),
                            t("value_tier"), t("mean_churn_risk"), names(TIERS), axes,
                            kind=charts.PERCENT, colors=[charts.TIER_COLORS[x] for x in TIERS],

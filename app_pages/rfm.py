@@ -13,7 +13,7 @@ from ui.formats import fmt_int, fmt_money, fmt_pct
 from ui.i18n import lang, name, names, t
 from ui.state import rules_from_text, rules_to_text
 from ui.view import page_view
-from ui.widgets import empty_view_guard, plain, section
+from ui.widgets import chart, empty_view_guard, plain, section
 
 RULE_COLUMNS = ["name", "r_min", "r_max", "f_min", "f_max", "m_min", "m_max"]
 
@@ -113,7 +113,8 @@ def rules_editor() -> None:
         s["rules_base"] = s.get("rules") or rules_to_text(preset)
     base_rules = rules_from_text(s["rules_base"]) or preset
     worded = {name(r.name, language): r.name for r in base_rules}
-    left, right = st.columns([3, 2])
+    # the editor takes the full width (seven columns must all show); the checker sits below it
+    left, right = st.container(), st.container()
     bins = current.score_bins
     with left:
         st.markdown(f"**{t('rules')}**")
@@ -126,7 +127,9 @@ def rules_editor() -> None:
             hide_index=True,
             width="stretch",
             column_config={
-                headers[0]: st.column_config.TextColumn(required=True, max_chars=60),
+                headers[0]: st.column_config.TextColumn(
+                    required=True, max_chars=60, width="medium"
+                ),
                 **{h: st.column_config.NumberColumn(**score) for h in headers[1:]},
             },
         )
@@ -172,14 +175,14 @@ def main() -> None:
             key="rfm_heat",
         )
         kind = charts.COUNT if metric == "customers" else charts.MONEY
-        st.plotly_chart(
+        chart(
             charts.heatmap(agg.rf_grid, "f_score", "r_score", metric, t("rf_heatmap"),
                            t("frequency"), t("recency"), axes, kind=kind),
             key="rfm_heatmap",
         )  # fmt: skip
     with right, section():
         segments = agg.segments
-        st.plotly_chart(
+        chart(
             charts.bar(segments, "customers", t("segment_table"), t("segment"), t("customers"),
                        names(segments["segment"]), axes, horizontal=True),
             key="rfm_segments",

@@ -145,7 +145,7 @@ def main() -> None:
             wait_title(page, "ABC / Pareto")
             value = (
                 page.locator('[data-testid="stMetric"]')
-                .filter(has_text="ABC class A")
+                .filter(has_text="Class A")
                 .locator('[data-testid="stMetricValue"]')
             )
             track = (
@@ -162,7 +162,7 @@ def main() -> None:
                     box["x"] + box["width"] * (0.2 if step % 2 == 0 else 0.45),
                     box["y"] + box["height"] / 2,
                 )
-                page.wait_for_function(_METRIC_CHANGED, arg=["ABC class A", before], polling="raf")
+                page.wait_for_function(_METRIC_CHANGED, arg=["Class A", before], polling="raf")
                 changes.append(time.perf_counter() - t0)
             browser.close()
     finally:

@@ -66,6 +66,7 @@ def export_frame(
     frame: pd.DataFrame,
     *,
     round_numbers: bool = True,
+    neutralise_text: bool = True,
     headers: Mapping[str, str] | None = None,
     values: Mapping[str, Mapping] | None = None,
 ) -> pd.DataFrame:
@@ -73,7 +74,8 @@ def export_frame(
 
     ``headers`` renames columns (e.g. into Chinese) and ``values`` maps a column's codes to
     display names (segment and tier names); both are applied after the safety steps, and the
-    translated text is neutralised too.
+    translated text is neutralised too. ``neutralise_text=False`` leaves the apostrophes out, for
+    :func:`xlsx_bytes`, which marks such cells in Excel's own way.
     """
     keep = [c for c in frame.columns if str(c) not in PII_COLUMNS]
     out = frame[keep].copy()
@@ -90,7 +92,7 @@ def export_frame(
                 series = series.round(2)
             elif column in PROBABILITY_COLUMNS or column in FRACTION_COLUMNS:
                 series = series.round(4)
-        out[column] = neutralise(series)
+        out[column] = neutralise(series) if neutralise_text else series
     if headers:
         out = out.rename(columns={c: headers.get(c, c) for c in out.columns})
     return out
@@ -110,56 +112,65 @@ def xlsx_bytes(
     frame: pd.DataFrame, text_columns: Iterable[str] = (), sheet: str = "ValueScope"
 ) -> bytes:
     """An exported frame as an Excel workbook: a bold header row with frozen panes below it,
-    dates as dates, ``text_columns`` (ids) as text cells so Excel keeps leading zeros."""
+    dates as dates, ``text_columns`` (ids) as text cells so Excel keeps leading zeros.
+
+    Pass a frame exported with ``neutralise_text=False``: every text goes in as a text cell
+    (never a formula), and text that starts like a formula is marked with Excel's own quote
+    prefix (the apostrophe Excel shows only in the formula bar), so editing the cell later
+    cannot turn it into one either.
+    """
     import xlsxwriter
 
     if len(frame) + 1 > EXCEL_MAX_ROWS:
         raise ValueError(f"{len(frame):,} rows do not fit in one Excel sheet")
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(
-        buffer, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
-    )
+        buffer, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                 "strings_to_numbers": False}
+    )  # fmt: skip
     page = book.add_worksheet(sheet[:31])
     bold = book.add_format({"bold": True})
     text = book.add_format({"num_format": "@"})
+    quoted = book.add_format({"num_format": "@", "quote_prefix": True})
     day = book.add_format({"num_format": "yyyy-mm-dd"})
     text_columns = set(text_columns)
     columns = list(frame.columns)
-    for j, name in enumerate(columns):
-        page.write_string(0, j, str(name), bold)
+    page.write_row(0, 0, [str(name) for name in columns], bold)
     page.freeze_panes(1, 0)
-    kinds = []
+    # One list of ready Python values per column (None where missing), so the row loop below
+    # only writes: no type checks, no pandas per cell.
+    writers = []
     for name in columns:
-        dtype = frame[name].dtype
-        if name in text_columns:
-            kinds.append("text")
-        elif pd.api.types.is_datetime64_any_dtype(dtype):
-            kinds.append("date")
-        elif pd.api.types.is_bool_dtype(dtype):
-            kinds.append("bool")
-        elif pd.api.types.is_numeric_dtype(dtype):
-            kinds.append("number")
+        series = frame[name]
+        missing = series.isna().to_numpy()
+        dtype = series.dtype
+        if name not in text_columns and pd.api.types.is_bool_dtype(dtype):
+            values, kind = series.to_numpy(dtype=object), "bool"
+        elif name not in text_columns and pd.api.types.is_numeric_dtype(dtype):
+            numbers = series.to_numpy(dtype=float)
+            missing = missing | ~np.isfinite(numbers)
+            values, kind = numbers.tolist(), "number"
+        elif name not in text_columns and pd.api.types.is_datetime64_any_dtype(dtype):
+            values, kind = [v.to_pydatetime() if v is not pd.NaT else None for v in series], "date"
         else:
-            kinds.append("string")
-    data = [frame[name].to_numpy(dtype=object) for name in columns]
+            values, kind = series.astype(object).where(~missing, None).astype(str).tolist(), "text"
+        writers.append((kind, values, missing.tolist()))
+    write_number, write_string = page.write_number, page.write_string
+    write_datetime, write_boolean = page.write_datetime, page.write_boolean
     for i in range(len(frame)):  # constant_memory mode needs row-by-row order
         row = i + 1
-        for j, kind in enumerate(kinds):
-            value = data[j][i]
-            if value is None or (not isinstance(value, str) and pd.isna(value)):
+        for j, (kind, values, missing) in enumerate(writers):
+            if missing[i]:
                 continue
+            value = values[i]
             if kind == "number":
-                number = float(value)
-                if np.isfinite(number):
-                    page.write_number(row, j, number)
-            elif kind == "date":
-                page.write_datetime(row, j, pd.Timestamp(value).to_pydatetime(), day)
-            elif kind == "bool":
-                page.write_boolean(row, j, bool(value))
+                write_number(row, j, value)
             elif kind == "text":
-                page.write_string(row, j, str(value), text)
+                write_string(row, j, value, quoted if value.startswith(_FORMULA_STARTS) else text)
+            elif kind == "date":
+                write_datetime(row, j, value, day)
             else:
-                page.write_string(row, j, str(value))
+                write_boolean(row, j, bool(value))
     book.close()
     return buffer.getvalue()
 

@@ -82,8 +82,8 @@ def test_heatmap_pivots_long_data_with_highest_row_on_top():
 
 def test_pareto_and_lorenz_draw_cut_offs_and_gini():
     bars = pd.DataFrame(
-        {"last_rank": [1, 2], "value": [80.0, 20.0], "cumulative_share": [0.8, 1.0],
-         "abc_class": ["A", "B"]}
+        {"first_rank": [1, 2], "last_rank": [1, 2], "value": [80.0, 20.0],
+         "cumulative_share": [0.8, 1.0], "abc_class": ["A", "B"]}
     )  # fmt: skip
     fig = charts.pareto(bars, "Pareto", "Customers", "Spend", "Cumulative", 0.8, 0.95, EN)
     assert [t.type for t in fig.data] == ["bar", "scatter"]

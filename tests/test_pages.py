@@ -336,3 +336,15 @@ def test_an_uploaded_channel_column_becomes_a_filter_and_its_currency_the_displa
     open_page(app, "churn")
     app.radio(key="churn_by").set_value("product_line").run()
     assert not app.exception
+
+
+def test_a_link_with_rules_for_another_scale_falls_back_to_the_preset(demo_dir):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["rfm_bins"] = "3"
+    at.query_params["rules"] = "Champions:5-5:4-5:1-5;Rest:1-4:1-5:1-5"
+    at.run()
+    assert any("rules" in w.value for w in at.sidebar.warning)
+    open_page(at, "rfm")
+    editor = next(d.value for d in at.dataframe if "Segment" in d.value.columns)
+    assert editor.drop(columns="Segment").to_numpy().max() == 3  # the 3-bin preset
+    assert any("covered exactly once" in s.value for s in at.success)

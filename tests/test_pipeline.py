@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -236,3 +237,19 @@ def test_bad_settings_are_refused():
     for bad in ({"unit": "Q"}, {"model": "magic"}, {"rfm_mode": "kmeans"}, {"abc_value": "x"}):
         with pytest.raises(ValueError):
             Settings(**bad)
+
+
+def test_year_on_year_change_needs_both_years_observed():
+    from analytics.trend import twelve_month_change
+
+    months = pd.date_range("2023-01-01", "2024-12-01", freq="MS")
+    trend = pd.DataFrame({"month": months, "spend": [10.0] * 12 + [15.0] * 12})
+    recent, prior, change = twelve_month_change(trend, "2024-12-31")
+    assert (recent, prior) == (180.0, 120.0) and change == pytest.approx(0.5)
+    # the data starting in February leaves January of the earlier year unobserved: no change
+    late = trend.iloc[1:]
+    assert np.isnan(twelve_month_change(late, "2024-12-31")[2])
+    # a view whose own trend starts late is fine when the data covers both years
+    assert twelve_month_change(late, "2024-12-31", data_start="2023-01-01")[2] == pytest.approx(
+        180 / 110 - 1
+    )

@@ -47,9 +47,13 @@ def test_masked_values_never_contain_the_hidden_digits():
 
 
 def test_plain_text_cannot_become_markdown():
-    assert plain("[click](http://evil)") == "\\[click\\](http\\://evil)"
+    assert plain("[click](http://evil)") == "\\[click\\](http\\:\u200b//evil)"
+    assert "\u200b" in plain("see www.example.com") and "\u200b" in plain("a@b.cn")
     assert plain("**bold** _x_ `code`") == "\\*\\*bold\\*\\* \\_x\\_ \\`code\\`"
     assert plain(":material/home: :red[x]") == "\\:material/home\\: \\:red\\[x\\]"
+    assert plain("http://evil.example").replace("\u200b", "").replace("\\", "") == (
+        "http://evil.example"
+    )  # it still reads as typed
     assert plain("<img src=x onerror=alert(1)>") == "\\<img src\\=x onerror\\=alert(1)\\>"
     assert plain("# title") == "\\# title" and plain("1. item") == "1\\. item"
     assert plain("C00000123 保费.csv") == "C00000123 保费.csv"  # ordinary text unchanged
@@ -161,7 +165,7 @@ def test_every_key_the_app_uses_exists_in_both_languages():
     for key, (english, chinese) in i18n._T.items():
         assert english.strip() and chinese.strip(), key
         assert i18n.placeholders(english) == i18n.placeholders(chinese), key
-        words = re.sub(r"\{[a-z_]+\}", "", chinese)
+        words = re.sub(r"\{[a-z_]+\}|ValueScope", "", chinese)  # fields; the product's name
         assert re.search(r"[\u4e00-\u9fff]", words) or not re.search(r"[a-z]{2,}", words), key
 
 
@@ -264,7 +268,7 @@ def test_excel_export_has_text_ids_a_header_and_frozen_panes():
 
     frame = pd.DataFrame(
         {
-            "客户编号": ["007", "0100"],
+            "客户编号": ["007", "=HYPERLINK(\"http://x\")"],
             "first_purchase": pd.to_datetime(["2024-01-05", "2024-02-01"]),
             "clv": [12.5, None],
             "is_member": [True, False],
@@ -275,6 +279,9 @@ def test_excel_export_has_text_ids_a_header_and_frozen_panes():
     assert [c.value for c in sheet[1]] == ["客户编号", "first_purchase", "clv", "is_member"]
     assert sheet.freeze_panes == "A2"
     assert sheet["A2"].value == "007" and sheet["A2"].data_type == "s"
+    # a formula-like text is a text cell with Excel's quote prefix, never a formula
+    assert sheet["A3"].value == '=HYPERLINK("http://x")' and sheet["A3"].data_type == "s"
+    assert sheet["A3"].quotePrefix and not sheet["A2"].quotePrefix
     assert sheet["B2"].value.date() == date(2024, 1, 5)
     assert sheet["C2"].value == 12.5 and sheet["C3"].value is None
     assert sheet["D2"].value is True
@@ -293,14 +300,15 @@ def test_dashboard_export_speaks_the_language():
             "cluster": [0],
             "cluster_name": ["recent, high_spend"],
             "loyalty_tier": ["gold"],
+            "is_member": [True],
             "name": ["王小明"],
         }
     )
     zh = prepare(rows, None, "zh")
     assert list(zh.columns) == ["客户编号", "客户细分", "价值分层", "流失风险等级", "渠道",
-                                "聚类编号", "聚类名称", "会员等级"]  # fmt: skip
+                                "聚类编号", "聚类名称", "会员等级", "是否会员"]  # fmt: skip
     assert zh.iloc[0].tolist() == ["C1", "冠军客户", "黄金", "高", "银保", 0, "近期活跃、高消费",
-                                   "黄金会员"]  # fmt: skip
+                                   "黄金会员", "是"]  # fmt: skip
     en = prepare(rows, None, "en", cluster_labels={0: "VIPs"})
     assert "customer_id" in en.columns and en["cluster_name"].iloc[0] == "VIPs"
     assert en["churn_band"].iloc[0] == "High"

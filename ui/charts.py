@@ -19,9 +19,11 @@ from plotly.subplots import make_subplots
 
 from ui.formats import fmt_int, fmt_money, fmt_pct, money_ticks, percent_ticks
 
+# Neighbouring colours are far apart (blue, orange, green, purple, teal ...), so a chart of four
+# or five groups never puts two similar hues side by side.
 PALETTE = [
-    "#1f5fa8", "#e07b39", "#3a9d5d", "#c8423b", "#7b5ea7", "#8c6d46", "#d16ba5", "#5f7c8a",
-    "#b8a03a", "#2aa1b3",
+    "#1f5fa8", "#e07b39", "#3a9d5d", "#7b5ea7", "#2aa1b3", "#c8423b", "#8c6d46", "#d16ba5",
+    "#5f7c8a", "#b8a03a",
 ]  # fmt: skip
 TIER_COLORS = {"Platinum": "#5b6b7a", "Gold": "#d4a017", "Silver": "#a8b2bd", "Bronze": "#b0703c"}
 BAND_COLORS = {"low": "#3a9d5d", "medium": "#e0a030", "high": "#c8423b", "unknown": "#9aa5b1"}
@@ -52,12 +54,22 @@ COUNT, MONEY, PERCENT, NUMBER = "count", "money", "percent", "number"
 def _layout(
     fig: go.Figure, title: str, x: str | None = None, y: str | None = None, height: int = 360
 ) -> go.Figure:
+    # The title sits at the very top and the legend in its own row between it and the plot, so a
+    # long title and a long legend never cover each other or the plot's top tick.
     fig.update_layout(
-        title={"text": title, "x": 0.0, "xanchor": "left", "font": {"size": 16}},
+        title={
+            "text": title,
+            "x": 0.0,
+            "xanchor": "left",
+            "y": 0.98,
+            "yanchor": "top",
+            "yref": "container",
+            "font": {"size": 16},
+        },
         template="plotly_white",
         height=height,
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
+        margin={"l": 10, "r": 10, "t": 80, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.04, "xanchor": "left", "x": 0.0},
         font={"family": FONT},
         hoverlabel={"font": {"family": FONT}},
     )
@@ -90,7 +102,23 @@ def value_axis(fig: go.Figure, which: str, values, kind: str, axes: Axes, second
         ticks, labels = percent_ticks(values, cap=1.0)
         update(tickmode="array", tickvals=ticks, ticktext=labels, **extra)
     elif kind == COUNT:
-        update(tickformat=",d", rangemode="tozero", **extra)
+        finite = np.asarray(values, dtype=float)
+        finite = finite[np.isfinite(finite)]
+        high = float(finite.max()) if len(finite) else 1.0
+        ticks = count_ticks(high)
+        update(tickmode="array", tickvals=ticks, ticktext=[fmt_int(v) for v in ticks],
+               rangemode="tozero", **extra)  # fmt: skip
+
+
+def count_ticks(high: float, target: int = 5) -> list[float]:
+    """Whole-number ticks from 0 covering ``high`` (never 0, 1, 1, 2, 2 on a small count)."""
+    from ui.formats import _nice_step
+
+    step = max(1.0, _nice_step(max(high, 1.0), target))
+    if step != int(step):
+        step = float(np.ceil(step))
+    top = float(np.ceil(max(high, 1.0) / step) * step)
+    return list(np.arange(0, top + step / 2, step))
 
 
 def bar(
@@ -241,14 +269,28 @@ def heatmap(
             texttemplate="%{text}" if pivot.size <= 130 else None,
             customdata=shown,
             hovertemplate=f"{x_label} %{{x}}<br>{y_label} %{{y}}<br>%{{customdata}}<extra></extra>",
-            colorbar={"tickvals": money_ticks(z.ravel(), axes.currency, axes.language)[0],
-                      "ticktext": money_ticks(z.ravel(), axes.currency, axes.language)[1]}
-            if kind == MONEY and z.size else ({"tickformat": ".0%"} if kind == PERCENT else None),
+            colorbar=_colorbar(z, kind, axes),
         )
     )  # fmt: skip
     fig.update_xaxes(type="category")
     fig.update_yaxes(type="category")
     return _layout(fig, title, x_label, y_label)
+
+
+def _colorbar(z: np.ndarray, kind: str, axes: Axes) -> dict | None:
+    finite = z[np.isfinite(z)] if z.size else z
+    if not finite.size:
+        return None
+    if kind == MONEY:
+        ticks, labels = money_ticks(finite, axes.currency, axes.language)
+    elif kind == PERCENT:
+        ticks, labels = percent_ticks(finite, cap=1.0)
+    elif kind == COUNT:
+        ticks = count_ticks(float(finite.max()))
+        labels = [fmt_int(v) for v in ticks]
+    else:
+        return {"tickformat": ",.1f"}
+    return {"tickmode": "array", "tickvals": ticks, "ticktext": labels}
 
 
 def pareto(
@@ -261,7 +303,9 @@ def pareto(
     b_cut: float,
     axes: Axes,
 ) -> go.Figure:
-    """Sorted value bars (binned) with the cumulative share line on a second axis."""
+    """Sorted value bars with the cumulative share line on a second axis. Each bar is the
+    value of a group of customers in rank order (``first_rank``..``last_rank``); ``y_label``
+    should say so."""
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     classes = bars["abc_class"] if "abc_class" in bars else pd.Series(["A"] * len(bars))
     colors = [ABC_COLORS.get(c, PALETTE[0]) for c in classes]
@@ -269,8 +313,9 @@ def pareto(
     fig.add_trace(
         go.Bar(
             x=bars["last_rank"], y=values, marker={"color": colors}, name=y_label,
-            customdata=np.c_[_format(values, MONEY, axes), classes.astype(str)],
-            hovertemplate=f"{x_label} ≤ %{{x:,}}<br>{y_label}: %{{customdata[0]}} (%{{customdata[1]}})<extra></extra>",
+            customdata=np.c_[_format(values, MONEY, axes), classes.astype(str),
+                             [f"{a:,}–{b:,}" for a, b in zip(bars["first_rank"], bars["last_rank"], strict=True)]],
+            hovertemplate=f"{x_label}: %{{customdata[2]}}<br>{y_label}: %{{customdata[0]}} (%{{customdata[1]}})<extra></extra>",
         ),
         secondary_y=False,
     )  # fmt: skip
@@ -339,6 +384,8 @@ def histogram(
     widths = bins["right"] - bins["left"]
     left = _format(bins["left"], x_kind, axes)
     right = _format(bins["right"], x_kind, axes)
+    if bins.attrs.get("open_above") is not None and len(right):
+        right[-1] = "∞"  # the last bin holds the whole top tail
     counts = _format(bins["customers"], COUNT, axes)
     fig = go.Figure(
         go.Bar(
@@ -356,6 +403,8 @@ def histogram(
     )
     value_axis(fig, "x", edges, x_kind, axes)
     value_axis(fig, "y", bins["customers"], COUNT, axes)
+    if x_kind == PERCENT:
+        fig.update_xaxes(range=[0, 1])
     return _layout(fig, title, x_label, y_label)
 
 
@@ -387,7 +436,10 @@ def scatter(
     if len(sample):
         top = float(np.log10(max(sample[y].max(), 10)))
         ticks = [10**p for p in range(0, int(np.ceil(top)) + 1)]
-        fig.update_yaxes(tickmode="array", tickvals=ticks, ticktext=[axes.money(v) for v in ticks])
+        labels = [fmt_money(v, axes.currency, axes.language, trim=True) for v in ticks]
+        fig.update_yaxes(tickmode="array", tickvals=ticks, ticktext=labels)
+        counts = [v for v in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000) if v <= sample[x].max() * 2]
+        fig.update_xaxes(tickmode="array", tickvals=counts, ticktext=[f"{v:,}" for v in counts])
     return _layout(fig, title, x_label, y_label, height=420)
 
 
@@ -470,9 +522,12 @@ def payments(
     y_label: str,
     kind_labels: dict,
     axes: Axes,
+    until=None,
+    until_label: str = "",
 ) -> go.Figure:
     """One customer's payments as a timeline: a marker per payment at its amount, on a stem
-    from zero, coloured by transaction type; hover shows the date and the amount."""
+    from zero, coloured by transaction type; hover shows the date and the amount. The time axis
+    runs to ``until`` (the as-of date, marked), so a long silence since the last payment shows."""
     fig = go.Figure()
     kinds = (
         frame["transaction_type"].astype(str)
@@ -502,6 +557,12 @@ def payments(
             )
         )  # fmt: skip
     fig.add_hline(y=0, line={"color": "#888", "width": 1})
+    if until is not None:
+        end = pd.Timestamp(until)
+        fig.add_vline(x=end, line={"dash": "dot", "color": "#888"})
+        fig.add_annotation(x=end, y=1, yref="paper", text=until_label, showarrow=False,
+                           xanchor="right", yanchor="bottom", font={"size": 11, "color": "#666"})  # fmt: skip
+        dates = pd.concat([dates, pd.Series([end])], ignore_index=True)
     _month_axis(fig, dates, axes)
     value_axis(fig, "y", frame["amount"] if len(frame) else [0], MONEY, axes)
     return _layout(fig, title, x_label, y_label, height=340)

@@ -16,7 +16,7 @@ LANGUAGES = {"en": "English", "zh": "简体中文"}
 
 _T: dict[str, tuple[str, str]] = {
     # app and navigation
-    "app_title": ("ValueScope", "ValueScope 客户价值分析"),
+    "app_title": ("ValueScope", "ValueScope"),
     "app_subtitle": ("Customer value analytics", "客户价值分析"),
     "group_dashboards": ("Dashboards", "仪表盘"),
     "group_analysis": ("Segment analysis", "细分分析"),
@@ -117,8 +117,8 @@ _T: dict[str, tuple[str, str]] = {
     "download_rows_csv": ("{what} · CSV ({n} rows)", "{what} · CSV（{n} 行）"),
     "download_rows_xlsx": ("{what} · Excel ({n} rows)", "{what} · Excel（{n} 行）"),
     "excel_too_large": (
-        "Too many rows for one Excel sheet; download CSV instead.",
-        "行数超过单个 Excel 工作表上限，请下载 CSV。",
+        "Excel downloads hold at most {n} rows; download this group as CSV.",
+        "Excel 下载最多 {n} 行，请以 CSV 下载该组客户。",
     ),
     "choose_segment": ("Segment to download", "选择要下载的细分"),
     "choose_class": ("Class to download", "选择要下载的类别"),
@@ -197,10 +197,10 @@ _T: dict[str, tuple[str, str]] = {
     ),
     "kpi_spend12": ("Spend, last 12 months", "近 12 个月消费"),
     "kpi_spend12_help": (
-        "Premiums paid in the 12 months up to the as-of date (refunds not deducted). The change compares the last 12 calendar months with the 12 before.",
-        "分析基准日前 12 个月内缴纳的保费（未扣除退费）。变化为最近 12 个自然月与之前 12 个月的对比。",
+        "Premiums paid in the 12 months up to the as-of date (refunds not deducted). The change compares the last 12 calendar months with the 12 before, shown only when the data covers both years.",
+        "分析基准日前 12 个月内缴纳的保费（未扣除退费）。变化为最近 12 个自然月与之前 12 个月的对比，仅在数据完整覆盖这两年时显示。",
     ),
-    "kpi_vs_prior": ("{change} YoY", "同比 {change}"),
+    "kpi_vs_prior": ("{change} YoY", "{change}（同比）"),
     "kpi_mean_clv": ("Mean CLV", "平均 CLV"),
     "kpi_mean_clv_help": (
         "Mean customer lifetime value: expected premiums over the next {horizon} months, discounted at {rate} a year ({model} + Gamma-Gamma).",
@@ -243,7 +243,10 @@ _T: dict[str, tuple[str, str]] = {
     "mode_threshold": ("Thresholds", "阈值"),
     "mode_mean": ("Eight classes (split at the mean)", "八类客户（按均值划分）"),
     "bins": ("Number of bins", "分箱数"),
-    "edges": ("Bin edges (value <= edge falls in the bin)", "分箱边界（数值 <= 边界归入该箱）"),
+    "edges": (
+        "Bin edges, ascending: a value up to the first edge falls in the first bin, up to the second in the second, and so on. F and M score the bin's number; R scores the other way round (the most recent bin scores highest).",
+        "分箱边界（递增）：不超过第一个边界的数值归入第 1 箱，不超过第二个边界的归入第 2 箱，依此类推。F 与 M 的评分即箱号；R 反向评分（最近的一箱得分最高）。",
+    ),
     "edges_r": ("R: days since last purchase", "R：距上次消费天数"),
     "edges_f": ("F: purchase days", "F：消费天数"),
     "edges_m": ("M: total spend", "M：消费总额"),
@@ -294,6 +297,7 @@ _T: dict[str, tuple[str, str]] = {
         "0 表示每位客户贡献相同；越接近 1 表示少数客户贡献了几乎全部价值。",
     ),
     "pareto_chart": ("Pareto chart", "帕累托图"),
+    "pareto_bar_value": ("{basis} per {n} customers", "每 {n} 位客户的{basis}"),
     "cumulative_share": ("Cumulative share", "累计占比"),
     "lorenz": ("Lorenz curve", "洛伦兹曲线"),
     "gini": ("Gini coefficient", "基尼系数"),
@@ -409,6 +413,10 @@ _T: dict[str, tuple[str, str]] = {
     "unit_word_M": ("months", "月"),
     "matrix_frequency": ("Repeat purchases", "重复购买次数"),
     "clv_distribution": ("CLV distribution", "CLV 分布"),
+    "tail_note": (
+        "The last bar also holds every customer above {value} (the top {share}).",
+        "最后一个柱也包含 CLV 高于 {value} 的全部客户（最高的 {share}）。",
+    ),
     "tier_shares": (
         "Tier shares (Platinum, Gold, Silver; Bronze is the rest)",
         "分层占比（铂金、黄金、白银；其余为青铜）",
@@ -508,6 +516,10 @@ _T: dict[str, tuple[str, str]] = {
     "pii_address": ("Address", "地址"),
     "contacts": ("Call-centre contacts", "呼叫中心联络记录"),
     "no_contacts": ("No call-centre contacts.", "无呼叫中心联络记录。"),
+    "yes": ("Yes", "是"),
+    "no": ("No", "否"),
+    "duplicates_preview": ("Duplicate rows (first 200)", "重复行（前 200 行）"),
+    "rejected_preview": ("Rejected rows (first 200)", "被拒绝的行（前 200 行）"),
     "contact_at": ("Contacted", "联络时间"),
     "contact_channel": ("Contact channel", "联络渠道"),
     "contact_reason": ("Reason", "原因"),

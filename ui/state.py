@@ -178,6 +178,14 @@ def dump_query(state: dict[str, Any], latest_as_of=None) -> dict[str, str]:
     return wanted
 
 
+def rules_fit(text: str, mode: str, bins: int) -> bool:
+    """True when every score of the rules is on the scale the mode and bins give (1..bins,
+    or 1..2 for the eight classes)."""
+    rules = rules_from_text(text) if text else None
+    top = 2 if mode == "mean" else int(bins)
+    return rules is None or all(max(*r.r, *r.f, *r.m) <= top for r in rules)
+
+
 def init() -> None:
     """Defaults, then the query string on a session's first run (a shared link wins)."""
     state = st.session_state
@@ -185,6 +193,11 @@ def init() -> None:
         for key, spec in KEYS.items():
             state.setdefault(key, spec.default)
         values, rejected = parse_query({k: st.query_params.get(k) for k in st.query_params})
+        mode = values.get("rfm_mode", state["rfm_mode"])
+        bins = values.get("rfm_bins", state["rfm_bins"])
+        if "rules" in values and not rules_fit(values["rules"], mode, bins):
+            del values["rules"]  # rules written for another scale: the preset instead
+            rejected.append("rules")
         for key, value in values.items():
             state[key] = value
         state["_url_reset"] = rejected
@@ -284,6 +297,10 @@ def settings() -> Settings:
     try:
         rules = rules_from_text(s.get("rules", ""))
     except ValueError:
+        rules = None
+    if rules is not None and not rules_fit(
+        s.get("rules", ""), s.get("rfm_mode"), s.get("rfm_bins", 5)
+    ):
         rules = None
     low, high = (float(v) for v in s.get("churn_cuts", DEFAULTS.churn_cuts))
     if high <= low:  # a slider may bring both ends together: keep the bands apart

@@ -23,6 +23,9 @@ _BASE = """
 }
 [data-testid="stMetricLabel"] p { white-space: normal; }
 [data-testid="stMetricDelta"] > div { white-space: normal; }
+/* Files leave through the app's own downloads (no personal information, formulas neutralised,
+   numbers rounded); a table's built-in "Download as CSV" would bypass all of that. */
+[data-testid="stElementToolbarButton"]:has(button[aria-label="Download as CSV"]) { display: none; }
 </style>
 """
 
@@ -31,7 +34,7 @@ _UPLOADER_ZH = """
 <style>
 [data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; }
 [data-testid="stFileUploaderDropzoneInstructions"] span::before {
-  content: "单个文件最大 200 MB · CSV、TXT、XLSX、PARQUET"; font-size: 0.875rem;
+  content: "单个文件最大 200 MB"; font-size: 0.875rem;
 }
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { font-size: 0; }
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::before {

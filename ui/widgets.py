@@ -18,11 +18,16 @@ _MARKDOWN = re.compile(r"([\\`*_\[\]<>#~|$:=])")
 _LINE_START = re.compile(r"(?m)^(\s*)([-+!.]|\d+[.)])")
 
 
+_AUTOLINK = re.compile(r"(?i)(://|www\.|@)")
+
+
 def plain(text: object) -> str:
     """User text (ids, file names, segment names) made safe for a widget that renders markdown:
     the characters that make emphasis, links, HTML, icons (``:name:``), colours, maths, headings
-    and lists are escaped, so the text shows as typed."""
-    escaped = _MARKDOWN.sub(r"\\\1", str(text))
+    and lists are escaped, so the text shows as typed; a bare web or e-mail address gets a
+    zero-width space, so it cannot become a live link either."""
+    text = _AUTOLINK.sub(lambda m: m.group(1)[0] + "\u200b" + m.group(1)[1:], str(text))
+    escaped = _MARKDOWN.sub(r"\\\1", text)
     return _LINE_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], escaped)
 
 
@@ -32,6 +37,17 @@ def show_error(message: str, exc: BaseException | None = None) -> None:
     detail = error_detail(exc) if exc is not None else None
     if detail:
         st.caption(plain(t("error_detail", detail=detail[:300])))
+
+
+def chart(figure, key: str, container=None) -> None:
+    """Draw a plotly figure. In Chinese, plotly's own toolbar (whose tooltips are English) is
+    left out; the charts' titles, axes, legends and hovers are already in the language."""
+    from ui.i18n import lang
+
+    config = {"displaylogo": False}
+    if lang() == "zh":
+        config["displayModeBar"] = False
+    (container or st).plotly_chart(figure, key=key, config=config)
 
 
 def pii_allowed() -> bool:
@@ -66,9 +82,14 @@ def mask(column: str, value: object) -> str:
 
 
 def paged_table(
-    frame: pd.DataFrame, key: str, column_config: dict | None = None, page_size: int = 50
+    frame: pd.DataFrame,
+    key: str,
+    column_config: dict | None = None,
+    page_size: int = 50,
+    prepare=None,
 ) -> None:
-    """A table shown a page at a time (large views never ship whole to the browser)."""
+    """A table shown a page at a time (large views never ship whole to the browser);
+    ``prepare`` turns the page's rows into what is shown (formatting only what is seen)."""
     pages = max(int(np.ceil(len(frame) / page_size)), 1)
     if pages > 1:
         page = st.number_input(
@@ -83,8 +104,9 @@ def paged_table(
     else:
         page = 1
     start = (int(page) - 1) * page_size
+    rows = frame.iloc[start : start + page_size]
     st.dataframe(
-        frame.iloc[start : start + page_size],
+        prepare(rows) if prepare is not None else rows,
         hide_index=True,
         width="stretch",
         column_config=column_config,
@@ -94,29 +116,45 @@ def paged_table(
         st.caption(t("rows_range", first=f"{start + 1:,}", last=f"{last:,}", n=f"{len(frame):,}"))
 
 
-def customer_table(frame: pd.DataFrame, key: str, kinds: dict[str, str]) -> None:
+def customer_table(
+    frame: pd.DataFrame, key: str, kinds: dict[str, str], currency: str | None = None
+) -> None:
     """A paged table of customers whose headers are the columns' names in the interface's
     language; ``kinds`` says how each column reads: ``text``, ``money``, ``probability`` (a bar),
     ``count`` or ``number``."""
-    from ui.i18n import column_label
+    from ui.formats import fmt_money
+    from ui.i18n import column_label, lang
 
+    language = lang()
     labels = {c: column_label(c) for c in kinds}
     config = {}
     for column, kind in kinds.items():
         label = labels[column]
-        if kind == "probability":
+        if kind == "probability":  # a bar with the percentage, one decimal
             config[label] = st.column_config.ProgressColumn(
-                label, min_value=0, max_value=1, format="percent"
+                label, min_value=0, max_value=100, format="%.1f%%"
             )
-        elif kind == "money":
-            config[label] = st.column_config.NumberColumn(label, format="localized")
+        elif kind == "money":  # whole currency units with the sign, as on every other page
+            config[label] = st.column_config.TextColumn(label)
         elif kind == "count":
             config[label] = st.column_config.NumberColumn(label, format="%d")
         elif kind == "number":
             config[label] = st.column_config.NumberColumn(label, format="%.2f")
         else:
             config[label] = st.column_config.TextColumn(label)
-    paged_table(frame[list(kinds)].rename(columns=labels), key=key, column_config=config)
+
+    def prepare(rows: pd.DataFrame) -> pd.DataFrame:
+        shown = rows[list(kinds)].copy()
+        for column, kind in kinds.items():
+            if kind == "probability":
+                shown[column] = shown[column] * 100
+            elif kind == "money":
+                shown[column] = [
+                    fmt_money(v, currency, language, compact=False) for v in shown[column]
+                ]
+        return shown.rename(columns=labels)
+
+    paged_table(frame, key=key, column_config=config, prepare=prepare)
 
 
 @contextlib.contextmanager
