@@ -11,7 +11,7 @@ from analytics.churn import BANDS
 from ui import charts, state
 from ui.exports import download_pair, group_downloads
 from ui.formats import fmt_int, fmt_money, fmt_pct
-from ui.i18n import fit_reason, lang, name, names, t
+from ui.i18n import fit_reason, in_sentence, lang, name, names, t
 from ui.view import page_view
 from ui.widgets import chart, customer_table, dimension_picker, empty_view_guard, section
 
@@ -92,7 +92,7 @@ def main() -> None:
         by, by_label = dimension_picker(view, t("risk_by"), "churn_by")
         table = agg.churn_by(by).head(25)
         chart(
-            charts.bar(table, "premium_at_risk", t("premium_at_risk_by", by=by_label), by_label,
+            charts.bar(table, "premium_at_risk", t("premium_at_risk_by", by=in_sentence(by_label)), by_label,
                        t("premium_at_risk"), names(table[by]), axes, kind=charts.MONEY,
                        horizontal=True),
             key="churn_by_chart",
@@ -105,7 +105,9 @@ def main() -> None:
                     t("customers"): [fmt_int(v) for v in table["customers"]],
                     t("mean_churn_risk"): [fmt_pct(v) for v in table["mean_churn_risk"]],
                     t("high_risk_share"): [fmt_pct(v) for v in table["high_risk_share"]],
-                    t("spend_12m"): [fmt_money(v, currency, language) for v in table["spend_12m"]],
+                    t("spend_12m_short"): [
+                        fmt_money(v, currency, language) for v in table["spend_12m"]
+                    ],
                     t("premium_at_risk_short"): [
                         fmt_money(v, currency, language) for v in table["premium_at_risk"]
                     ],
@@ -116,6 +118,11 @@ def main() -> None:
             ),
             hide_index=True,
             width="stretch",
+            column_config={
+                t("premium_at_risk_share"): st.column_config.TextColumn(
+                    help=t("premium_at_risk_share_help")
+                )
+            },
         )
     with section():
         st.subheader(t("action_list"))

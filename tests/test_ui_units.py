@@ -268,7 +268,7 @@ def test_excel_export_has_text_ids_a_header_and_frozen_panes():
 
     frame = pd.DataFrame(
         {
-            "客户编号": ["007", "=HYPERLINK(\"http://x\")"],
+            "客户编号": ["007", '=HYPERLINK("http://x")'],
             "first_purchase": pd.to_datetime(["2024-01-05", "2024-02-01"]),
             "clv": [12.5, None],
             "is_member": [True, False],

@@ -404,7 +404,7 @@ def histogram(
     value_axis(fig, "x", edges, x_kind, axes)
     value_axis(fig, "y", bins["customers"], COUNT, axes)
     if x_kind == PERCENT:
-        fig.update_xaxes(range=[0, 1])
+        fig.update_xaxes(range=[-0.02, 1.02])  # room for the 0% and 100% labels at the ends
     return _layout(fig, title, x_label, y_label)
 
 

@@ -87,10 +87,15 @@ _T: dict[str, tuple[str, str]] = {
     "frequency": ("Frequency (F)", "消费频率 (F)"),
     "monetary": ("Monetary (M)", "消费金额 (M)"),
     "days_since_last": ("Days since last purchase", "距上次消费天数"),
+    "spend_12m_short": ("12-month spend", "近 12 个月消费"),
     "purchase_days": ("Purchase days", "消费天数"),
     "premium_at_risk": ("Premium at risk (12 months)", "风险保费（12 个月）"),
     "premium_at_risk_short": ("Premium at risk", "风险保费"),
-    "premium_at_risk_share": ("Share of premium at risk", "风险保费占比"),
+    "premium_at_risk_share": ("Risk share", "风险保费占比"),
+    "premium_at_risk_share_help": (
+        "This group's share of the premium at risk of all groups.",
+        "该组风险保费占全部风险保费的比例。",
+    ),
     "month": ("Month", "月份"),
     "value": ("Value", "价值"),
     "value_share": ("Value share", "价值占比"),
@@ -768,7 +773,7 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "monetary_value": ("Mean repeat spend", "平均重复消费金额"),
     "total_spend": ("Total spend", "消费总额"),
     "refunds": ("Refunds", "退费"),
-    "days_since_last": ("Days since last purchase", "距上次消费天数"),
+    "days_since_last": ("Recency (days)", "距上次消费天数"),
     "r_score": ("R score", "R 评分"),
     "f_score": ("F score", "F 评分"),
     "m_score": ("M score", "M 评分"),
@@ -781,7 +786,7 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "clv": ("CLV", "客户终身价值"),
     "value_tier": ("Value tier", "价值分层"),
     "cluster": ("Cluster no.", "聚类编号"),
-    "spend_12m": ("Spend, last 12 months", "近 12 个月消费"),
+    "spend_12m": ("12-month spend", "近 12 个月消费"),
     "premium_at_risk": ("Premium at risk", "风险保费"),
     "customer_type": ("Customer type", "客户类型"),
     "channel": ("Channel", "渠道"),
@@ -896,6 +901,11 @@ def transaction_column_label(column: str, language: str | None = None) -> str:
 def table_label(table: str, language: str | None = None) -> str:
     pair = TABLE_LABELS.get(table)
     return _pick(pair, language) if pair else table
+
+
+def in_sentence(label: str, language: str | None = None) -> str:
+    """A label inside a sentence: lower case in English ("by segment"), as it is in Chinese."""
+    return label if (language or lang()) == "zh" else label[:1].lower() + label[1:]
 
 
 def basis_words(basis: str, language: str | None = None) -> str:
