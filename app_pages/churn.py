@@ -13,7 +13,14 @@ from ui.exports import download_pair, group_downloads
 from ui.formats import fmt_int, fmt_money, fmt_pct
 from ui.i18n import fit_reason, in_sentence, lang, name, names, t
 from ui.view import page_view
-from ui.widgets import chart, customer_table, dimension_picker, empty_view_guard, section
+from ui.widgets import (
+    chart,
+    customer_table,
+    dimension_picker,
+    empty_view_guard,
+    model_agreement,
+    section,
+)
 
 
 def band_range(band: str, cuts) -> str:
@@ -38,23 +45,6 @@ def bands(view) -> None:
         )
 
 
-def comparison(view) -> None:
-    """Both purchase models' high-risk shares; a warning when they disagree materially."""
-    result = view.comparison()
-    if result is None:
-        return
-    values = {
-        "model": name(result["model"]),
-        "share": fmt_pct(result["shares"]["high"]),
-        "other": name(result["other"]),
-        "other_share": fmt_pct(result["other_shares"]["high"]),
-    }
-    if result["disagree"]:
-        st.warning(t("models_disagree", **values), icon=":material/compare_arrows:")
-    else:
-        st.caption(t("models_agree", **values))
-
-
 def main() -> None:
     st.title(t("page_churn"))
     low, high, step = state.RANGES["churn_cuts"]
@@ -69,7 +59,7 @@ def main() -> None:
     axes = charts.Axes(lang(), view.currency)
     with section():
         bands(view)
-        comparison(view)
+        model_agreement(view)
     if view.settings.model == "bgnbd":
         st.caption(t("read_one_timers"))
     left, right = st.columns(2)

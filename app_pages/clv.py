@@ -15,7 +15,7 @@ from ui.exports import download_pair, group_downloads
 from ui.formats import fmt_int, fmt_money, fmt_number, fmt_pct
 from ui.i18n import fit_reason, labeler, lang, name, namer, names, t
 from ui.view import page_view
-from ui.widgets import chart, customer_table, empty_view_guard, section
+from ui.widgets import chart, customer_table, empty_view_guard, section, tier_table
 
 #: Model parameters by their symbols in the papers.
 SYMBOLS = {"alpha": "α", "beta": "β"}
@@ -210,18 +210,7 @@ def main() -> None:
         for cell, tier in zip(cells, ("platinum", "gold", "silver"), strict=True):
             low, high, step = state.RANGES[f"tier_{tier}"]
             cell.slider(name(tier.title()), low, high, step=step, key=f"tier_{tier}")
-        tiers = agg.tiers
-        currency, language = view.currency, lang()
-        table = {
-            t("value_tier"): names(tiers["value_tier"]),
-            t("customers"): [fmt_int(v) for v in tiers["customers"]],
-            t("share"): [fmt_pct(v) for v in tiers["share"]],
-            name(agg.value_basis): [fmt_money(v, currency, language) for v in tiers["value"]],
-            t("value_share"): [fmt_pct(v) for v in tiers["value_share"]],
-        }
-        if view.fit.has_purchase_model:
-            table[t("mean_churn_risk")] = [fmt_pct(v) for v in tiers["mean_churn_risk"]]
-        st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+        tier_table(view)
     with section():
         st.subheader(t("top_customers"))
         top = view.table.nlargest(500, agg.value_basis)

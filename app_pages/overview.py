@@ -10,24 +10,7 @@ from ui import charts
 from ui.formats import fmt_int, fmt_money, fmt_pct
 from ui.i18n import basis_words, lang, name, names, t
 from ui.view import page_view
-from ui.widgets import chart, empty_view_guard, section
-
-
-def model_note(view) -> None:
-    """Say so next to the headline when the two purchase models disagree materially."""
-    comparison = view.cached_comparison()
-    if comparison is None or not comparison["disagree"]:
-        return
-    st.warning(
-        t(
-            "models_disagree",
-            model=name(comparison["model"]),
-            share=fmt_pct(comparison["shares"]["high"]),
-            other=name(comparison["other"]),
-            other_share=fmt_pct(comparison["other_shares"]["high"]),
-        ),
-        icon=":material/compare_arrows:",
-    )
+from ui.widgets import chart, empty_view_guard, model_agreement, section, tier_table
 
 
 def kpis(view) -> None:
@@ -87,7 +70,7 @@ def main() -> None:
     axes = charts.Axes(lang(), view.currency)
     with section():
         kpis(view)
-        model_note(view)
+        model_agreement(view, start=False)
     with section():
         statement = agg.concentration
         row = statement[statement["top_share"] == 0.2].iloc[0]
@@ -140,22 +123,8 @@ def main() -> None:
 
             st.info(t("churn_unavailable", reason=fit_reason(view.fit)))
     with section():
-        tiers = agg.tiers
-        currency, language = view.currency, lang()
         st.markdown(f"**{t('tier_table')}**")
-        table = {
-            t("value_tier"): names(tiers["value_tier"]),
-            t("customers"): [fmt_int(v) for v in tiers["customers"]],
-            t("share"): [fmt_pct(v) for v in tiers["share"]],
-            name(agg.value_basis): [fmt_money(v, currency, language) for v in tiers["value"]],
-            t("value_share"): [fmt_pct(v) for v in tiers["value_share"]],
-        }
-        if "mean_churn_risk" in tiers and view.fit.has_purchase_model:
-            table[t("mean_churn_risk")] = [fmt_pct(v) for v in tiers["mean_churn_risk"]]
-            table[t("premium_at_risk_short")] = [
-                fmt_money(v, currency, language) for v in tiers["premium_at_risk"]
-            ]
-        st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+        tier_table(view)
 
 
 main()

@@ -238,6 +238,10 @@ _T: dict[str, tuple[str, str]] = {
         "The two purchase models disagree here: {model} puts {share} of customers at high churn risk, {other} puts {other_share}. Compare their backtests on the CLV page before acting on these figures.",
         "两种购买模型的结论差异较大：{model} 认为 {share} 的客户处于高流失风险，{other} 认为是 {other_share}。请先在客户终身价值页面比较两者的回测结果，再依据这些数字行动。",
     ),
+    "comparing_models": (
+        "Checking whether {other} agrees…",
+        "正在与 {other} 模型比较……",
+    ),
     "models_agree": (
         "{other} gives a similar picture ({other_share} at high churn risk).",
         "{other} 模型的结论相近（高流失风险占比 {other_share}）。",

@@ -183,12 +183,35 @@ class View:
             "disagree": models_disagree(shares, others),
         }
 
+    def comparison_ready(self) -> bool:
+        """True once the other purchase model has been fitted (or has failed to fit)."""
+        return (self.fingerprint, self._other_key()) in _fitted_other
+
     def cached_comparison(self) -> dict | None:
-        """:meth:`comparison` only once the other model has been fitted (the first page does
-        not wait for it; the background prefetch fits it)."""
-        if (self.fingerprint, self._other_key()) not in _fitted_other:
+        """:meth:`comparison` only once the other model has been fitted: no page waits for it
+        (:meth:`start_comparison` fits it in the background)."""
+        if not self.comparison_ready():
             return None
         return self.comparison()
+
+    def start_comparison(self) -> None:
+        """Fit the other purchase model in a background thread, once, unless it is done."""
+        key = (self.fingerprint, self._other_key())
+        with _prefetch_lock:
+            if key in _fitted_other or key in _comparing:
+                return
+            _comparing.add(key)
+
+        def work() -> None:
+            try:
+                self.other_models()
+            except Exception:  # noqa: BLE001 - a comparison that cannot be made is left out
+                log.exception("the other purchase model could not be fitted")
+                _fitted_other.add(key)
+            finally:
+                _comparing.discard(key)
+
+        threading.Thread(target=work, name="valuescope-compare", daemon=True).start()
 
     def backtest(self, calibration_end, holdout_end, model: str | None = None):
         from analytics.backtest import backtest
@@ -339,6 +362,7 @@ def page_view(clustered: bool = False) -> View:
 
 _prefetched: set = set()
 _fitted_other: set = set()  # (fingerprint, key) of other-model fits already made
+_comparing: set = set()  # (fingerprint, key) of other-model fits under way
 _prefetch_lock = threading.Lock()
 
 
@@ -359,8 +383,6 @@ def prefetch(current: View | None) -> None:
         # otherwise compete with it.
         time.sleep(3.0)
         with contextlib.suppress(Exception):  # a prefetch must never disturb the app
-            current.other_models()
-        with contextlib.suppress(Exception):
             P.run(
                 current.data.transactions,
                 current.settings,
@@ -370,5 +392,6 @@ def prefetch(current: View | None) -> None:
                 memo=current.memo,
             )
             current.suggest_k()
+        current.start_comparison()
 
     threading.Thread(target=work, name="valuescope-prefetch", daemon=True).start()

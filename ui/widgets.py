@@ -157,6 +157,70 @@ def customer_table(
     paged_table(frame, key=key, column_config=config, prepare=prepare)
 
 
+def model_agreement(view, start: bool = True) -> None:
+    """Whether BG/NBD and Pareto/NBD agree on the customers in view: a warning next to the
+    headline when their high-risk shares differ materially, a caption when they agree. The page
+    never waits for the other model: until it is fitted (in the background) a small fragment
+    checks every two seconds and redraws the page once it is there. ``start=False`` leaves the
+    fit to the background prefetch, which begins once the page is on screen (the first page
+    must not share the machine with a model fit while it draws)."""
+    from ui.formats import fmt_pct
+    from ui.i18n import name
+
+    if not view.fit.has_purchase_model or len(view.table) == 0:
+        return
+    if not view.comparison_ready():
+        if start:
+            view.start_comparison()
+
+        @st.fragment(run_every=2.0)
+        def wait() -> None:
+            if view.comparison_ready():
+                st.rerun()
+            if start:
+                st.caption(t("comparing_models", other=name(view.settings.other_model)))
+
+        wait()
+        return
+    result = view.cached_comparison()
+    if result is None:
+        return
+    values = {
+        "model": name(result["model"]),
+        "share": fmt_pct(result["shares"]["high"]),
+        "other": name(result["other"]),
+        "other_share": fmt_pct(result["other_shares"]["high"]),
+    }
+    if result["disagree"]:
+        st.warning(t("models_disagree", **values), icon=":material/compare_arrows:")
+    else:
+        st.caption(t("models_agree", **values))
+
+
+def tier_table(view) -> None:
+    """The value tiers of the view: customers, value, shares, churn risk and premium at risk
+    (Overview and CLV pages)."""
+    from ui.formats import fmt_int, fmt_money, fmt_pct
+    from ui.i18n import lang, name, names
+
+    agg = view.agg
+    tiers = agg.tiers
+    currency, language = view.currency, lang()
+    table = {
+        t("value_tier"): names(tiers["value_tier"]),
+        t("customers"): [fmt_int(v) for v in tiers["customers"]],
+        t("share"): [fmt_pct(v) for v in tiers["share"]],
+        name(agg.value_basis): [fmt_money(v, currency, language) for v in tiers["value"]],
+        t("value_share"): [fmt_pct(v) for v in tiers["value_share"]],
+    }
+    if "mean_churn_risk" in tiers and view.fit.has_purchase_model:
+        table[t("mean_churn_risk")] = [fmt_pct(v) for v in tiers["mean_churn_risk"]]
+        table[t("premium_at_risk_short")] = [
+            fmt_money(v, currency, language) for v in tiers["premium_at_risk"]
+        ]
+    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+
+
 @contextlib.contextmanager
 def section():
     """Draw a part of a page; if it fails, explain on the page instead of a traceback."""
