@@ -97,7 +97,14 @@ class Aggregates:
 
     def churn_by(self, by: str) -> pd.DataFrame:
         """Churn risk and premium at risk per group of ``by``, most premium at risk first."""
-        return churn.churn_by(self.table, by)
+        return self._grouped("churn", by, lambda: churn.churn_by(self.table, by))
+
+    def _grouped(self, kind: str, by: str, compute) -> pd.DataFrame:
+        """Per-group tables, each computed once per view (pages ask again on every rerun)."""
+        kept = self.__dict__.setdefault("_grouped_tables", {})
+        if (kind, by) not in kept:
+            kept[(kind, by)] = compute()
+        return kept[(kind, by)]
 
     @cached_property
     def action_list(self) -> pd.DataFrame:
@@ -154,6 +161,13 @@ class Aggregates:
     ) -> pd.DataFrame:
         """Histogram ``left``, ``right``, ``customers`` of a column; the top tail above the
         ``clip_quantile`` is folded into the last bin so one outlier cannot flatten the chart."""
+        return self._grouped(
+            "distribution",
+            (column, bins, clip_quantile),
+            lambda: self._distribution(column, bins, clip_quantile),
+        )
+
+    def _distribution(self, column: str, bins: int, clip_quantile: float) -> pd.DataFrame:
         values = self.table[column].dropna().to_numpy(dtype=float)
         if len(values) == 0:
             return pd.DataFrame(columns=["left", "right", "customers"])
@@ -192,7 +206,7 @@ class Aggregates:
         return loyalty.uptake_by_month(self.table, as_of=self.as_of, start=self.launch)
 
     def uptake_by(self, by: str) -> pd.DataFrame:
-        return loyalty.uptake_by(self.table, by)
+        return self._grouped("uptake", by, lambda: loyalty.uptake_by(self.table, by))
 
     @cached_property
     def members_vs_non_members(self) -> pd.DataFrame:

@@ -34,7 +34,9 @@ def main() -> None:
     )
     for cell, key, label in ((middle, "abc_a", "a_cut"), (right, "abc_b", "b_cut")):
         low, high, step = state.RANGES[key]
-        cell.slider(t(label), low, high, step=step, key=key, on_change=_keep_order)
+        cell.slider(
+            t(label), low, high, step=step, key=key, on_change=_keep_order, format="percent"
+        )
     view = page_view()
     if empty_view_guard(view):
         return

@@ -24,7 +24,7 @@ from ui.widgets import (
 
 
 def band_range(band: str, cuts) -> str:
-    low, high = (f"{c:g}" for c in cuts)
+    low, high = (fmt_pct(c, 0) for c in cuts)
     return t(f"band_range_{band}", low=low, high=high)
 
 
@@ -48,7 +48,7 @@ def bands(view) -> None:
 def main() -> None:
     st.title(t("page_churn"))
     low, high, step = state.RANGES["churn_cuts"]
-    st.slider(t("band_cuts"), low, high, step=step, key="churn_cuts")
+    st.slider(t("band_cuts"), low, high, step=step, key="churn_cuts", format="percent")
     view = page_view()
     if empty_view_guard(view):
         return
@@ -117,15 +117,10 @@ def main() -> None:
     with section():
         st.subheader(t("action_list"))
         actions = agg.action_list
-        columns = ["customer_id", "segment", "value_tier", "churn_risk", "spend_12m",
-                   "premium_at_risk", "clv", "days_since_last"]  # fmt: skip
-        shown = actions[columns].assign(
-            segment=names(actions["segment"]), value_tier=names(actions["value_tier"])
-        )
         customer_table(
-            shown,
+            actions,
             "churn_actions",
-            {"customer_id": "text", "segment": "text", "value_tier": "text",
+            {"customer_id": "text", "segment": "name", "value_tier": "name",
              "churn_risk": "probability", "spend_12m": "money", "premium_at_risk": "money",
              "clv": "money", "days_since_last": "count"},
             currency=view.currency,

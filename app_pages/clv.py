@@ -27,7 +27,7 @@ def settings_row() -> None:
     low, high, step = state.RANGES["horizon"]
     cells[1].slider(t("horizon"), int(low), int(high), step=int(step), key="horizon")
     low, high, step = state.RANGES["discount"]
-    cells[2].slider(t("discount"), low, high, step=step, key="discount", format="%.2f")
+    cells[2].slider(t("discount"), low, high, step=step, key="discount", format="percent")
     cells[3].selectbox(t("model"), list(MODELS), format_func=namer(), key="model")
 
 
@@ -209,20 +209,17 @@ def main() -> None:
         cells = st.columns(3)
         for cell, tier in zip(cells, ("platinum", "gold", "silver"), strict=True):
             low, high, step = state.RANGES[f"tier_{tier}"]
-            cell.slider(name(tier.title()), low, high, step=step, key=f"tier_{tier}")
+            cell.slider(
+                name(tier.title()), low, high, step=step, key=f"tier_{tier}", format="percent"
+            )
         tier_table(view)
     with section():
         st.subheader(t("top_customers"))
         top = view.table.nlargest(500, agg.value_basis)
-        columns = ["customer_id", "value_tier", "segment", "clv", "expected_purchases", "p_alive",
-                   "total_spend"]  # fmt: skip
-        shown = top[columns].assign(
-            value_tier=names(top["value_tier"]), segment=names(top["segment"])
-        )
         customer_table(
-            shown,
+            top,
             "clv_top",
-            {"customer_id": "text", "value_tier": "text", "segment": "text", "clv": "money",
+            {"customer_id": "text", "value_tier": "name", "segment": "name", "clv": "money",
              "expected_purchases": "number", "p_alive": "probability", "total_spend": "money"},
             currency=view.currency,
         )  # fmt: skip

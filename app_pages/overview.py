@@ -54,7 +54,9 @@ def kpis(view) -> None:
     second[1].metric(
         t("kpi_high_risk"),
         fmt_pct(k["high_risk_share"]),
-        help=t("kpi_high_risk_help", model=name(settings.model), cut=f"{settings.churn_cuts[1]:g}"),
+        help=t(
+            "kpi_high_risk_help", model=name(settings.model), cut=fmt_pct(settings.churn_cuts[1], 0)
+        ),
         border=True,
     )
     second[2].metric(t("kpi_uptake"), fmt_pct(k["uptake"]), help=t("kpi_uptake_help"),

@@ -172,16 +172,21 @@ class View:
         other = self.other_models()
         if not other.fit.has_purchase_model:
             return None
-        risk = other.scores["churn_risk"].reindex(self.table.index)
-        shares = band_shares(self.table["churn_risk"], self.settings.churn_cuts)
-        others = band_shares(risk, self.settings.churn_cuts)
-        return {
-            "model": self.settings.model,
-            "other": self.settings.other_model,
-            "shares": shares,
-            "other_shares": others,
-            "disagree": models_disagree(shares, others),
-        }
+
+        def compute() -> dict:
+            risk = other.scores["churn_risk"].reindex(self.table.index)
+            shares = band_shares(self.table["churn_risk"], self.settings.churn_cuts)
+            others = band_shares(risk, self.settings.churn_cuts)
+            return {
+                "model": self.settings.model,
+                "other": self.settings.other_model,
+                "shares": shares,
+                "other_shares": others,
+                "disagree": models_disagree(shares, others),
+            }
+
+        # kept per view and cut-offs: at a million customers the shares take a moment
+        return self.memo(self._key("view", "comparison", *self.settings.key("tiers")[1:]), compute)
 
     def comparison_ready(self) -> bool:
         """True once the other purchase model has been fitted (or has failed to fit)."""

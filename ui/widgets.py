@@ -120,10 +120,11 @@ def customer_table(
     frame: pd.DataFrame, key: str, kinds: dict[str, str], currency: str | None = None
 ) -> None:
     """A paged table of customers whose headers are the columns' names in the interface's
-    language; ``kinds`` says how each column reads: ``text``, ``money``, ``probability`` (a bar),
-    ``count`` or ``number``."""
+    language; ``kinds`` says how each column reads: ``text``, ``name`` (a code worded in the
+    language), ``money``, ``probability`` (a bar), ``count`` or ``number``. Only the rows of the
+    page shown are formatted."""
     from ui.formats import fmt_money
-    from ui.i18n import column_label, lang
+    from ui.i18n import column_label, lang, names
 
     language = lang()
     labels = {c: column_label(c) for c in kinds}
@@ -152,6 +153,8 @@ def customer_table(
                 shown[column] = [
                     fmt_money(v, currency, language, compact=False) for v in shown[column]
                 ]
+            elif kind == "name":
+                shown[column] = names(shown[column], language)
         return shown.rename(columns=labels)
 
     paged_table(frame, key=key, column_config=config, prepare=prepare)
