@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -188,6 +189,10 @@ class View:
         # kept per view and cut-offs: at a million customers the shares take a moment
         return self.memo(self._key("view", "comparison", *self.settings.key("tiers")[1:]), compute)
 
+    def comparison_started(self) -> bool:
+        key = (self.fingerprint, self._other_key())
+        return key in _comparing or key in _fitted_other
+
     def comparison_ready(self) -> bool:
         """True once the other purchase model has been fitted (or has failed to fit)."""
         return (self.fingerprint, self._other_key()) in _fitted_other
@@ -208,6 +213,7 @@ class View:
             _comparing.add(key)
 
         def work() -> None:
+            _background()
             try:
                 self.other_models()
             except Exception:  # noqa: BLE001 - a comparison that cannot be made is left out
@@ -372,9 +378,9 @@ _prefetch_lock = threading.Lock()
 
 
 def prefetch(current: View | None) -> None:
-    """After a page is on screen, fit the other purchase model (for the comparison) and compute
-    the clustering and suggested k in a background thread (once per key), so the Churn, CLV and
-    Clusters pages open without waiting."""
+    """After a page is on screen, compute the clustering and suggested k in a background thread
+    (once per key), so the Clusters page and exports open without waiting. (The other purchase
+    model, a heavier fit, is started by the pages that compare the two: :meth:`View.start_comparison`.)"""
     if current is None or not current.fit.has_purchase_model:
         return
     key = (current.fingerprint, repr(current.settings.key("clusters")), current._other_key())
@@ -386,6 +392,7 @@ def prefetch(current: View | None) -> None:
     def work() -> None:
         # Let the browser finish drawing the page first: on two cores the prefetch would
         # otherwise compete with it.
+        _background()
         time.sleep(3.0)
         with contextlib.suppress(Exception):  # a prefetch must never disturb the app
             P.run(
@@ -397,6 +404,12 @@ def prefetch(current: View | None) -> None:
                 memo=current.memo,
             )
             current.suggest_k()
-        current.start_comparison()
 
     threading.Thread(target=work, name="valuescope-prefetch", daemon=True).start()
+
+
+def _background() -> None:
+    """Lower this thread's scheduling priority (Linux lets a thread have its own), so work done
+    ahead of time yields the machine to the pages and the browser being used now."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 15)

@@ -164,9 +164,9 @@ def model_agreement(view, start: bool = True) -> None:
     """Whether BG/NBD and Pareto/NBD agree on the customers in view: a warning next to the
     headline when their high-risk shares differ materially, a caption when they agree. The page
     never waits for the other model: until it is fitted (in the background) a small fragment
-    checks every two seconds and redraws the page once it is there. ``start=False`` leaves the
-    fit to the background prefetch, which begins once the page is on screen (the first page
-    must not share the machine with a model fit while it draws)."""
+    checks every two seconds and redraws the page once it is there. ``start=False`` shows the
+    comparison only once another page has started it (the Overview, the first page, must not
+    share the machine with a model fit while it draws)."""
     from ui.formats import fmt_pct
     from ui.i18n import name
 
@@ -175,13 +175,14 @@ def model_agreement(view, start: bool = True) -> None:
     if not view.comparison_ready():
         if start:
             view.start_comparison()
+        elif not view.comparison_started():
+            return
 
         @st.fragment(run_every=2.0)
         def wait() -> None:
             if view.comparison_ready():
                 st.rerun()
-            if start:
-                st.caption(t("comparing_models", other=name(view.settings.other_model)))
+            st.caption(t("comparing_models", other=name(view.settings.other_model)))
 
         wait()
         return
