@@ -391,8 +391,8 @@ def prefetch(current: View | None) -> None:
 
     def work() -> None:
         # Let the browser finish drawing the page first: on two cores the prefetch would
-        # otherwise compete with it.
-        _background()
+        # otherwise compete with it. (Normal priority: a page may come to wait for this result,
+        # and a low-priority thread would keep it waiting.)
         time.sleep(3.0)
         with contextlib.suppress(Exception):  # a prefetch must never disturb the app
             P.run(
@@ -409,7 +409,7 @@ def prefetch(current: View | None) -> None:
 
 
 def _background() -> None:
-    """Lower this thread's scheduling priority (Linux lets a thread have its own), so work done
-    ahead of time yields the machine to the pages and the browser being used now."""
+    """Lower this thread's scheduling priority (Linux lets a thread have its own), so work no
+    page waits for (the model comparison) yields the machine to the pages and the browser."""
     with contextlib.suppress(AttributeError, OSError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 15)
