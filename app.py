@@ -1,5 +1,6 @@
-"""ValueScope entry point: page config, session state, sidebar (source, as-of date, filters,
-language) and grouped navigation. Pages live in ``app_pages/``; run with ``streamlit run app.py``."""
+"""ValueScope entry point: page config, sign-in gate, session state, sidebar (who is signed in,
+source, as-of date, filters, saved segments, language) and the navigation of the pages the user's
+role may open. Pages live in ``app_pages/``; run with ``streamlit run app.py``."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ import logging
 import streamlit as st
 
 from analytics._validate import CodedError
-from ui import sources, state, style
+from ui import auth, segments, sources, state, style
+from ui.auth import allows
 from ui.formats import fmt_int
 from ui.i18n import LANGUAGES, describe_error, labeler, namer, t
 from ui.view import filter_options, prefetch
-from ui.widgets import show_error
+from ui.widgets import plain, show_error
 
 st.set_page_config(page_title="ValueScope", page_icon=":material/insights:", layout="wide")
 logging.basicConfig(level=logging.INFO)
@@ -20,30 +22,54 @@ state.init()
 state.keep_widget_state()
 
 
-def sidebar() -> None:
+def who(user) -> None:
+    """Who is signed in, their role and regions, and the sign-out button."""
+    role = t(f"role_{user.role}")
+    if user.mode == "none":
+        st.caption(t("no_sign_in"), help=None)
+    else:
+        st.caption(plain(t("signed_in_as", user=user.username, role=role)))
+        if user.regions is not None:
+            st.caption(plain(t("scope_regions", regions=", ".join(user.regions))))
+        st.button(t("sign_out"), on_click=auth.sign_out, key="sign_out", icon=":material/logout:")
+
+
+def source_picker(user) -> None:
+    """Stewards and admins switch sources; everyone else sees the deployment's default."""
+    if not allows(user, "data_page"):
+        st.session_state["source"] = sources.default_source()
+        return
+    choices = ["demo", "cdnow", *(f"connection:{n}" for n in sources.named_connections())]
+    if st.session_state.get("upload_bytes"):
+        choices.append("upload")
+    if st.session_state.get("db_url") and allows(user, "typed_url"):
+        choices.append("database")
+    if st.session_state.get("source") not in choices:
+        st.session_state["source"] = sources.default_source()
+    source_label = labeler("source_")
+    st.selectbox(
+        t("data_source"),
+        choices,
+        format_func=lambda c: (
+            c.split(":", 1)[1] if c.startswith("connection:") else source_label(c)
+        ),
+        key="source",
+        on_change=state.reset_for_new_source,
+    )
+
+
+def sidebar(user) -> None:
     with st.sidebar:
         st.markdown(f"### {t('app_title')}")
         st.caption(t("app_subtitle"))
         st.radio(
             t("language"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang", horizontal=True
         )
+        who(user)
         rejected = st.session_state.get("_url_reset")
         if rejected:
             st.warning(t("url_reset", keys=", ".join(rejected)), icon=":material/link_off:")
-        choices = ["demo", "cdnow"]
-        if st.session_state.get("upload_bytes"):
-            choices.append("upload")
-        if st.session_state.get("db_url"):
-            choices.append("database")
-        if st.session_state.get("source") not in choices:
-            st.session_state["source"] = "demo"
-        st.selectbox(
-            t("data_source"),
-            choices,
-            format_func=labeler("source_"),
-            key="source",
-            on_change=state.reset_for_new_source,
-        )
+        source_picker(user)
         try:
             dataset, fingerprint = sources.dataset()
         except CodedError as exc:
@@ -75,9 +101,12 @@ def sidebar() -> None:
                     t(column), options[key], format_func=namer(), key=key, placeholder=t("all")
                 )
         st.session_state["_dataset_name"] = dataset.name
+        segments.sidebar(user)
 
 
-def navigation():
+def navigation(user):
+    """Only the pages the role may open exist for the session: a link to another page opens the
+    default page instead (Streamlit's routing), and nothing of it is computed."""
     pages = {
         t("group_dashboards"): [
             st.Page("app_pages/overview.py", title=t("page_overview"),
@@ -103,14 +132,25 @@ def navigation():
             st.Page("app_pages/data.py", title=t("page_data"),
                     icon=":material/database:", url_path="data"),
         ],
+        t("group_admin"): [
+            st.Page("app_pages/audit.py", title=t("page_audit"),
+                    icon=":material/policy:", url_path="audit"),
+        ],
     }  # fmt: skip
-    return st.navigation(pages)
+    needs = {"lookup": "lookup", "data": "data_page", "audit": "audit_log"}
+    allowed = {}
+    for group, entries in pages.items():
+        kept = [p for p in entries if allows(user, needs.get(p.url_path, "dashboards"))]
+        if kept:
+            allowed[group] = kept
+    return st.navigation(allowed)
 
 
 style.apply(st.session_state.get("lang", "en"))
+user = auth.gate()
 sources.prepare_demo()
-sidebar()
-page = navigation()
+sidebar(user)
+page = navigation(user)
 page.run()
 state.sync_url()
 prefetch(st.session_state.get("_last_view"))

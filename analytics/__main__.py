@@ -91,6 +91,12 @@ def _parser() -> argparse.ArgumentParser:
         "--product-line", action="append", default=[], help="keep this product line (repeatable)"
     )
     analysis.add_argument(
+        "--region",
+        action="append",
+        default=None,
+        help="score only customers of this region (repeatable; the scope of 分级管理)",
+    )
+    analysis.add_argument(
         "--filter",
         action="append",
         type=_filter,
@@ -235,6 +241,7 @@ def _settings(args) -> Settings:
         as_of=args.as_of,
         unit=args.unit,
         products=tuple(sorted(args.product_line)),
+        regions=None if args.region is None else tuple(sorted(set(args.region))),
         rfm_mode=args.rfm_mode,
         rfm_bins=args.rfm_bins,
         rfm_edges=args.rfm_edges,

@@ -10,7 +10,7 @@ changed threshold recomputes only what it touches:
 ==============  =====================================================  =========================
 stage           settings it reads (plus those of the stages it uses)   output
 ==============  =====================================================  =========================
-base            as_of, unit, products                                  summary + attributes
+base            regions, as_of, unit, products                         summary + attributes
 models          model, horizon_months, discount_rate                   p_alive, clv, ...
 segments        rfm_mode, rfm_bins, rfm_edges, rules                   r/f/m scores, segment
 abc             abc_value, abc_cuts                                    ABC class
@@ -49,10 +49,12 @@ __all__ = [
     "attach",
     "base_stage",
     "cluster_stage",
+    "in_scope",
     "model_stage",
     "no_memo",
     "risk_stage",
     "run",
+    "scope",
     "score_stage",
     "segment_stage",
     "tier_stage",
@@ -81,12 +83,15 @@ ABC_VALUES = ("total_spend", "clv")
 class Settings:
     """Every tunable of the analysis and its default. Hashable, so it can key a cache.
 
+    ``regions`` is the signed-in user's scope (分级管理): ``None`` for every region, else only the
+    customers whose ``region`` is among them exist for the chain, before anything is computed.
     ``products`` keeps only those product lines' transactions (before the summary); ``filters``
     keeps the customers whose attribute is among the given values (after scoring: models are
     fitted on every customer). ``rfm_edges`` are the threshold-mode edges per dimension; a
     dimension left ``None`` uses :func:`analytics.rfm.suggest_edges`.
     """
 
+    regions: tuple[str, ...] | None = None
     as_of: str | None = None
     unit: str = "D"
     products: tuple[str, ...] = ()
@@ -150,7 +155,7 @@ class Settings:
 
 #: Each stage: the settings it reads and the stages it uses.
 STAGES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "base": (("as_of", "unit", "products"), ()),
+    "base": (("regions", "as_of", "unit", "products"), ()),
     "models": (("model", "horizon_months", "discount_rate"), ("base",)),
     "segments": (("rfm_mode", "rfm_bins", "rfm_edges", "rules"), ("base",)),
     "abc": (("abc_value", "abc_cuts"), ("models",)),
@@ -196,6 +201,8 @@ def base_stage(
 
     Only the ``settings.products`` product lines' transactions count, when given.
     """
+    if settings.regions is not None:
+        transactions, customers, members = scope(transactions, customers, members, settings.regions)
     transactions = product_transactions(transactions, settings.products)
     have = set(customers.columns) if customers is not None and len(customers) else set()
     derived = [c for c in FIRST_PURCHASE_ATTRIBUTES if c in transactions.columns and c not in have]
@@ -203,6 +210,34 @@ def base_stage(
         transactions, as_of=settings.as_of, unit=settings.unit, first_purchase=derived
     )
     return attach(summary, customers, members)
+
+
+def in_scope(customer_ids: pd.Series, customers: pd.DataFrame | None, regions) -> np.ndarray:
+    """Which of ``customer_ids`` belong to a customer whose ``region`` is in ``regions``
+    (every one when ``regions`` is ``None``; none without a customers table with regions)."""
+    if regions is None:
+        return np.ones(len(customer_ids), dtype=bool)
+    if customers is None or "region" not in customers or not regions:
+        return np.zeros(len(customer_ids), dtype=bool)
+    kept = customers.loc[customers["region"].isin(list(regions)), "customer_id"]
+    return customer_ids.isin(kept).to_numpy()
+
+
+def scope(
+    transactions: pd.DataFrame,
+    customers: pd.DataFrame | None,
+    members: pd.DataFrame | None,
+    regions,
+) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
+    """Transactions, customers and members of the customers in ``regions`` only."""
+    if regions is None:
+        return transactions, customers, members
+    tx = transactions[in_scope(transactions["customer_id"], customers, regions)]
+    if customers is not None:
+        customers = customers[in_scope(customers["customer_id"], customers, regions)]
+    if members is not None:
+        members = members[in_scope(members["customer_id"], customers, regions)]
+    return tx, customers, members
 
 
 def product_transactions(transactions: pd.DataFrame, products: tuple[str, ...]) -> pd.DataFrame:
@@ -432,7 +467,16 @@ def run(
     computed. ``clustered=False`` skips K-means (``cluster`` stays -1).
     """
     if summary is not None:
-        base = memo(settings.key("base"), lambda: attach(summary, customers, members))
+
+        def pushed() -> pd.DataFrame:
+            table = attach(summary, customers, members)
+            if settings.regions is None:
+                return table
+            kept = table[in_scope(table["customer_id"], customers, settings.regions)]
+            kept.attrs.update(table.attrs)
+            return kept
+
+        base = memo(settings.key("base"), pushed)
     elif transactions is not None:
         base = memo(
             settings.key("base"),

@@ -9,6 +9,7 @@ import streamlit as st
 
 from analytics.churn import BANDS
 from ui import charts, state
+from ui.auth import allowed
 from ui.exports import download_pair, group_downloads
 from ui.formats import fmt_int, fmt_money, fmt_pct
 from ui.i18n import fit_reason, in_sentence, lang, name, names, t
@@ -114,6 +115,8 @@ def main() -> None:
                 )
             },
         )
+    if not allowed("customer_rows"):  # viewers: aggregates only, no customer list computed
+        return
     with section():
         st.subheader(t("action_list"))
         actions = agg.action_list

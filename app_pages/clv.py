@@ -11,6 +11,7 @@ from analytics.churn import TIERS
 from analytics.clv import MODELS, interpret
 from analytics.summary import UNIT_DAYS
 from ui import charts, sources, state
+from ui.auth import allowed
 from ui.exports import download_pair, group_downloads
 from ui.formats import fmt_int, fmt_money, fmt_number, fmt_pct
 from ui.i18n import fit_reason, labeler, lang, name, namer, names, t
@@ -213,6 +214,8 @@ def main() -> None:
                 name(tier.title()), low, high, step=step, key=f"tier_{tier}", format="percent"
             )
         tier_table(view)
+    if not allowed("customer_rows"):  # viewers: aggregates only, no customer list computed
+        return
     with section():
         st.subheader(t("top_customers"))
         top = view.table.nlargest(500, agg.value_basis)

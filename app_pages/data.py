@@ -1,5 +1,7 @@
-"""Data: the active source and its load report (rejects downloadable), file upload with column
-mapping, a database connection by URL, switching between the demos, and the data dictionary."""
+"""Data (stewards and admins): the active source and its load report (rejects downloadable,
+personal columns removed), file upload with column mapping (preview masked), the named
+connections an admin configured, a database by typed URL (admins only), switching between the
+demos, and the data dictionary. Every source change and upload is audited."""
 
 from __future__ import annotations
 
@@ -10,8 +12,8 @@ import streamlit as st
 
 from analytics._validate import CodedError
 from data.load import ALIASES, OPTIONAL, REQUIRED, read_file, resolve_columns
-from data.schema import TABLES
-from ui import sources, state
+from data.schema import TABLES, personal_columns
+from ui import auth, sources, state
 from ui.exports import download_pair
 from ui.formats import fmt_int
 from ui.i18n import (
@@ -82,6 +84,23 @@ def report(dataset) -> None:
                       unit="rows")  # fmt: skip
 
 
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _read_upload(digest: str, file_name: str, _content: bytes) -> pd.DataFrame:
+    """An upload parsed once (not on every rerun while its columns are mapped)."""
+    return read_file(_content, name=file_name)
+
+
+def masked_preview(rows: pd.DataFrame) -> pd.DataFrame:
+    """A preview with personal columns masked (recognised by name, Chinese headers included)."""
+    personal = personal_columns([str(c) for c in rows.columns])
+    if not personal:
+        return rows
+    shown = rows.astype({c: object for c in personal})
+    for column in personal:
+        shown[column] = ["****" if v is not None and str(v) != "nan" else "" for v in rows[column]]
+    return shown
+
+
 def upload() -> None:
     limit = st.get_option("server.maxUploadSize")
     st.subheader(t("upload"), anchor=False)
@@ -94,7 +113,7 @@ def upload() -> None:
     content = file.getvalue()
     digest = hashlib.sha1(content).hexdigest()[:12]  # a new file gets fresh mapping widgets
     try:
-        raw = read_file(content, name=file.name)
+        raw = _read_upload(digest, file.name, content)
     except CodedError as exc:
         show_error(t("source_error", error=describe_error(exc)), exc)
         return
@@ -124,7 +143,7 @@ def upload() -> None:
         if chosen:
             mapping[canonical] = chosen
     st.caption(t("preview"))
-    st.dataframe(raw.head(5), hide_index=True, width="stretch")
+    st.dataframe(masked_preview(raw.head(5)), hide_index=True, width="stretch")
     st.button(
         t("use_upload"),
         type="primary",
@@ -140,6 +159,11 @@ def upload() -> None:
 
 def _switch(source: str, **values) -> None:
     """Make ``source`` active; if it cannot be loaded, keep the previous one untouched."""
+    user = auth.current_user()
+    if not auth.allows(user, "data_page"):
+        return
+    if source == "database" and not auth.allows(user, "typed_url"):
+        return
     s = st.session_state
     restore_keys = ("source", "as_of", *state.FILTER_KEYS, *values)
     previous = {key: s.get(key) for key in restore_keys}
@@ -156,6 +180,13 @@ def _switch(source: str, **values) -> None:
         t("source_loaded", name=name(dataset.name), rows=fmt_int(dataset.report.rows_used)),
         None,
     )
+    action = "upload" if source == "upload" else "source_change"
+    target = values.get("upload_name") if source == "upload" else source
+    if source == "database":
+        target = (
+            f"database {sources.safe_target(values.get('db_url', ''))} {values.get('db_table', '')}"
+        )
+    auth.audit(action, target=target, rows=dataset.report.rows_read)
 
 
 def _use_upload(content: bytes, file_name: str, columns: list[str], mapping: dict) -> None:
@@ -183,6 +214,20 @@ def _connect() -> None:
         db_customers=(s.get("db_customers_input") or "").strip(),
         db_loyalty=(s.get("db_loyalty_input") or "").strip(),
     )
+
+
+def connections() -> None:
+    """The named connections an admin configured (their addresses never reach the browser)."""
+    named = sources.named_connections()
+    st.subheader(t("named_connections"), anchor=False)
+    if not named:
+        st.caption(t("no_named_connections"))
+        return
+    choice = st.selectbox(t("connection"), list(named), key="connection_pick")
+    config = named[choice]
+    st.caption(plain(t("connection_tables", table=config["table"])))
+    st.button(t("use_connection"), key="use_connection", on_click=_switch,
+              args=(f"connection:{choice}",))  # fmt: skip
 
 
 def database() -> None:
@@ -251,6 +296,7 @@ def dictionary() -> None:
 
 
 def main() -> None:
+    auth.require("data_page")
     st.title(t("page_data"))
     cells = st.columns(2)
     active = st.session_state.get("source", "demo")
@@ -271,9 +317,13 @@ def main() -> None:
         except CodedError as exc:
             show_error(t("source_error", error=describe_error(exc)), exc)
     with section():
-        upload()
-    with section():
-        database()
+        connections()
+    if auth.allowed("upload"):
+        with section():
+            upload()
+    if auth.allowed("typed_url"):  # only an administrator types a database address
+        with section():
+            database()
     with section():
         dictionary()
 

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from data.schema import PII_COLUMNS
-from ui import charts, sources
+from ui import auth, charts, sources
 from ui.formats import fmt_date, fmt_int, fmt_money, fmt_number, fmt_pct
 from ui.i18n import column_label, lang, name, names, programme_tier, t
 from ui.view import page_view
@@ -113,6 +113,9 @@ def personal(view, customer_id: str) -> None:
     if record is None:
         return
     reveal = pii_allowed() and st.toggle(t("pii_revealed"), key="lookup_reveal")
+    if reveal and st.session_state.get("_revealed") != customer_id:
+        st.session_state["_revealed"] = customer_id  # one audit row per customer revealed
+        auth.audit("pii_reveal", target=customer_id)
     st.markdown(f"**{t('pii_revealed') if reveal else t('pii')}**")
     shown = {
         t(f"pii_{c}"): (record.get(c) if reveal else mask(c, record.get(c)))
@@ -178,6 +181,7 @@ def history(view, customer_id: str) -> None:
 
 
 def main() -> None:
+    auth.require("lookup")
     st.title(t("page_lookup"))
     view = page_view()
     customer_id = find(view)

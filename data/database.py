@@ -16,28 +16,100 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from data.load import SourceError
 from data.schema import TABLES, metadata
 
-__all__ = ["connect", "list_tables", "read_rows", "read_table", "safe_url", "write_tables"]
+__all__ = [
+    "connect",
+    "connection_url",
+    "list_tables",
+    "read_rows",
+    "read_table",
+    "safe_url",
+    "write_tables",
+]
 
 
 def safe_url(url: str) -> str:
-    """The URL with any password hidden, for messages."""
+    """The URL without its credentials (user name and password), for messages."""
     try:
-        return sa.make_url(url).render_as_string(hide_password=True)
+        parsed = sa.make_url(url)
     except ArgumentError:
         return "<invalid URL>"
+    bare = sa.engine.URL.create(
+        parsed.drivername, host=parsed.host, port=parsed.port, database=parsed.database
+    )
+    return bare.render_as_string()
+
+
+def connection_url(config: Mapping) -> str:
+    """A SQLAlchemy URL from a ``[connections.NAME]`` section: ``url``, or ``dialect`` (plus
+    ``driver``, ``host``, ``port``, ``database``, ``username``, ``password``). ``KeyError`` when
+    neither is given."""
+    if config.get("url"):
+        return str(config["url"])
+    driver = str(config["dialect"]) + (f"+{config['driver']}" if config.get("driver") else "")
+    return sa.engine.URL.create(
+        driver,
+        username=config.get("username"),
+        password=config.get("password"),
+        host=config.get("host"),
+        port=int(config["port"]) if config.get("port") else None,
+        database=config.get("database"),
+    ).render_as_string(hide_password=False)
+
+
+def _scrub(text: str, url: str) -> str:
+    """A driver's message with the URL's user name and password taken out."""
+    try:
+        parsed = sa.make_url(url)
+    except ArgumentError:
+        return text
+    for secret in (parsed.password, parsed.username):
+        if secret:
+            text = text.replace(str(secret), "***")
+    return text
+
+
+def _read_only(url: str) -> tuple[str, dict]:
+    """A URL (and connect arguments) that can only read an existing database: a SQLite or DuckDB
+    file that does not exist is refused instead of created, and is opened read-only."""
+    try:
+        parsed = sa.make_url(url)
+    except ArgumentError:
+        return url, {}
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "duckdb"):
+        return url, {}
+    from pathlib import Path
+
+    database = parsed.database or ""
+    if database.startswith("file:"):
+        database = database[5:].split("?", 1)[0]
+    if not database or database == ":memory:" or not Path(database).is_file():
+        raise SourceError(
+            f"no database file at {safe_url(url)}",
+            code="bad_url",
+            url=safe_url(url),
+            detail="no such file",
+        )
+    if backend == "sqlite":
+        uri = f"file:{Path(database).resolve()}"
+        readonly = parsed.set(database=uri, query={"mode": "ro", "uri": "true"})
+        return readonly.render_as_string(hide_password=False), {}
+    return url, {"read_only": True}
 
 
 @contextlib.contextmanager
-def connect(url: str) -> Iterator[Engine]:
-    """An engine for ``url`` that is disposed afterwards; bad URLs become :class:`SourceError`."""
+def connect(url: str, read_only: bool = False) -> Iterator[Engine]:
+    """An engine for ``url`` that is disposed afterwards; bad URLs become :class:`SourceError`.
+    ``read_only`` (every read of a user's source) never creates or changes a file."""
     try:
-        engine = sa.create_engine(url)
+        target, args = _read_only(url) if read_only else (url, {})
+        engine = sa.create_engine(target, connect_args=args) if args else sa.create_engine(target)
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
         raise SourceError(
             f"cannot use database URL {safe_url(url)}: {_first_line(exc)}",
             code="bad_url",
             url=safe_url(url),
-            detail=_first_line(exc),
+            detail=_first_line(exc, url),
         ) from None
     try:
         yield engine
@@ -45,14 +117,15 @@ def connect(url: str) -> Iterator[Engine]:
         engine.dispose()
 
 
-def _first_line(exc: BaseException) -> str:
+def _first_line(exc: BaseException, url: str | None = None) -> str:
     text = str(getattr(exc, "orig", None) or exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    line = text.splitlines()[0] if text else type(exc).__name__
+    return _scrub(line, url) if url else line
 
 
 def list_tables(url: str) -> list[str]:
     """Table names the database reports (empty when it cannot tell)."""
-    with connect(url) as engine:
+    with connect(url, read_only=True) as engine:
         try:
             return sorted(sa.inspect(engine).get_table_names())
         except SQLAlchemyError:
@@ -63,22 +136,21 @@ def read_table(url: str, name: str) -> pd.DataFrame:
     """``SELECT *`` from one table, without reflection (some dialects cannot reflect)."""
     schema, _, table_name = name.rpartition(".")
     query = sa.select(sa.text("*")).select_from(sa.table(table_name, schema=schema or None))
-    with connect(url) as engine:
+    with connect(url, read_only=True) as engine:
         try:
             with engine.connect() as conn:
                 result = conn.execute(query)
                 return _frame(list(result.keys()), result.fetchall())
         except (SQLAlchemyError, pd.errors.DatabaseError) as exc:
+            # The message names neither the database's other tables nor their columns.
             exc = exc.__cause__ or exc
-            tables = list_tables(url)
-            known = f"; tables found: {', '.join(tables)}" if tables else ""
             raise SourceError(
-                f"cannot read table {name!r} from {safe_url(url)}: {_first_line(exc)}{known}",
+                f"cannot read table {name!r} from {safe_url(url)}: {_first_line(exc, url)}",
                 code="table_unreadable",
                 table=name,
                 url=safe_url(url),
-                detail=_first_line(exc),
-                tables=tables,
+                detail=_first_line(exc, url),
+                tables=[],
             ) from None
 
 
@@ -118,14 +190,14 @@ def read_rows(
     )
     if order_by:
         query = query.order_by(source.c[order_by])
-    with connect(url) as engine:
+    with connect(url, read_only=True) as engine:
         try:
             with engine.connect() as conn:
                 result = conn.execute(query)
                 return _frame(list(result.keys()), result.fetchall())
         except SQLAlchemyError as exc:
             raise SourceError(
-                f"cannot read {name!r} from {safe_url(url)}: {_first_line(exc)}",
+                f"cannot read {name!r} from {safe_url(url)}: {_first_line(exc, url)}",
                 code="table_unreadable",
                 table=name,
                 url=safe_url(url),

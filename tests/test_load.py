@@ -304,8 +304,9 @@ def test_database_loader_and_its_errors(tmp_path):
     data = load_database(url, "payments")
     assert data.transactions["customer_id"].tolist() == ["001", "002"]
     assert data.report.rejected == {"missing_customer_id": 1}
-    with pytest.raises(SourceError, match="cannot read table 'nope'.*tables found: payments"):
+    with pytest.raises(SourceError, match="cannot read table 'nope'") as caught:
         load_database(url, "nope")
+    assert "payments" not in str(caught.value)  # other tables are never listed
     with pytest.raises(SourceError, match="cannot use database URL"):
         load_database("nosuchdialect://x/y", "payments")
 

@@ -138,7 +138,13 @@ def test_monthly_spend_by_hand():
 def test_each_stage_key_holds_exactly_the_settings_it_reads():
     base = Settings()
     keys = {stage: base.key(stage) for stage in ("base", "models", "segments", "abc", "tiers")}
-    assert keys["base"] == ("base", ("as_of", None), ("unit", "D"), ("products", ()))
+    assert keys["base"] == (
+        "base",
+        ("regions", None),
+        ("as_of", None),
+        ("unit", "D"),
+        ("products", ()),
+    )
     # a threshold changes its own stage's key and nothing upstream or beside it
     moved = base.with_(abc_cuts=(0.7, 0.95))
     assert moved.key("abc") != keys["abc"]

@@ -3,6 +3,8 @@
 Nothing is selected, translated or encoded until a button is clicked (``on_click="ignore"``: the
 click does not rerun the page either). Every file passes :mod:`data.export` (no personal
 information, formulas neutralised, numbers rounded); in Chinese, headers and names are Chinese.
+Only a role with the ``download`` capability gets the buttons (checked here, on the server), and
+each file built writes an audit row: what, how many rows, which columns.
 """
 
 from __future__ import annotations
@@ -98,15 +100,29 @@ def download_pair(
     ``what`` names the content on the buttons ("Segment “Champions”"); ``enrich`` adds columns
     at the click (clusters). Both files are built only when their button is clicked.
     """
+    from ui import auth
+
+    user = auth.current_user()
+    if not auth.allows(user, "download"):
+        return
     language = lang()
     text_columns = [column_label(c, language) if language == "zh" else c for c in TEXT_COLUMNS]
+    stem = "_".join(file_stem)
 
     def frame(for_excel: bool = False) -> pd.DataFrame:
+        # Runs when the button is clicked (outside the script run): the user is the one captured
+        # when the button was drawn.
         rows = rows_of()
         if enrich is not None:
             rows = enrich(rows)
         chosen = columns(rows) if columns is not None else None
-        return prepare(rows, chosen, language, cluster_labels, for_excel=for_excel)
+        out = prepare(rows, chosen, language, cluster_labels, for_excel=for_excel)
+        auth.audit_as(
+            user.username, user.role, "download",
+            target=f"{stem}.{'xlsx' if for_excel else 'csv'}", rows=len(out),
+            detail="columns: " + ",".join(str(c) for c in out.columns),
+        )  # fmt: skip
+        return out
 
     label_key = ("download_csv_label", "download_xlsx_label")
     if unit == "rows":

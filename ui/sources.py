@@ -1,7 +1,13 @@
-"""The data sources of a session: the bundled demos, an uploaded file, a database by URL.
+"""The data sources of a session: the bundled demos, an uploaded file, a named connection, a
+database by URL.
 
 Each source is loaded once and kept (``st.cache_resource``, bounded; databases also expire), and
 is known by a fingerprint that keys every cached result computed from it.
+
+Who may use what is checked here, on the server: only a steward or admin switches sources
+(others always see the deployment's default, ``VALUESCOPE_SOURCE``: ``demo``, ``cdnow`` or
+``connection:NAME``); only an admin reads a typed URL. A user bound to regions gets the source
+scoped to those regions (:func:`analytics.pipeline.scope`) before any page sees it.
 """
 
 from __future__ import annotations
@@ -12,8 +18,10 @@ import os
 import pandas as pd
 import streamlit as st
 
+from analytics.pipeline import in_scope, scope
 from data.demo import demo_path, ensure_demo, load_cdnow, load_demo
 from data.load import Dataset, SourceError, load_database, load_file
+from data.report import LoadReport
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -59,10 +67,128 @@ def prepare_demo() -> None:
     bar.empty()
 
 
+def named_connections() -> dict[str, dict]:
+    """The database connections an admin configured as ``[connections.NAME]`` in
+    ``.streamlit/secrets.toml``: either ``url = "..."`` or ``dialect``, ``driver``, ``host``,
+    ``port``, ``database``, ``username``, ``password``; plus ValueScope's ``table`` (default
+    ``transactions``), ``customers_table`` and ``loyalty_table``. The URLs stay on the server."""
+    from data.database import connection_url
+
+    try:
+        configured = st.secrets.get("connections", {})
+        items = dict(configured).items()
+    except Exception:  # noqa: BLE001 - no secrets file, or one that cannot be parsed
+        return {}
+    out = {}
+    for key, config in items:
+        try:
+            config = dict(config)
+            url = connection_url(config)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            continue  # a connection without a usable address is not offered
+        out[str(key)] = {
+            "url": str(url),
+            "table": str(config.get("table") or "transactions"),
+            "customers_table": str(config.get("customers_table") or ""),
+            "loyalty_table": str(config.get("loyalty_table") or ""),
+        }
+    return out
+
+
+def safe_target(url: str) -> str:
+    """A database address without its credentials (for the audit log and messages)."""
+    from data.database import safe_url
+
+    return safe_url(url)
+
+
+def default_source() -> str:
+    """The source everyone sees unless a steward switches: ``VALUESCOPE_SOURCE``."""
+    wanted = os.environ.get("VALUESCOPE_SOURCE", "demo").strip()
+    if wanted in ("demo", "cdnow"):
+        return wanted
+    if wanted.startswith("connection:") and wanted.split(":", 1)[1] in named_connections():
+        return wanted
+    return "demo"
+
+
+def _connection(name: str) -> tuple[Dataset, str]:
+    config = named_connections().get(name)
+    if config is None:
+        raise SourceError(f"no connection named {name!r}", code="no_connection", name=name)
+    args = (config["url"], config["table"], config["customers_table"], config["loyalty_table"], ())
+    data = _database(*args)
+    return data, "conn:" + hashlib.sha1(repr(args).encode()).hexdigest()
+
+
 def dataset() -> tuple[Dataset, str]:
-    """The active source and its fingerprint; :class:`SourceError` when it cannot be used."""
+    """The active source, scoped to the user's regions, and its fingerprint;
+    :class:`SourceError` when it cannot be used."""
+    from ui import auth
+
+    user = auth.current_user()
+    data, fingerprint = _unscoped(user)
+    regions = user.regions if user is not None else ()
+    if regions is None:
+        return data, fingerprint
+    regions = tuple(regions)
+    return _scoped(fingerprint, regions, data), f"{fingerprint}|regions:{'|'.join(regions)}"
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _scoped(fingerprint: str, regions: tuple[str, ...], _data: Dataset) -> Dataset:
+    """The source as a user bound to ``regions`` sees it: their customers' rows only, rejects
+    and duplicates included (rows whose customer is unknown are out of every scope)."""
+    from dataclasses import replace
+
+    tx, customers, members = scope(
+        _data.transactions, _data.customers, _data.loyalty_members, regions
+    )
+    interactions = _data.interactions
+    if interactions is not None:
+        interactions = interactions[in_scope(interactions["customer_id"], _data.customers, regions)]
+    rep = _data.report
+
+    def kept(rows: pd.DataFrame) -> pd.DataFrame:
+        if "customer_id" not in rows:
+            return rows.iloc[:0]
+        ids = rows["customer_id"].astype("str").str.strip()
+        return rows[in_scope(ids, _data.customers, regions)]
+
+    rejected_rows, duplicate_rows = kept(rep.rejected_rows), kept(rep.duplicate_rows)
+    rejected = rejected_rows["reason"].value_counts().to_dict() if "reason" in rejected_rows else {}
+    report = LoadReport(
+        source=rep.source,
+        rows_read=len(tx) + len(duplicate_rows) + len(rejected_rows),
+        rows_used=len(tx),
+        duplicates=len(duplicate_rows),
+        rejected={k: int(v) for k, v in rejected.items()},
+        rejected_rows=rejected_rows,
+        duplicate_rows=duplicate_rows,
+        column_mapping=dict(rep.column_mapping),
+        currency=rep.currency,
+    )
+    return replace(
+        _data,
+        transactions=tx,
+        customers=customers,
+        loyalty_members=members,
+        interactions=interactions,
+        report=report,
+    )
+
+
+def _unscoped(user) -> tuple[Dataset, str]:
+    from data.access import allows
+
     s = st.session_state
-    source = s.get("source", "demo")
+    source = s.get("source") or default_source()
+    if not allows(user, "data_page"):
+        source = default_source()  # only stewards and admins switch (checked here, not hidden)
+    if source == "database" and not allows(user, "typed_url"):
+        source = default_source()
+    if source.startswith("connection:"):
+        return _connection(source.split(":", 1)[1])
     if source == "cdnow":
         return _cdnow("master"), "cdnow:master"
     if source == "upload" and s.get("upload_bytes"):

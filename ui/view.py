@@ -355,9 +355,11 @@ def view(clustered: bool = False) -> View:
 
 def page_view(clustered: bool = False) -> View:
     """The view for a page, or a clear message (and a stop) when the source cannot be used."""
+    from ui import auth
     from ui.i18n import describe_error, t
     from ui.widgets import show_error
 
+    auth.require("dashboards")  # no role, no data: nothing below is computed
     try:
         with st.spinner(t("computing")):
             current = view(clustered)

@@ -51,11 +51,11 @@ def chart(figure, key: str, container=None) -> None:
 
 
 def pii_allowed() -> bool:
-    """Only a deployment that sets ``VALUESCOPE_PII_ACCESS=1`` (a role that may see personal
-    information) can reveal it; everyone else sees it masked."""
-    import os
+    """Only an administrator can reveal personal information (each reveal is audited); every
+    other role sees it masked."""
+    from ui import auth
 
-    return os.environ.get("VALUESCOPE_PII_ACCESS") == "1"
+    return auth.allowed("reveal_pii")
 
 
 def mask(column: str, value: object) -> str:
@@ -123,9 +123,13 @@ def customer_table(
     language; ``kinds`` says how each column reads: ``text``, ``name`` (a code worded in the
     language), ``money``, ``probability`` (a bar), ``count`` or ``number``. Only the rows of the
     page shown are formatted."""
+    from ui import auth
     from ui.formats import fmt_money
     from ui.i18n import column_label, lang, names
 
+    if not auth.allowed("customer_rows"):  # customer-level rows are for marketers and up
+        st.caption(t("rows_need_role"))
+        return
     language = lang()
     labels = {c: column_label(c) for c in kinds}
     config = {}

@@ -1,0 +1,178 @@
+"""Roles on the server (AppTest, local sign-in): each role sees what DESIGN.md's matrix gives it
+and nothing else, whichever page it asks for; region scope narrows every page; actions are
+audited. The browser walk in test_browser_auth.py repeats the essentials in a real browser."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+TIMEOUT = 180
+PASSWORD = "team-pass-123"
+ACCOUNTS = {
+    "vera": ("viewer", None),
+    "mark": ("marketer", None),
+    "sam": ("service", ["广东"]),
+    "stew": ("steward", None),
+    "ada": ("admin", None),
+}
+
+
+@pytest.fixture(scope="module")
+def app_db(demo_dir, tmp_path_factory):
+    import os
+
+    from data.appdb import AppDB
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('appdb') / 'app.sqlite'}"
+    db = AppDB(url)
+    for username, (role, regions) in ACCOUNTS.items():
+        db.add_account(username, PASSWORD, role, regions)
+    saved = {k: os.environ.get(k) for k in ("VALUESCOPE_AUTH", "VALUESCOPE_APP_DB")}
+    os.environ.update(VALUESCOPE_AUTH="local", VALUESCOPE_APP_DB=url)
+    yield db
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+def as_user(username: str | None, page: str = "overview", lang: str = "en") -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.session_state["lang"] = lang
+    if username:
+        at.session_state["_auth_user"] = username  # what a successful sign-in leaves
+    at.switch_page(f"app_pages/{page}.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def keys(at: AppTest, kind: str) -> set:
+    return {getattr(w, "key", None) for w in at.get(kind)}
+
+
+def demo_customers() -> pd.DataFrame:
+    from data.demo import demo_path
+
+    with sqlite3.connect(demo_path()) as conn:
+        return pd.read_sql("SELECT customer_id, region, phone FROM customers", conn)
+
+
+def test_nobody_signed_in_sees_only_the_form(app_db):
+    for lang, words in (
+        ("en", ("Username", "Password", "Sign in")),
+        ("zh", ("用户名", "密码", "登录")),
+    ):
+        at = as_user(None, "churn", lang)
+        assert [w.label for w in at.text_input] == list(words[:2])
+        assert at.text_input(key="signin_password").proto.type == 1  # a password field
+        assert at.button(key="signin_submit").label == words[2]
+        assert not at.metric and not at.get("plotly_chart") and not at.dataframe
+
+
+def test_signing_in_through_the_form(app_db):
+    at = as_user(None)
+    at.text_input(key="signin_username").input("mark")
+    at.text_input(key="signin_password").input("wrong-password")
+    at.button(key="signin_submit").click().run()
+    assert "Wrong username or password." in [e.value for e in at.error]
+    assert not at.metric
+    at.text_input(key="signin_username").input("mark")
+    at.text_input(key="signin_password").input(PASSWORD)
+    at.button(key="signin_submit").click().run()
+    assert not at.exception
+    assert any(m.label == "Customers" for m in at.metric)
+    assert any("mark" in c.value and "Marketer" in c.value for c in at.sidebar.caption)
+    rows = app_db.audit_rows(username="mark")
+    assert rows["action"].tolist()[:2] == ["sign_in", "sign_in_failed"]
+
+
+def test_viewer_sees_aggregates_only(app_db):
+    at = as_user("vera", "churn")
+    assert at.get("plotly_chart")
+    assert not at.get("download_button")
+    assert not any(s.value.startswith("Action list") for s in at.subheader)
+    assert "source" not in keys(at, "selectbox")  # no source switch
+    for page, widget in (
+        ("lookup", "lookup_id"),
+        ("data", "db_url_input"),
+        ("audit", "audit_user"),
+    ):
+        other = as_user("vera", page)
+        assert widget not in keys(other, "text_input"), page
+        assert other.title[0].value != {"lookup": "Customer lookup", "data": "Data",
+                                        "audit": "Audit log"}[page]  # fmt: skip
+        assert not other.get("download_button")
+
+
+def test_marketer_downloads_but_cannot_look_up(app_db):
+    at = as_user("mark", "churn")
+    assert at.get("download_button")
+    assert any(s.value.startswith("Action list") for s in at.subheader)
+    assert "lookup_id" not in keys(as_user("mark", "lookup"), "text_input")
+    assert "segment_name" in keys(at, "text_input")  # may save segment definitions
+
+
+def test_service_is_scoped_to_its_region(app_db):
+    customers = demo_customers()
+    inside = customers[customers["region"] == "广东"]
+    outside = customers[customers["region"] != "广东"]
+    at = as_user("sam", "overview")
+    shown = next(m.value for m in at.metric if m.label == "Customers")
+    buyers = _buyers(inside["customer_id"])
+    assert int(shown.replace(",", "")) == buyers
+    look = as_user("sam", "lookup")
+    look.text_input(key="lookup_id").input(outside["customer_id"].iloc[0]).run()
+    assert any("No customer" in w.value for w in look.warning)
+    found = inside[inside["customer_id"].isin(_buyer_ids())]["customer_id"].iloc[0]
+    phone = inside.set_index("customer_id").loc[found, "phone"]
+    look.text_input(key="lookup_id").input(found).run()
+    assert look.subheader[0].value == found
+    text = " ".join(str(d.value.to_dict()) for d in look.dataframe)
+    assert phone not in text and phone[-4:] in text  # masked
+    assert "lookup_reveal" not in keys(look, "toggle")
+
+
+def _buyer_ids() -> set:
+    from data.demo import demo_path
+
+    with sqlite3.connect(demo_path()) as conn:
+        return set(
+            pd.read_sql("SELECT DISTINCT customer_id FROM transactions", conn)["customer_id"]
+        )
+
+
+def _buyers(ids: pd.Series) -> int:
+    return int(ids.isin(_buyer_ids()).sum())
+
+
+def test_steward_has_the_data_page_but_no_typed_url(app_db):
+    at = as_user("stew", "data")
+    assert at.title[0].value == "Data"
+    assert "db_url_input" not in keys(at, "text_input")
+    assert "source" in keys(at, "selectbox")
+    assert "audit_user" not in keys(as_user("stew", "audit"), "text_input")
+
+
+def test_admin_reveals_with_an_audit_row(app_db):
+    at = as_user("ada", "data")
+    assert "db_url_input" in keys(at, "text_input")
+    look = as_user("ada", "lookup")
+    customer = look.dataframe  # the page draws; pick a known customer
+    first = demo_customers()
+    found = first[first["customer_id"].isin(_buyer_ids())].iloc[0]
+    look.text_input(key="lookup_id").input(found["customer_id"]).run()
+    look.toggle(key="lookup_reveal").set_value(True).run()
+    assert found["phone"] in " ".join(str(d.value.to_dict()) for d in look.dataframe)
+    reveals = app_db.audit_rows(actions=["pii_reveal"], username="ada")
+    assert reveals["target"].tolist() == [found["customer_id"]]
+    audit = as_user("ada", "audit")
+    assert audit.title[0].value == "Audit log"
+    assert customer is not None
