@@ -104,9 +104,11 @@ def sidebar(user) -> None:
         segments.sidebar(user)
 
 
-def navigation(user):
+def navigation(user, hidden: bool = False):
     """Only the pages the role may open exist for the session: a link to another page opens the
-    default page instead (Streamlit's routing), and nothing of it is computed."""
+    default page instead (Streamlit's routing), and nothing of it is computed. ``hidden``
+    (before sign-in, ``user`` None) registers every page without drawing the menu, so the link
+    a user came with is still there once they have signed in; no page is run."""
     pages = {
         t("group_dashboards"): [
             st.Page("app_pages/overview.py", title=t("page_overview"),
@@ -137,6 +139,8 @@ def navigation(user):
                     icon=":material/policy:", url_path="audit"),
         ],
     }  # fmt: skip
+    if hidden:
+        return st.navigation(pages, position="hidden")
     needs = {"lookup": "lookup", "data": "data_page", "audit": "audit_log"}
     allowed = {}
     for group, entries in pages.items():
@@ -147,7 +151,7 @@ def navigation(user):
 
 
 style.apply(st.session_state.get("lang", "en"))
-user = auth.gate()
+user = auth.gate(keep_link=lambda: navigation(None, hidden=True))
 sources.prepare_demo()
 sidebar(user)
 page = navigation(user)

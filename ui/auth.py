@@ -207,9 +207,10 @@ def sign_in_page() -> None:
         st.error(t("auth_misconfigured", mode=auth_mode()[:20]))
 
 
-def gate() -> User:
+def gate(keep_link=None) -> User:
     """Let the session through only with a signed-in user who has a role; else show the sign-in
-    page (or the no-role message) and stop the script."""
+    page (or the no-role message) and stop the script. ``keep_link()`` is called before stopping
+    so a deep link survives the sign-in (the pages are registered, hidden, and none is run)."""
     from ui.i18n import t
 
     mode = auth_mode()
@@ -224,6 +225,8 @@ def gate() -> User:
         user = None
     if user is None:
         sign_in_page()
+        if keep_link is not None:
+            keep_link()
         st.stop()
     if mode == "oidc" and not st.session_state.get("_auth_logged"):
         st.session_state["_auth_logged"] = True

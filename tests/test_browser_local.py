@@ -1,0 +1,166 @@
+"""Sign-in with local accounts, in a real browser: each role's pages, what it cannot reach even
+by URL, region scope in pages and downloads, an audit row for each action, and the lockout.
+One server (VALUESCOPE_AUTH=local) for the suite."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pandas as pd
+import pytest
+
+from tests.e2e import (
+    chromium,
+    download_csv,
+    metric_value,
+    nav_links,
+    new_page,
+    settle,
+    streamlit_server,
+)
+
+PASSWORD = "team-pass-123"
+ACCOUNTS = {
+    "vera": ("viewer", None),
+    "mark": ("marketer", None),
+    "sam": ("service", ["广东"]),
+    "stew": ("steward", None),
+    "ada": ("admin", None),
+    "lock": ("viewer", None),
+}
+DASHBOARDS = ["Overview", "Churn risk", "Loyalty programme", "RFM segments", "ABC / Pareto",
+              "CLV and value tiers", "Clusters (K-means)"]  # fmt: skip
+NAV = {
+    "viewer": DASHBOARDS,
+    "marketer": DASHBOARDS,
+    "service": [*DASHBOARDS, "Customer lookup"],
+    "steward": [*DASHBOARDS, "Customer lookup", "Data"],
+    "admin": [*DASHBOARDS, "Customer lookup", "Data", "Audit log"],
+}
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def team(demo_dir, tmp_path_factory):
+    from data.appdb import AppDB
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('team') / 'app.sqlite'}"
+    db = AppDB(url)
+    for username, (role, regions) in ACCOUNTS.items():
+        db.add_account(username, PASSWORD, role, regions)
+    return url, db
+
+
+@pytest.fixture(scope="module")
+def server(team, demo_dir):
+    env = {"VALUESCOPE_AUTH": "local", "VALUESCOPE_APP_DB": team[0],
+           "VALUESCOPE_DATA_DIR": str(demo_dir)}  # fmt: skip
+    with streamlit_server(env) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def page(browser):
+    page = new_page(browser)
+    yield page
+    page.context.close()
+
+
+def sign_in(page, url: str, username: str, password: str = PASSWORD) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(url)
+    expect(page.get_by_label("Username")).to_be_visible()
+    page.get_by_label("Username").fill(username)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    settle(page)
+
+
+def region_customers(region: str) -> set[str]:
+    from data.demo import demo_path
+
+    with sqlite3.connect(demo_path()) as conn:
+        return set(
+            pd.read_sql(
+                "SELECT DISTINCT t.customer_id FROM transactions t JOIN customers c "
+                "ON c.customer_id = t.customer_id WHERE c.region = ?",
+                conn,
+                params=(region,),
+            )["customer_id"]
+        )
+
+
+def test_lockout_after_five_failures(server, page, team):
+    from playwright.sync_api import expect
+
+    for _ in range(4):
+        sign_in(page, server, "lock", "not-the-password")
+        expect(page.get_by_text("Wrong username or password.")).to_be_visible()
+    sign_in(page, server, "lock", "not-the-password")
+    expect(page.get_by_text("this account is locked for 15 minutes", exact=False)).to_be_visible()
+    sign_in(page, server, "lock")  # the right password, while locked
+    expect(page.get_by_text("this account is locked for 15 minutes", exact=False)).to_be_visible()
+    assert page.locator('[data-testid="stMetric"]').count() == 0
+    details = team[1].audit_rows(username="lock")["detail"].tolist()[::-1]
+    assert details == ["bad_password"] * 4 + ["locked_now", "locked"]
+
+
+@pytest.mark.parametrize("username", ["vera", "mark", "stew"])
+def test_each_role_sees_its_pages_and_no_other_even_by_url(server, page, username):
+    from playwright.sync_api import expect
+
+    role = ACCOUNTS[username][0]
+    sign_in(page, server + "/lookup", username)  # a deep link to a page it may not open
+    expected_title = "Customer lookup" if "Customer lookup" in NAV[role] else "Overview"
+    expect(page.locator("h1").first).to_have_text(expected_title)
+    assert nav_links(page) == NAV[role]
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Churn risk", exact=True).click()
+    expect(page.locator("h1").first).to_have_text("Churn risk")
+    downloads = page.locator('[data-testid="stDownloadButton"]')
+    if role == "viewer":
+        expect(page.locator('[data-testid="stPlotlyChart"]').first).to_be_visible()
+        settle(page)
+        assert downloads.count() == 0
+        assert page.get_by_text("Action list", exact=False).count() == 0
+    else:
+        expect(downloads.first).to_be_visible()
+
+
+def test_region_scope_in_pages_and_downloads(server, page, team):
+    from playwright.sync_api import expect
+
+    inside = region_customers("广东")
+    sign_in(page, server, "sam")
+    expect(page.locator("h1").first).to_have_text("Overview")
+    assert int(metric_value(page, "Customers").replace(",", "")) == len(inside)
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("RFM segments", exact=True).click()
+    expect(page.locator("h1").first).to_have_text("RFM segments")
+    settle(page)
+    rows = download_csv(page, "All customers in view · CSV")
+    assert set(rows["customer_id"]) == inside
+    assert not {"name", "phone", "email", "id_number", "address"} & set(rows.columns)
+    audit = team[1].audit_rows(username="sam", actions=["download"])
+    assert audit["rows"].tolist() == [len(inside)]
+    assert "customer_id" in audit["detail"].iloc[0]
+
+
+def test_admin_reads_the_audit_log_and_signs_out(server, page, team):
+    from playwright.sync_api import expect
+
+    sign_in(page, server, "ada")
+    assert nav_links(page) == NAV["admin"]
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Audit log", exact=True).click()
+    expect(page.locator("h1").first).to_have_text("Audit log")
+    settle(page)
+    expect(page.get_by_text("Accounts", exact=True)).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    actions = team[1].audit_rows(username="ada")["action"].tolist()
+    assert actions[:2] == ["sign_out", "sign_in"]
