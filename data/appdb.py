@@ -301,6 +301,18 @@ class AppDB:
                 )
             )
 
+    def audited(self, username: str, action: str, detail: str) -> bool:
+        """Whether the log already has this user's ``action`` with exactly ``detail``."""
+        query = (
+            sa.select(audit_log.c.id)
+            .where(audit_log.c.username == _cut(username))
+            .where(audit_log.c.action == action)
+            .where(audit_log.c.detail == _cut(detail))
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(query).first() is not None
+
     def audit_rows(
         self,
         actions=None,

@@ -165,7 +165,6 @@ def test_admin_reveals_with_an_audit_row(app_db):
     at = as_user("ada", "data")
     assert "db_url_input" in keys(at, "text_input")
     look = as_user("ada", "lookup")
-    customer = look.dataframe  # the page draws; pick a known customer
     first = demo_customers()
     found = first[first["customer_id"].isin(_buyer_ids())].iloc[0]
     look.text_input(key="lookup_id").input(found["customer_id"]).run()
@@ -175,4 +174,24 @@ def test_admin_reveals_with_an_audit_row(app_db):
     assert reveals["target"].tolist() == [found["customer_id"]]
     audit = as_user("ada", "audit")
     assert audit.title[0].value == "Audit log"
-    assert customer is not None
+
+
+def test_an_idle_session_expires(app_db):
+    import time
+
+    at = as_user("mark")
+    assert at.metric
+    at.session_state["_auth_seen"] = time.monotonic() - 31 * 60  # idle past the 30 minutes
+    at.run()
+    assert not at.metric
+    assert any("inactivity" in e.value for e in at.error)
+    assert app_db.audit_rows(username="mark")["action"].iloc[0] == "sign_out"
+
+
+def test_a_disabled_account_is_out_at_its_next_click(app_db):
+    app_db.add_account("temp", PASSWORD, "marketer")
+    at = as_user("temp")
+    assert at.metric
+    app_db.set_disabled("temp")
+    at.run()
+    assert not at.metric and at.text_input(key="signin_username")

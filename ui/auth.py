@@ -229,8 +229,15 @@ def gate(keep_link=None) -> User:
             keep_link()
         st.stop()
     if mode == "oidc" and not st.session_state.get("_auth_logged"):
+        # One row per sign-in at the provider, not per browser tab the session cookie opens.
         st.session_state["_auth_logged"] = True
-        audit_as(user.username, user.role, "sign_in", detail="oidc")
+        detail = f"oidc auth_time={st.user.get('auth_time') or st.user.get('iat') or '-'}"
+        try:
+            seen = _db().audited(user.username, "sign_in", detail)
+        except Exception:  # noqa: BLE001 - then write the row rather than miss one
+            seen = False
+        if not seen:
+            audit_as(user.username, user.role, "sign_in", detail=detail)
     if not user.known_role or user.regions == ():
         st.sidebar.button(t("sign_out"), on_click=sign_out, key="sign_out")
         st.error(t("no_role"), icon=":material/block:")
