@@ -566,3 +566,39 @@ def payments(
     _month_axis(fig, dates, axes)
     value_axis(fig, "y", frame["amount"] if len(frame) else [0], MONEY, axes)
     return _layout(fig, title, x_label, y_label, height=340)
+
+
+# --------------------------------------------------------------------------- safety
+
+_TRACE_TEXT = ("x", "y", "text", "labels", "ids", "parents", "hovertext", "name", "customdata")
+
+
+def _escape(value):
+    """``&``, ``<`` and ``>`` as entities: plotly shows them as typed, and a value can no longer
+    open a tag (``<a href>``, ``<b>`` ...) in a title, tick, legend or hover."""
+    if isinstance(value, str):
+        return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if isinstance(value, (list, tuple, np.ndarray, pd.Series, pd.Index)):
+        values = list(value)
+        if any(isinstance(v, str) for v in values) or any(
+            isinstance(v, (list, tuple, np.ndarray)) for v in values
+        ):
+            return [_escape(v) for v in values]
+        return value
+    return value
+
+
+def safe_figure(fig: go.Figure) -> go.Figure:
+    """The figure with every data-borne string escaped (categories, names, ticks, hovers).
+    Data values come from files and databases, and user-given names (clusters, rules) from the
+    interface: none may become markup. The builders' own templates (``<br>``, ``<extra>``) are
+    left alone; they are not data."""
+    for trace in fig.data:
+        for attr in _TRACE_TEXT:
+            if attr in trace and trace[attr] is not None:
+                trace[attr] = _escape(trace[attr])
+    for axis in [k for k in fig.layout if k.startswith(("xaxis", "yaxis"))]:
+        ticks = fig.layout[axis].ticktext
+        if ticks is not None:
+            fig.layout[axis].ticktext = _escape(ticks)
+    return fig

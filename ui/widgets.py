@@ -42,12 +42,13 @@ def show_error(message: str, exc: BaseException | None = None) -> None:
 def chart(figure, key: str, container=None) -> None:
     """Draw a plotly figure. In Chinese, plotly's own toolbar (whose tooltips are English) is
     left out; the charts' titles, axes, legends and hovers are already in the language."""
+    from ui.charts import safe_figure
     from ui.i18n import lang
 
     config = {"displaylogo": False}
     if lang() == "zh":
         config["displayModeBar"] = False
-    (container or st).plotly_chart(figure, key=key, config=config)
+    (container or st).plotly_chart(safe_figure(figure), key=key, config=config)
 
 
 def pii_allowed() -> bool:
