@@ -44,7 +44,7 @@ def log_section() -> None:
             t("audit_role"): [t(f"role_{r}") if r else "" for r in rows["role"]],
             t("audit_action"): [t(f"action_{a}") for a in rows["action"]],
             t("audit_target"): rows["target"].fillna("").astype("str"),
-            t("audit_rows"): rows["rows"],
+            t("audit_rows"): ["" if pd.isna(v) else fmt_int(v) for v in rows["rows"]],
             t("audit_detail"): rows["detail"].fillna("").astype("str"),
         }
     )
