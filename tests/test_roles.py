@@ -195,3 +195,30 @@ def test_a_disabled_account_is_out_at_its_next_click(app_db):
     app_db.set_disabled("temp")
     at.run()
     assert not at.metric and at.text_input(key="signin_username")
+
+
+def test_steward_uses_a_named_connection_whose_address_stays_on_the_server(app_db, postgres_url):
+    import sqlalchemy as sa
+
+    from data.sample import DemoConfig, generate
+
+    tx = generate(DemoConfig(customers=200, random_state=3))["transactions"]
+    engine = sa.create_engine(postgres_url)
+    tx.to_sql("warehouse_payments", engine, index=False, if_exists="replace")
+    engine.dispose()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.secrets["connections"] = {"warehouse": {"url": postgres_url, "table": "warehouse_payments"}}
+    at.session_state["_auth_user"] = "stew"
+    at.switch_page("app_pages/data.py").run()
+    assert at.selectbox(key="connection_pick").options == ["warehouse"]
+    at.button(key="use_connection").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="source").value == "connection:warehouse"
+    assert at.metric[1].value == f"{len(tx):,}"  # rows used
+    host = sa.make_url(postgres_url).host
+    texts = [str(e.value) for kind in ("markdown", "caption", "success", "subheader", "error")
+             for e in at.get(kind)]  # fmt: skip
+    assert not [text for text in texts if host in text or "postgresql" in text]
+    change = app_db.audit_rows(username="stew", actions=["source_change"])
+    assert change["target"].tolist() == ["connection:warehouse"]
+    assert change["rows"].tolist() == [len(tx)]
