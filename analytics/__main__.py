@@ -223,9 +223,11 @@ def _read_table(path: Path) -> pd.DataFrame:
     if path.suffix == ".parquet":
         import pyarrow.parquet as pq
 
-        from data.schema import PII_COLUMNS
+        from data.schema import personal_columns
 
-        keep = [c for c in pq.read_schema(path).names if c not in PII_COLUMNS]
+        names = pq.read_schema(path).names
+        personal = set(personal_columns(names))
+        keep = [c for c in names if c not in personal]
         return pd.read_parquet(path, columns=keep)
     return read_file(path)
 

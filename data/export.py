@@ -1,6 +1,7 @@
 """The one export writer: every CSV and Excel file ValueScope writes goes through here.
 
-* Personal information never leaves: columns the schema marks as PII are dropped.
+* Personal information never leaves: columns the schema marks as PII are dropped, under any of
+  their usual headers (``姓名``, ``手机``, ``E-mail`` ...; :func:`data.schema.personal_columns`).
 * Text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab or carriage
   return first) gets a leading apostrophe (OWASP "CSV injection").
 * Ids stay text: CSV cells are written as they are; Excel cells of text columns are text cells.
@@ -18,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from data.schema import PII_COLUMNS
+from data.schema import personal_columns
 
 __all__ = [
     "EXCEL_MAX_ROWS",
@@ -77,7 +78,8 @@ def export_frame(
     translated text is neutralised too. ``neutralise_text=False`` leaves the apostrophes out, for
     :func:`xlsx_bytes`, which marks such cells in Excel's own way.
     """
-    keep = [c for c in frame.columns if str(c) not in PII_COLUMNS]
+    personal = set(personal_columns(frame.columns))
+    keep = [c for c in frame.columns if c not in personal]
     out = frame[keep].copy()
     out.attrs = {}  # attrs may hold Timestamps, which Parquet metadata cannot store
     for column in out.columns:

@@ -26,6 +26,7 @@ from data.columns import ALIASES, OPTIONAL, REQUIRED, resolve_columns
 from data.parse import clean_ids, detect_currency, parse_amounts, parse_dates
 from data.readers import read_file
 from data.report import REJECT_REASONS, Dataset, LoadReport, SourceError
+from data.schema import personal_columns
 
 __all__ = [
     "ALIASES",
@@ -59,7 +60,8 @@ def load_frame(
         source has.
     report : LoadReport
         Counts, the rejected rows (``source_row`` = 1-based data row, ``reason``, original
-        cells) and the duplicate rows.
+        cells) and the duplicate rows; neither keeps the source's personal columns
+        (:func:`data.schema.personal_columns`): a load report is shown and downloaded.
     """
     columns = resolve_columns(raw.columns, mapping)
     if raw.empty:
@@ -153,7 +155,8 @@ def _repeats(ids: pd.Series) -> np.ndarray:
 
 
 def _with_position(raw: pd.DataFrame, mask: np.ndarray, reason: np.ndarray | None) -> pd.DataFrame:
-    rows = raw.loc[mask].copy()
+    personal = set(personal_columns(raw.columns))
+    rows = raw.loc[mask, [c for c in raw.columns if c not in personal]].copy()
     rows.insert(0, "source_row", np.flatnonzero(mask) + 1)
     if reason is not None:
         rows.insert(1, "reason", reason[mask])

@@ -166,3 +166,53 @@ def test_unusable_file_names_the_problem(tmp_path):
     assert run.stderr.strip() == (
         "error: missing required column(s) customer_id, transaction_date, amount; found columns: who, when"
     )
+
+
+PERSONAL = ("王小明", "13812345678", "110101199003071234", "北京市东城区")
+
+
+@pytest.fixture(scope="module")
+def chinese_csv_with_personal_columns(tmp_path_factory):
+    """The demo's payments under Chinese headers, with a customer's name, phone, id card number
+    and address on every row, a bad date, a missing customer id and a duplicate."""
+    folder = tmp_path_factory.mktemp("pii")
+    tx = generate(DemoConfig(customers=300, random_state=5))["transactions"]
+    tx = tx[["customer_id", "transaction_date", "amount", "transaction_id"]].astype({"amount": str})
+    tx = tx.astype({"transaction_date": str})
+    bad = pd.DataFrame(
+        {
+            "customer_id": ["C9", "", tx["customer_id"].iloc[0]],
+            "transaction_date": ["2025-13-01", "2025-01-01", "2025-01-01"],
+            "amount": ["1", "1", "1"],
+            "transaction_id": ["B1", "B2", tx["transaction_id"].iloc[0]],
+        }
+    )
+    rows = pd.concat([tx, bad], ignore_index=True)
+    rows.columns = ["客户编号", "交易日期", "金额", "交易编号"]
+    rows = rows.assign(姓名=PERSONAL[0], 手机=PERSONAL[1], 身份证号=PERSONAL[2], 地址=PERSONAL[3])
+    path = folder / "缴费.csv"
+    rows.to_csv(path, index=False)
+    return path
+
+
+def test_rejects_file_holds_no_personal_information(chinese_csv_with_personal_columns, tmp_path):
+    out, rejects = tmp_path / "scores.csv", tmp_path / "rejects.csv"
+    run = cli(
+        "score", str(chinese_csv_with_personal_columns), "--out", str(out),
+        "--rejects", str(rejects),
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    written = pd.read_csv(rejects, dtype=str)
+    assert list(written.columns) == [
+        "source_row",
+        "reason",
+        "客户编号",
+        "交易日期",
+        "金额",
+        "交易编号",
+    ]
+    assert written["reason"].tolist() == ["bad_date", "missing_customer_id"]
+    for path in (rejects, out):
+        text = path.read_text(encoding="utf-8-sig")
+        assert not [value for value in PERSONAL if value in text]
+        assert not [header for header in ("姓名", "手机", "身份证号", "地址") if header in text]

@@ -341,3 +341,31 @@ def test_the_currency_the_amounts_carry_becomes_the_display_currency(tmp_path, a
     data = load_file(path)
     assert data.currency == data.report.currency == currency
     assert data.report.rows_used == len(amounts)
+
+
+PERSONAL = ("王小明", "13812345678", "110101199003071234", "北京市东城区")
+
+
+def test_load_report_never_stores_personal_information(tmp_path):
+    path = write(
+        tmp_path,
+        "pii.csv",
+        "客户编号,交易日期,金额,交易编号,姓名,手机,身份证号,地址\n"
+        "A01,2024-01-05,100,T1,王小明,13812345678,110101199003071234,北京市东城区\n"
+        "A02,2024-13-05,100,T2,王小明,13812345678,110101199003071234,北京市东城区\n"
+        ",2024-01-05,100,T3,王小明,13812345678,110101199003071234,北京市东城区\n"
+        "A01,2024-01-05,100,T1,王小明,13812345678,110101199003071234,北京市东城区\n",
+    )
+    report = load_file(path).report
+    assert list(report.rejected_rows.columns) == [
+        "source_row", "reason", "客户编号", "交易日期", "金额", "交易编号",
+    ]  # fmt: skip
+    assert report.rejected_rows["source_row"].tolist() == [2, 3]
+    assert report.rejected_rows["reason"].tolist() == ["bad_date", "missing_customer_id"]
+    assert report.duplicate_rows["source_row"].tolist() == [4]
+    assert "姓名" not in report.duplicate_rows.columns
+    assert "手机" not in report.duplicate_rows.columns
+    for frame in (report.rejected_rows, report.duplicate_rows):
+        text = frame.to_csv(index=False)
+        assert not [value for value in PERSONAL if value in text]
+    invariant(report)
