@@ -3,6 +3,8 @@ exports"): personal information under any of its usual headers, and text a sprea
 
 from __future__ import annotations
 
+import io
+
 import pandas as pd
 
 from data.export import export_frame
@@ -51,3 +53,14 @@ def test_exports_drop_personal_columns_under_any_header():
     text = out.to_csv(index=False)
     for secret in ("王小明", "13812345678", "110101199003071234", "北京市", "wang@"):
         assert secret not in text
+
+
+def test_csv_export_neutralises_headers_and_keeps_a_carriage_return_inside_its_cell():
+    from data.export import csv_bytes
+
+    rows = pd.DataFrame({"customer_id": ["\r=1+1", "c2"], "@SUM(1)": [1.5, 2.0]})
+    raw = csv_bytes(export_frame(rows))
+    back = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig", dtype={"customer_id": str})
+    assert list(back.columns) == ["customer_id", "'@SUM(1)"]
+    assert back["customer_id"].tolist() == ["'\r=1+1", "c2"]
+    assert back["'@SUM(1)"].tolist() == [1.5, 2.0]
