@@ -1,11 +1,26 @@
 """Reading files into raw frames: CSV (UTF-8 with or without BOM, GB18030/GBK), Excel .xlsx and
 Parquet, from a path, bytes or an upload. Cells stay as they were (CSV cells as text); validation
 is :mod:`data.load`'s job. Anything unreadable raises one :class:`SourceError` naming the file.
+
+Size limits, so that no file can exhaust the machine:
+
+* :data:`MAX_FILE_BYTES` (512 MB): the most read into memory from one file, path or stream. A
+  regular file above it is refused before reading; a pipe, device (``/dev/zero``) or upload
+  stream is read only that far. Error code ``file_too_large``. (A Parquet file given by path is
+  exempt: it is read column by column. Larger CSV data belongs in Parquet or a database.)
+* An Excel .xlsx file is a zip archive; its directory is checked before anything is unpacked,
+  and the file is refused (code ``xlsx_too_large``) when its members would together unpack to
+  more than :data:`XLSX_MAX_UNPACKED_BYTES` (200 MB), or when one member larger than
+  :data:`XLSX_RATIO_MIN_BYTES` (10 MB) unpacked is compressed more than :data:`XLSX_MAX_RATIO`
+  (100) to 1 (a zip bomb's mark; real sheets compress about 10:1). The sizes the directory
+  declares bind: Python's zip reader never unpacks a member past its declared size.
 """
 
 from __future__ import annotations
 
 import io
+import os
+import stat
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,7 +31,24 @@ import pandas as pd
 from data.columns import resolve_columns
 from data.report import SourceError
 
-__all__ = ["read_file"]
+__all__ = [
+    "MAX_FILE_BYTES",
+    "XLSX_MAX_RATIO",
+    "XLSX_MAX_UNPACKED_BYTES",
+    "XLSX_RATIO_MIN_BYTES",
+    "read_file",
+]
+
+MB = 2**20
+#: The most bytes read into memory from one file, path or stream.
+MAX_FILE_BYTES = 512 * MB
+#: An .xlsx whose members would together unpack to more than this is refused unopened.
+XLSX_MAX_UNPACKED_BYTES = 200 * MB
+#: An .xlsx member above this unpacked size ...
+XLSX_RATIO_MIN_BYTES = 10 * MB
+#: ... compressed more than this many times is refused unopened.
+XLSX_MAX_RATIO = 100
+_CHUNK = 16 * MB
 
 
 def read_file(
@@ -37,7 +69,11 @@ def read_file(
         if mapping is not None and path.suffix.lower() in (".parquet", ".pq") and path.is_file():
             return _read_parquet_columns(path, mapping)
         try:
-            data = path.read_bytes()
+            with path.open("rb") as handle:
+                info = os.fstat(handle.fileno())
+                if stat.S_ISREG(info.st_mode) and info.st_size > MAX_FILE_BYTES:
+                    _too_large(name)
+                data = _read_bounded(handle, name)
         except OSError as exc:
             raise SourceError(
                 f"cannot read {path}: {exc.strerror or exc}",
@@ -45,10 +81,12 @@ def read_file(
                 name=path.name,
             ) from None
     elif isinstance(source, (bytes, bytearray)):
+        if len(source) > MAX_FILE_BYTES:
+            _too_large(str(name or "upload"))
         data = bytes(source)
     else:
-        data = source.read()
         name = name or getattr(source, "name", None)
+        data = _read_bounded(source, str(name or "upload"))
     name = str(name or "upload")
     if not data:
         raise SourceError(f"{name} is empty", code="empty_file", name=name)
@@ -69,6 +107,57 @@ def read_file(
         frame = _read_csv(data, name)
     frame.columns = [str(c).replace("\ufeff", "").strip() for c in frame.columns]
     return frame
+
+
+def _read_bounded(stream: IO[bytes], name: str) -> bytes:
+    """Everything ``stream`` holds, or :class:`SourceError` once it passes MAX_FILE_BYTES."""
+    limit = MAX_FILE_BYTES
+    chunks, size = [], 0
+    while chunk := stream.read(min(_CHUNK, limit + 1 - size)):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            _too_large(name)
+    return b"".join(chunks)
+
+
+def _too_large(name: str):
+    limit_mb = MAX_FILE_BYTES // MB
+    raise SourceError(
+        f"{name} is larger than {limit_mb} MB, the most a file may hold; "
+        "give larger data as Parquet or through a database",
+        code="file_too_large",
+        name=name,
+        limit_mb=limit_mb,
+    )
+
+
+def _check_unpacked_size(data: bytes, name: str) -> None:
+    """Refuse an .xlsx (zip) whose directory promises a huge or bomb-like unpacking."""
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return  # not a zip at all: the Excel reader says so in its own words
+    total = 0
+    for member in members:
+        total += member.file_size
+        packed = max(member.compress_size, 1)
+        bomb = (
+            member.file_size > XLSX_RATIO_MIN_BYTES and member.file_size > XLSX_MAX_RATIO * packed
+        )
+        if bomb or total > XLSX_MAX_UNPACKED_BYTES:
+            limit_mb, ratio_min_mb = XLSX_MAX_UNPACKED_BYTES // MB, XLSX_RATIO_MIN_BYTES // MB
+            raise SourceError(
+                f"{name} is too large to open safely: an Excel file may unpack to at most "
+                f"{limit_mb} MB, and no part of it over {ratio_min_mb} MB may be compressed "
+                f"more than {XLSX_MAX_RATIO}:1 ({member.filename} unpacks to "
+                f"{member.file_size:,} bytes from {member.compress_size:,})",
+                code="xlsx_too_large",
+                name=name,
+                limit_mb=limit_mb,
+                ratio=XLSX_MAX_RATIO,
+                ratio_min_mb=ratio_min_mb,
+            )
 
 
 def _decode_name(data: bytes) -> str:
@@ -141,6 +230,7 @@ def _unique_names(names: list[str]) -> list[str]:
 
 
 def _read_excel(data: bytes, name: str) -> pd.DataFrame:
+    _check_unpacked_size(data, name)
     try:
         return pd.read_excel(io.BytesIO(data), sheet_name=0, dtype=object, engine="openpyxl")
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:

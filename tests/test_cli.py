@@ -285,3 +285,17 @@ def test_xlsx_outputs_are_workbooks_without_formulas(hostile_csv, tmp_path):
     assert cells[1][0].data_type == "n" and [c.value for c in cells[1][1:3]] == ["bad_date", "=1+1"]
     assert cells[1][2].quotePrefix and cells[2][2].quotePrefix
     assert not [c for row in cells for c in row if c.data_type == "f"]
+
+
+def test_a_file_that_never_ends_is_refused_within_seconds(tmp_path):
+    import time
+
+    started = time.perf_counter()
+    run = subprocess.run(
+        [sys.executable, "-m", "analytics", "score", "/dev/zero", "--out", str(tmp_path / "x.csv")],
+        cwd=ROOT, capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert time.perf_counter() - started < 20
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1
+    assert run.stderr.startswith("error: zero is larger than 512 MB")

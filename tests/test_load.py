@@ -369,3 +369,91 @@ def test_load_report_never_stores_personal_information(tmp_path):
         text = frame.to_csv(index=False)
         assert not [value for value in PERSONAL if value in text]
     invariant(report)
+
+
+def padded_workbook(padding_mb: int) -> bytes:
+    """A valid .xlsx whose sheet XML carries ``padding_mb`` MB of whitespace before its closing
+    tag: valid XML, a few hundred bytes per MB once zipped (a zip bomb's shape)."""
+    import io
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["customer_id", "date", "amount"])
+    book.active.append(["c1", "2024-01-05", 7])
+    plain, out = io.BytesIO(), io.BytesIO()
+    book.save(plain)
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            content = src.read(item.filename)
+            if item.filename != "xl/worksheets/sheet1.xml":
+                dst.writestr(item, content)
+                continue
+            head, tail = content.rsplit(b"</worksheet>", 1)
+            with dst.open(item.filename, "w") as member:  # streamed, never whole in memory
+                member.write(head)
+                for _ in range(padding_mb):
+                    member.write(b" " * 2**20)
+                member.write(b"</worksheet>" + tail)
+    return out.getvalue()
+
+
+def test_a_slightly_padded_workbook_still_loads():
+    data = load_file(padded_workbook(1), name="padded.xlsx")
+    assert data.transactions["amount"].tolist() == [7.0]
+
+
+def test_a_workbook_that_would_unpack_hugely_is_refused_before_parsing():
+    import time
+
+    bomb = padded_workbook(40)
+    assert len(bomb) < 100_000  # 40 MB of sheet in a few kB
+    started = time.perf_counter()
+    with pytest.raises(SourceError) as info:
+        load_file(bomb, name="bomb.xlsx")
+    assert time.perf_counter() - started < 0.5
+    assert info.value.code == "xlsx_too_large"
+    assert "100:1" in str(info.value) and "200 MB" in str(info.value)
+
+
+def test_a_workbook_over_the_unpacked_limit_is_refused(monkeypatch):
+    from data import readers
+
+    monkeypatch.setattr(readers, "XLSX_MAX_UNPACKED_BYTES", 2**20)  # 1 MB for this test
+    with pytest.raises(SourceError) as info:
+        load_file(padded_workbook(2), name="big.xlsx")  # 2 MB: under the ratio rule's 10 MB
+    assert info.value.code == "xlsx_too_large"
+    assert "1 MB" in str(info.value)
+
+
+def test_a_file_larger_than_the_limit_is_refused_without_reading_it(tmp_path):
+    from data.readers import MAX_FILE_BYTES
+
+    path = tmp_path / "huge.csv"
+    with path.open("wb") as handle:
+        handle.truncate(MAX_FILE_BYTES + 1)  # sparse: no disk, no time
+    with pytest.raises(SourceError) as info:
+        load_file(path)
+    assert info.value.code == "file_too_large"
+    assert f"{MAX_FILE_BYTES // 2**20} MB" in str(info.value)
+
+
+def test_a_stream_that_never_ends_is_read_only_up_to_the_limit():
+    import io
+
+    class Endless(io.RawIOBase):
+        def readable(self):
+            return True
+
+        def readinto(self, buffer):
+            line = b"c1,2024-01-05,1\n"
+            buffer[:] = (line * (len(buffer) // len(line) + 1))[: len(buffer)]
+            return len(buffer)
+
+    with pytest.raises(SourceError) as info:
+        load_file(io.BufferedReader(Endless()), name="endless.csv")
+    assert info.value.code == "file_too_large"
+    with pytest.raises(SourceError) as info:
+        load_file("/dev/zero")
+    assert info.value.code == "file_too_large"

@@ -613,6 +613,14 @@ _T: dict[str, tuple[str, str]] = {
         "{name} is not a well-formed CSV file: line {line} has {saw} fields where {expected} were expected.",
         "{name} 不是格式正确的 CSV 文件：第 {line} 行有 {saw} 个字段，应为 {expected} 个。",
     ),
+    "error_file_too_large": (
+        "{name} is larger than {limit_mb} MB, the most a file may hold; give larger data as Parquet or through a database.",
+        "{name} 超过单个文件的上限 {limit_mb} MB；更大的数据请使用 Parquet 文件或数据库。",
+    ),
+    "error_xlsx_too_large": (
+        "{name} is too large to open safely: an Excel file may unpack to at most {limit_mb} MB, and no part of it over {ratio_min_mb} MB may be compressed more than {ratio}:1.",
+        "{name} 过大，无法安全打开：Excel 文件解压后最多 {limit_mb} MB，且其中超过 {ratio_min_mb} MB 的部分压缩比不得超过 {ratio}:1。",
+    ),
     "error_bad_xlsx": (
         "{name} is not a readable Excel .xlsx file.",
         "{name} 不是可读取的 Excel .xlsx 文件。",
