@@ -457,3 +457,44 @@ def test_a_stream_that_never_ends_is_read_only_up_to_the_limit():
     with pytest.raises(SourceError) as info:
         load_file("/dev/zero")
     assert info.value.code == "file_too_large"
+
+
+def test_bare_numbers_among_text_dates_are_bad_dates(tmp_path):
+    path = write(
+        tmp_path,
+        "numbers.csv",
+        "customer_id,date,amount\n"
+        "c1,2024-03-05,1\nc2,12,1\nc3,2024,1\nc4,45000,1\nc5,20240306,1\nc6,2024/3/7,1\n",
+    )
+    data = load_file(path)
+    assert data.report.rejected == {"bad_date": 3}
+    assert data.report.rejected_rows["source_row"].tolist() == [2, 3, 4]
+    assert data.transactions["transaction_date"].tolist() == [
+        pd.Timestamp("2024-03-05"),
+        pd.Timestamp("2024-03-06"),
+        pd.Timestamp("2024-03-07"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        # a column of serial numbers only (Excel's "General" format saved as CSV): Excel dates
+        (["45356", "45357.75", "", "NULL"], ["2024-03-05", "2024-03-06", None, None]),
+        # one text date among them: the numbers are no longer read as serials
+        (["45356", "2024-03-07"], [None, "2024-03-07"]),
+        (["45356", "not a date"], [None, None]),
+        # YYYYMMDD is a date written as text, wherever it stands
+        (["20240305", "45357"], ["2024-03-05", None]),
+    ],
+)
+def test_text_serials_count_only_in_a_column_of_serials(cells, expected):
+    parsed = parse_dates(pd.Series(cells, dtype=object))
+    assert [None if pd.isna(v) else v.strftime("%Y-%m-%d") for v in parsed] == expected
+
+
+def test_excel_number_cells_are_serials_but_number_text_beside_dates_is_not():
+    cells = pd.Series([dt.datetime(2024, 3, 5), 45357, "45358", "12"], dtype=object)
+    parsed = parse_dates(cells)
+    assert parsed.tolist()[:2] == [pd.Timestamp("2024-03-05"), pd.Timestamp("2024-03-06")]
+    assert parsed.iloc[2:].isna().all()
