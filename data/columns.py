@@ -17,7 +17,6 @@ REQUIRED = ("customer_id", "transaction_date", "amount")
 # policy_id is part of the contract but no analysis uses it yet, so it is not carried along: at
 # 10M rows it would cost hundreds of MB.
 OPTIONAL = ("transaction_id", "product_line", "channel", "transaction_type")
-REJECT_REASONS = ("missing_customer_id", "bad_date", "bad_amount")
 
 #: Header names recognised for each canonical column, compared after :func:`_normalise_header`.
 ALIASES: dict[str, tuple[str, ...]] = {

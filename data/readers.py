@@ -20,12 +20,15 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import stat
 import zipfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+import numpy as np
 import pandas as pd
 
 from data.columns import resolve_columns
@@ -36,7 +39,9 @@ __all__ = [
     "XLSX_MAX_RATIO",
     "XLSX_MAX_UNPACKED_BYTES",
     "XLSX_RATIO_MIN_BYTES",
+    "RawFile",
     "read_file",
+    "read_raw",
 ]
 
 MB = 2**20
@@ -63,11 +68,29 @@ def read_file(
     A Parquet file read from a path with ``mapping`` given (``{}`` = detect) keeps only the
     columns of the transactions contract: its schema is read first, so large files stay lean.
     """
+    return read_raw(source, name, mapping).frame
+
+
+@dataclass(frozen=True, eq=False)
+class RawFile:
+    """A file's cells as read, and which rows its encoding could not decode."""
+
+    frame: pd.DataFrame
+    undecodable: np.ndarray | None = None  # bool per row; None: every row decoded
+
+
+def read_raw(
+    source: str | Path | bytes | IO[bytes],
+    name: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+) -> RawFile:
+    """:func:`read_file`, also saying which rows could not be decoded (a CSV mixing UTF-8 and
+    GBK rows): the loader rejects those as ``bad_encoding``."""
     if isinstance(source, (str, Path)):
         path = Path(source)
         name = name or path.name
         if mapping is not None and path.suffix.lower() in (".parquet", ".pq") and path.is_file():
-            return _read_parquet_columns(path, mapping)
+            return RawFile(_read_parquet_columns(path, mapping))
         try:
             with path.open("rb") as handle:
                 info = os.fstat(handle.fileno())
@@ -97,6 +120,7 @@ def read_file(
             code="old_xls",
             name=name,
         )
+    undecodable = None
     if suffix in (".xlsx", ".xlsm") or (
         suffix not in (".csv", ".txt", ".tsv") and data[:2] == b"PK"
     ):
@@ -104,9 +128,9 @@ def read_file(
     elif suffix in (".parquet", ".pq") or data[:4] == b"PAR1":
         frame = _read_parquet(data, name)
     else:
-        frame = _read_csv(data, name)
+        frame, undecodable = _read_csv(data, name)
     frame.columns = [str(c).replace("\ufeff", "").strip() for c in frame.columns]
-    return frame
+    return RawFile(frame, undecodable)
 
 
 def _read_bounded(stream: IO[bytes], name: str) -> bytes:
@@ -160,21 +184,71 @@ def _check_unpacked_size(data: bytes, name: str) -> None:
             )
 
 
-def _decode_name(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
+_SURROGATE = "[\udc80-\udcff]"  # where "surrogateescape" kept a byte UTF-8 could not decode
+_WIDE = "[\u0800-\ud7ff\ue000-\U0010ffff]"  # a 3- or 4-byte UTF-8 character (CJK and beyond)
+# A line that is valid UTF-8 and holds such a character.
+_UTF8_LINE = re.compile(f"^[^\n\udc80-\udcff]*{_WIDE}[^\n\udc80-\udcff]*$", re.MULTILINE)
+
+
+def _decode(data: bytes) -> tuple[str | None, str, bool]:
+    """``(text, encoding, mixed)``: how to read the CSV bytes.
+
+    A file that is UTF-8 (with or without BOM), UTF-16 or GB18030 throughout gives ``text=None``
+    and its encoding (the parser decodes it, fast). A file mixing UTF-8 and GBK rows (pasted
+    together from two systems) is decoded line by line in the encoding most of its rows use;
+    each row that encoding cannot read is kept with the Unicode replacement character in it
+    (``mixed=True``), so the loader rejects it as ``bad_encoding`` instead of using mojibake.
+    A row counts as UTF-8 only when it is valid UTF-8 and holds a 3- or 4-byte character: GBK
+    text now and then forms valid 2-byte UTF-8 (习伟 reads as ϰΰ), never for long 3-byte runs.
+    """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"
+        return None, "utf-16", False
+    bom = data.startswith(b"\xef\xbb\xbf")
+    body = data[3:] if bom else data
+    try:
+        body.decode("utf-8")
+        return None, "utf-8-sig" if bom else "utf-8", False
+    except UnicodeDecodeError:
+        pass
+    text = body.decode("utf-8", "surrogateescape")
+    if not bom and not _UTF8_LINE.search(text):  # the common GBK file: one pass, in C
+        try:
+            data.decode("gb18030")
+            return None, "gb18030", False
+        except UnicodeDecodeError:
+            pass
+    rows = pd.Series(text.split("\n")[1:], dtype=object)
+    invalid = rows.str.contains(_SURROGATE).to_numpy(dtype=bool)
+    genuine = ~invalid & rows.str.contains(_WIDE).to_numpy(dtype=bool)
+    utf8 = bom or genuine.sum() >= invalid.sum()
+    lines = body.split(b"\n")
+    out = [_decode_header(lines[0])]
+    decoded_any = False  # a non-ASCII row the chosen encoding could read
+    for line, bad, good in zip(lines[1:], invalid, genuine, strict=True):
+        if utf8:
+            out.append(line.decode("utf-8", "replace"))
+            decoded_any |= good
+        elif good:  # UTF-8 in a GBK file: shown, unreadable (every non-ASCII byte replaced)
+            out.append(line.decode("ascii", "replace"))
+        else:
+            text = line.decode("gb18030", "replace")
+            out.append(text)
+            decoded_any |= bad and "\ufffd" not in text
+    if not decoded_any:
+        raise SourceError("the file is neither UTF-8 nor GB18030/GBK text", code="bad_encoding")
+    return "\n".join(out), "utf-8" if utf8 else "gb18030", True
+
+
+def _decode_header(line: bytes) -> str:
     for encoding in ("utf-8", "gb18030"):
         try:
-            data.decode(encoding)
+            return line.decode(encoding)
         except UnicodeDecodeError:
             continue
-        return encoding
-    raise SourceError("the file is neither UTF-8 nor GB18030/GBK text", code="bad_encoding")
+    return line.decode("utf-8", "replace")
 
 
-def _read_csv(data: bytes, name: str) -> pd.DataFrame:
+def _read_csv(data: bytes, name: str) -> tuple[pd.DataFrame, np.ndarray | None]:
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise SourceError(
             f"{name} is not a text (CSV) file, nor Excel .xlsx or Parquet",
@@ -182,10 +256,15 @@ def _read_csv(data: bytes, name: str) -> pd.DataFrame:
             name=name,
         )
     try:
-        encoding = _decode_name(data)
+        text, encoding, mixed = _decode(data)
     except SourceError as exc:
         raise SourceError(f"{name}: {exc}", code="bad_encoding", name=name) from None
-    head = data[:65536].decode(encoding, errors="ignore").splitlines()
+    if text is None:
+        head = data[:65536].decode(encoding, errors="ignore").splitlines()
+        source = io.BytesIO(data)
+    else:
+        head = text[:65536].splitlines()
+        source = io.StringIO(text)
     first = head[0] if head else ""
     delimiter = max((",", "\t", ";", "|"), key=first.count)
     if not first.count(delimiter):
@@ -194,8 +273,8 @@ def _read_csv(data: bytes, name: str) -> pd.DataFrame:
         # header=None: the C parser then rejects a row with more fields than the first line
         # instead of silently turning extra fields into an index (pandas' implicit index).
         cells = pd.read_csv(
-            io.BytesIO(data),
-            encoding=encoding,
+            source,
+            encoding=encoding if text is None else None,
             sep=delimiter,
             header=None,
             dtype=str,
@@ -215,7 +294,13 @@ def _read_csv(data: bytes, name: str) -> pd.DataFrame:
     header = _unique_names(cells.iloc[0].fillna("").tolist())
     frame = cells.iloc[1:].reset_index(drop=True)
     frame.columns = header
-    return frame
+    undecodable = None
+    if mixed:
+        undecodable = np.zeros(len(frame), dtype=bool)
+        for j in range(frame.shape[1]):
+            found = frame.iloc[:, j].str.contains("\ufffd", regex=False)
+            undecodable |= found.fillna(False).to_numpy(dtype=bool)
+    return frame, undecodable
 
 
 def _unique_names(names: list[str]) -> list[str]:

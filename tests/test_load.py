@@ -498,3 +498,58 @@ def test_excel_number_cells_are_serials_but_number_text_beside_dates_is_not():
     parsed = parse_dates(cells)
     assert parsed.tolist()[:2] == [pd.Timestamp("2024-03-05"), pd.Timestamp("2024-03-06")]
     assert parsed.iloc[2:].isna().all()
+
+
+def test_a_file_mixing_utf8_and_gbk_rows_rejects_the_rows_it_cannot_decode(tmp_path):
+    utf8 = ["张三01,2024-01-05,1\n", "李四02,2024-01-06,2\n", "王五03,2024-01-07,3\n"]
+    gbk = ["赵六04,2024-01-08,4\n", "孙七05,2024-01-09,5\n"]
+    content = (
+        "客户编号,交易日期,金额\n".encode()
+        + utf8[0].encode()
+        + gbk[0].encode("gbk")
+        + utf8[1].encode()
+        + gbk[1].encode("gbk")
+        + utf8[2].encode()
+        + b"A06,2024-01-10,6\n"
+    )
+    (tmp_path / "mixed.csv").write_bytes(content)
+    data = load_file(tmp_path / "mixed.csv")
+    assert data.transactions["customer_id"].tolist() == ["张三01", "李四02", "王五03", "A06"]
+    assert data.report.rejected == {"bad_encoding": 2}
+    assert data.report.rejected_rows["source_row"].tolist() == [2, 4]
+    assert data.report.rejected_rows["reason"].tolist() == ["bad_encoding", "bad_encoding"]
+    invariant(data.report)
+
+
+def test_a_mostly_gbk_file_rejects_its_utf8_rows(tmp_path):
+    gbk = ["赵六04,2024-01-08,4\n", "孙七05,2024-01-09,5\n", "周八06,2024-01-10,6\n"]
+    content = (
+        "客户编号,交易日期,金额\n".encode("gbk")
+        + gbk[0].encode("gbk")
+        + "张三01,2024-01-05,1\n".encode()
+        + gbk[1].encode("gbk")
+        + gbk[2].encode("gbk")
+    )
+    (tmp_path / "mostly_gbk.csv").write_bytes(content)
+    data = load_file(tmp_path / "mostly_gbk.csv")
+    assert data.transactions["customer_id"].tolist() == ["赵六04", "孙七05", "周八06"]
+    assert data.report.rejected == {"bad_encoding": 1}
+    assert data.report.rejected_rows["source_row"].tolist() == [2]
+    invariant(data.report)
+
+
+def test_gbk_text_that_happens_to_be_valid_utf8_is_still_gbk(tmp_path):
+    assert "习伟".encode("gbk").decode("utf-8") == "ϰΰ"  # two bytes a character, both ways
+    path = write(
+        tmp_path, "gbk.csv", "客户编号,日期,金额\n习伟,2024-01-05,1\n张伟,2024-01-06,2\n", "gbk"
+    )
+    data = load_file(path)
+    assert data.transactions["customer_id"].tolist() == ["习伟", "张伟"]
+    assert data.report.rejected == {}
+
+
+def test_a_utf8_header_over_gbk_rows_is_read(tmp_path):
+    content = "客户编号,交易日期,金额\n".encode() + "赵六04,2024-01-08,4\n".encode("gbk")
+    (tmp_path / "header.csv").write_bytes(content)
+    data = load_file(tmp_path / "header.csv")
+    assert data.transactions["customer_id"].tolist() == ["赵六04"]

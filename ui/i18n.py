@@ -551,6 +551,7 @@ _T: dict[str, tuple[str, str]] = {
     "rejected": ("Rejected", "拒绝"),
     "reason": ("Reason", "原因"),
     "source_row": ("Row in file", "文件行号"),
+    "reason_bad_encoding": ("Text the file's encoding cannot read", "无法按文件编码识别的文字"),
     "reason_missing_customer_id": ("Missing customer id", "缺少客户编号"),
     "reason_bad_date": ("Bad date", "日期无效"),
     "reason_bad_amount": ("Bad amount", "金额无效"),
