@@ -31,7 +31,7 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
-from data.columns import resolve_columns
+from data.columns import check_unique_columns, resolve_columns
 from data.report import SourceError
 
 __all__ = [
@@ -130,6 +130,7 @@ def read_raw(
     else:
         frame, undecodable = _read_csv(data, name)
     frame.columns = [str(c).replace("\ufeff", "").strip() for c in frame.columns]
+    check_unique_columns(frame.columns)
     return RawFile(frame, undecodable)
 
 
@@ -291,7 +292,7 @@ def _read_csv(data: bytes, name: str) -> tuple[pd.DataFrame, np.ndarray | None]:
             name=name,
             detail=detail,
         ) from None
-    header = _unique_names(cells.iloc[0].fillna("").tolist())
+    header = _header_names(cells.iloc[0].tolist())
     frame = cells.iloc[1:].reset_index(drop=True)
     frame.columns = header
     undecodable = None
@@ -303,27 +304,37 @@ def _read_csv(data: bytes, name: str) -> tuple[pd.DataFrame, np.ndarray | None]:
     return frame, undecodable
 
 
-def _unique_names(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
+def _header_names(names: list) -> list[str]:
+    """Header cells as column names; blank ones become ``unnamed``, ``unnamed.1`` ... A repeated
+    name stays repeated, for :func:`check_unique_columns` to name."""
+    out, blank = [], 0
     for raw in names:
-        name = str(raw).replace("\ufeff", "").strip() or "unnamed"
-        count = seen.get(name, 0)
-        seen[name] = count + 1
-        out.append(name if count == 0 else f"{name}.{count}")
+        name = "" if raw is None or pd.isna(raw) else str(raw).replace("\ufeff", "").strip()
+        if not name:
+            name = "unnamed" if blank == 0 else f"unnamed.{blank}"
+            blank += 1
+        out.append(name)
     return out
 
 
 def _read_excel(data: bytes, name: str) -> pd.DataFrame:
     _check_unpacked_size(data, name)
     try:
-        return pd.read_excel(io.BytesIO(data), sheet_name=0, dtype=object, engine="openpyxl")
+        # header=None: pandas would rename a repeated header ("amount.1") out of sight.
+        cells = pd.read_excel(
+            io.BytesIO(data), sheet_name=0, header=None, dtype=object, engine="openpyxl"
+        )
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise SourceError(
             f"{name} is not a readable Excel .xlsx file ({exc})",
             code="bad_xlsx",
             name=name,
         ) from None
+    if cells.empty:
+        return cells
+    frame = cells.iloc[1:].reset_index(drop=True)
+    frame.columns = _header_names(cells.iloc[0].tolist())
+    return frame
 
 
 def _read_parquet_columns(path: Path, mapping: Mapping[str, str]) -> pd.DataFrame:

@@ -553,3 +553,38 @@ def test_a_utf8_header_over_gbk_rows_is_read(tmp_path):
     (tmp_path / "header.csv").write_bytes(content)
     data = load_file(tmp_path / "header.csv")
     assert data.transactions["customer_id"].tolist() == ["赵六04"]
+
+
+@pytest.mark.parametrize(
+    ("header", "names"),
+    [
+        ("customer_id,date,amount,amount", ["amount"]),
+        ("customer_id,date,amount,备注,note,备注", ["备注"]),
+        ("Customer ID,date,amount,customer_id", ["Customer ID", "customer_id"]),
+    ],
+)
+def test_repeated_column_names_are_named_not_guessed(tmp_path, header, names):
+    cells = ",".join(["c1", "2024-01-05", "1", "2", "3", "4"][: header.count(",") + 1])
+    path = write(tmp_path, "repeated.csv", f"{header}\n{cells}\n")
+    with pytest.raises(SourceError) as info:
+        load_file(path)
+    assert info.value.code == "duplicate_columns"
+    assert info.value.params["names"] == names
+    assert "appear more than once" in str(info.value)
+
+
+def test_repeated_column_names_in_a_workbook_are_named(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["customer_id", "date", "amount", "amount"])
+    book.active.append(["c1", "2024-01-05", 1, 2])
+    book.save(tmp_path / "repeated.xlsx")
+    with pytest.raises(SourceError) as info:
+        load_file(tmp_path / "repeated.xlsx")
+    assert info.value.params["names"] == ["amount"]
+
+
+def test_blank_headers_are_not_repeated_names(tmp_path):
+    path = write(tmp_path, "blank.csv", "customer_id,date,amount,,\nc1,2024-01-05,1,,\n")
+    assert load_file(path).report.rows_used == 1

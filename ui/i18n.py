@@ -622,6 +622,10 @@ _T: dict[str, tuple[str, str]] = {
         "{name} is too large to open safely: an Excel file may unpack to at most {limit_mb} MB, and no part of it over {ratio_min_mb} MB may be compressed more than {ratio}:1.",
         "{name} 过大，无法安全打开：Excel 文件解压后最多 {limit_mb} MB，且其中超过 {ratio_min_mb} MB 的部分压缩比不得超过 {ratio}:1。",
     ),
+    "error_duplicate_columns": (
+        "The column name(s) {names} appear more than once; give each column its own name.",
+        "字段名 {names} 出现了不止一次；请为每个字段使用不同的名称。",
+    ),
     "error_bad_xlsx": (
         "{name} is not a readable Excel .xlsx file.",
         "{name} 不是可读取的 Excel .xlsx 文件。",
@@ -974,7 +978,7 @@ def describe_error(exc: BaseException, language: str | None = None) -> str:
             expected, line, saw = found.groups()
             return t("error_bad_csv_line", language, name=params.get("name", ""), line=line,
                      saw=saw, expected=expected)  # fmt: skip
-    for key in ("found", "tables"):
+    for key in ("found", "tables", "names"):
         if key in params:
             params[key] = _listing(params[key], language)
     if "missing" in params:
