@@ -12,8 +12,19 @@ import re
 import numpy as np
 import pandas as pd
 
-__all__ = ["NULL_TOKENS", "clean_ids", "detect_currency", "parse_amounts", "parse_dates"]
+__all__ = [
+    "MAX_ABS_AMOUNT",
+    "NULL_TOKENS",
+    "clean_ids",
+    "detect_currency",
+    "parse_amounts",
+    "parse_dates",
+]
 
+#: The largest amount (either sign) one payment may carry: a trillion currency units. Beyond it
+#: a number is a slip (a policy or phone number in the amount column), and float sums of such
+#: numbers overflow to infinity (two payments of 1e308 make an infinite total spend).
+MAX_ABS_AMOUNT = 1e12
 NULL_TOKENS = frozenset({"", "nan", "none", "null", "na", "n/a", "#n/a", "nat", "-"})
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _MIN_DATE, _MAX_DATE = pd.Timestamp("1900-01-01"), pd.Timestamp("2100-12-31")
@@ -176,7 +187,8 @@ _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
 def parse_amounts(values: pd.Series) -> pd.Series:
-    """Amounts as float; anything unparseable (or infinite) -> NaN.
+    """Amounts as float; anything unparseable, not finite or above :data:`MAX_ABS_AMOUNT` in
+    size -> NaN.
 
     Strips ``¥``, ``￥``, ``$``, ``CNY``/``RMB``/``USD``/``元`` and spaces, accepts thousands
     separators only in proper groups of three (``1,234.50``), and reads ``(12.00)`` as ``-12.00``.
@@ -194,7 +206,7 @@ def parse_amounts(values: pd.Series) -> pd.Series:
             valid = ~grouped | text.str.match(_GROUPED)
             text = text.where(valid).str.replace(",", "", regex=False)
             out[retry] = pd.to_numeric(text, errors="coerce").astype(np.float64)
-    return out.where(np.isfinite(out))
+    return out.where(np.isfinite(out) & (np.abs(out) <= MAX_ABS_AMOUNT))
 
 
 _CNY = re.compile(r"[¥￥元]|CNY|RMB", re.IGNORECASE)

@@ -588,3 +588,40 @@ def test_repeated_column_names_in_a_workbook_are_named(tmp_path):
 def test_blank_headers_are_not_repeated_names(tmp_path):
     path = write(tmp_path, "blank.csv", "customer_id,date,amount,,\nc1,2024-01-05,1,,\n")
     assert load_file(path).report.rows_used == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "inf",
+        "-inf",
+        "Infinity",
+        "nan",
+        "NaN",
+        "1e400",
+        "-1e400",
+        "1e300",
+        "-2e13",
+        "99999999999999999999",
+    ],
+)
+def test_non_finite_and_absurd_amounts_are_bad_amounts(tmp_path, text):
+    path = write(
+        tmp_path, "a.csv", f'customer_id,date,amount\nc1,2024-01-05,1\nc2,2024-01-05,"{text}"\n'
+    )
+    report = load_file(path).report
+    assert report.rejected == {"bad_amount": 1}
+    assert report.rejected_rows["customer_id"].tolist() == ["c2"]
+
+
+def test_non_finite_and_absurd_numbers_from_a_typed_source_are_bad_amounts():
+    raw = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c", "d", "e"],
+            "transaction_date": pd.to_datetime(["2024-01-05"] * 5),
+            "amount": [np.inf, -np.inf, np.nan, 1.7e308, 999_999_999_999.0],
+        }
+    )
+    transactions, report = load_frame(raw)
+    assert report.rejected == {"bad_amount": 4}
+    assert transactions["amount"].tolist() == [999_999_999_999.0]
