@@ -299,3 +299,14 @@ def test_a_file_that_never_ends_is_refused_within_seconds(tmp_path):
     assert run.returncode == 1
     assert "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1
     assert run.stderr.startswith("error: zero is larger than 512 MB")
+
+
+@pytest.mark.parametrize("command", ["score", "fit"])
+def test_an_as_of_date_before_the_data_is_one_line_and_exit_1(command, tmp_path):
+    extra = ("--out", str(tmp_path / "x.csv")) if command == "score" else ()
+    run = cli(command, "cdnow-sample", "--as-of", "1990-01-01", *extra)
+    assert run.returncode == 1
+    assert run.stderr == (
+        "error: the as-of date 1990-01-01 is before the first transaction (1997-01-01)\n"
+    )
+    assert not (tmp_path / "x.csv").exists()

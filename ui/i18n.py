@@ -663,6 +663,10 @@ _T: dict[str, tuple[str, str]] = {
         "The lifetimes package, which ships the CDNOW data, is not installed.",
         "未安装 lifetimes 软件包（CDNOW 数据随其提供）。",
     ),
+    "error_as_of_before_data": (
+        "The as-of date {as_of} is before the first transaction ({first}): there is nothing to score yet.",
+        "分析基准日 {as_of} 早于第一笔交易（{first}）：尚无可评分的数据。",
+    ),
     "error_no_product_rows": (
         "No transactions match the product-line filter.",
         "没有符合产品线筛选条件的交易。",
