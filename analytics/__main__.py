@@ -108,8 +108,10 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m analytics", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     score = commands.add_parser("score", parents=[common], help="score every customer to a file")
-    score.add_argument("--out", required=True, help="output file (.csv or .parquet)")
-    score.add_argument("--rejects", help="write rejected rows with their reason here (.csv)")
+    score.add_argument("--out", required=True, help="output file (.csv, .xlsx or .parquet)")
+    score.add_argument(
+        "--rejects", help="write rejected rows with their reason here (.csv, .xlsx or .parquet)"
+    )
     commands.add_parser("fit", parents=[common], help="fit BG/NBD + Gamma-Gamma, print parameters")
     backtest = commands.add_parser("backtest", parents=[common], help="calibration/holdout test")
     backtest.add_argument("--calibration-end", required=True)
@@ -229,9 +231,11 @@ def _read_table(path: Path) -> pd.DataFrame:
     if path.suffix == ".parquet":
         import pyarrow.parquet as pq
 
-        from data.schema import PII_COLUMNS
+        from data.schema import personal_columns
 
-        keep = [c for c in pq.read_schema(path).names if c not in PII_COLUMNS]
+        names = pq.read_schema(path).names
+        personal = set(personal_columns(names))
+        keep = [c for c in names if c not in personal]
         return pd.read_parquet(path, columns=keep)
     return read_file(path)
 
@@ -292,14 +296,19 @@ def _fit_json(fit) -> dict:
 
 
 def _write_table(frame: pd.DataFrame, path: str) -> None:
-    """Parquet, or CSV through the one export writer (no personal information, formulas
-    neutralised, UTF-8 with BOM); numbers keep full precision, as a data file should."""
-    from data.export import export_frame, write_csv
+    """Write through the one export writer (no personal information, formulas neutralised):
+    ``.parquet``, ``.xlsx`` (a workbook: ids as text cells, formula-like text with Excel's quote
+    prefix) or else CSV (UTF-8 with BOM). Numbers keep full precision, as a data file should."""
+    from data.export import export_frame, write_csv, write_xlsx
 
     target = Path(path)
-    frame = export_frame(frame, round_numbers=False)
-    if target.suffix.lower() == ".parquet":
+    suffix = target.suffix.lower()
+    frame = export_frame(frame, round_numbers=False, neutralise_text=suffix != ".xlsx")
+    if suffix == ".parquet":
         frame.to_parquet(target, index=False)
+    elif suffix == ".xlsx":
+        ids = [c for c in ("customer_id", "transaction_id") if c in frame.columns]
+        write_xlsx(frame, target, text_columns=ids)
     else:
         write_csv(frame, target)
 

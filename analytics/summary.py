@@ -15,11 +15,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analytics._validate import require_columns
+from analytics._validate import CodedError, require_columns
 
 __all__ = [
     "SUMMARY_COLUMNS",
     "UNIT_DAYS",
+    "as_of_before_data",
     "resolve_as_of",
     "summarise",
     "summary_from_day_aggregates",
@@ -81,6 +82,18 @@ def resolve_as_of(transactions: pd.DataFrame, as_of=None) -> pd.Timestamp:
     return pd.Timestamp(transactions["transaction_date"].max()).normalize()
 
 
+def as_of_before_data(as_of_day: int, first_day: int, error=CodedError) -> CodedError:
+    """The error of an as-of date before the first transaction: nothing would be scored (an
+    empty table, not a result). Days count from 1970-01-01."""
+    as_of, first = (str(_EPOCH + np.timedelta64(d, "D")) for d in (as_of_day, first_day))
+    return error(
+        f"the as-of date {as_of} is before the first transaction ({first})",
+        code="as_of_before_data",
+        as_of=as_of,
+        first=first,
+    )
+
+
 def summarise(
     transactions: pd.DataFrame,
     as_of=None,
@@ -108,6 +121,11 @@ def summarise(
     DataFrame
         Columns :data:`SUMMARY_COLUMNS` (then ``first_purchase``), sorted by ``customer_id``. A
         customer whose only rows are refunds has no purchase and so no row.
+
+    Raises
+    ------
+    CodedError
+        ``as_of_before_data`` when ``as_of`` is before every transaction.
     """
     require_columns(transactions, ["customer_id", "transaction_date", "amount"], "summarise")
     length = unit_days(unit)
@@ -116,6 +134,8 @@ def summarise(
 
     require_columns(transactions, first_purchase, "summarise")
     day = _to_days(transactions["transaction_date"])
+    if len(day) and as_of_day < day.min():
+        raise as_of_before_data(as_of_day, int(day.min()))
     amount = transactions["amount"].to_numpy(dtype=np.float64)
     keep = day <= as_of_day
     codes, uniques = _sorted_codes(transactions["customer_id"])

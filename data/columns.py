@@ -11,13 +11,19 @@ from collections.abc import Mapping
 
 from data.report import SourceError
 
-__all__ = ["ALIASES", "OPTIONAL", "REQUIRED", "normalise_header", "resolve_columns"]
+__all__ = [
+    "ALIASES",
+    "OPTIONAL",
+    "REQUIRED",
+    "check_unique_columns",
+    "normalise_header",
+    "resolve_columns",
+]
 
 REQUIRED = ("customer_id", "transaction_date", "amount")
 # policy_id is part of the contract but no analysis uses it yet, so it is not carried along: at
 # 10M rows it would cost hundreds of MB.
 OPTIONAL = ("transaction_id", "product_line", "channel", "transaction_type")
-REJECT_REASONS = ("missing_customer_id", "bad_date", "bad_amount")
 
 #: Header names recognised for each canonical column, compared after :func:`_normalise_header`.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -112,15 +118,40 @@ _ALIAS_LOOKUP = {
 }
 
 
+def check_unique_columns(columns) -> None:
+    """Raise :class:`SourceError` (``duplicate_columns``) when two columns share a name, compared
+    as headers are (:func:`normalise_header`: ``Customer ID`` is ``customer_id``).
+
+    Which of two ``amount`` columns holds the amount cannot be guessed, and a guess would drop
+    the other's values unseen; so the source is refused with the names, to be renamed. Blank
+    headers are not names and may repeat.
+    """
+    groups: dict[str, list[str]] = {}
+    for column in columns:
+        key = normalise_header(column)
+        if key:
+            groups.setdefault(key, []).append(str(column))
+    repeated = [n for names in groups.values() if len(names) > 1 for n in dict.fromkeys(names)]
+    if repeated:
+        raise SourceError(
+            f"the column name(s) {', '.join(repeated)} appear more than once; "
+            "give each column its own name",
+            code="duplicate_columns",
+            names=repeated,
+        )
+
+
 def resolve_columns(
     columns, mapping: Mapping[str, str] | None = None, required=REQUIRED, optional=OPTIONAL
 ) -> dict[str, str]:
     """Map canonical column names to source column names.
 
     An explicit ``mapping`` (canonical -> source) wins; other columns are found by name, including
-    common English and Chinese headers (:data:`ALIASES`). Raises :class:`SourceError` when a
-    required column cannot be found or a mapped column does not exist.
+    common English and Chinese headers (:data:`ALIASES`). Raises :class:`SourceError` when two
+    columns share a name (:func:`check_unique_columns`), a required column cannot be found or a
+    mapped column does not exist.
     """
+    check_unique_columns(columns)
     found = [str(c) for c in columns]
     result: dict[str, str] = {}
     for canonical, source in (mapping or {}).items():

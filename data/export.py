@@ -1,6 +1,7 @@
 """The one export writer: every CSV and Excel file ValueScope writes goes through here.
 
-* Personal information never leaves: columns the schema marks as PII are dropped.
+* Personal information never leaves: columns the schema marks as PII are dropped, under any of
+  their usual headers (``姓名``, ``手机``, ``E-mail`` ...; :func:`data.schema.personal_columns`).
 * Text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab or carriage
   return first) gets a leading apostrophe (OWASP "CSV injection").
 * Ids stay text: CSV cells are written as they are; Excel cells of text columns are text cells.
@@ -18,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from data.schema import PII_COLUMNS
+from data.schema import personal_columns
 
 __all__ = [
     "EXCEL_MAX_ROWS",
@@ -28,6 +29,7 @@ __all__ = [
     "export_frame",
     "neutralise",
     "write_csv",
+    "write_xlsx",
     "xlsx_bytes",
 ]
 
@@ -77,7 +79,8 @@ def export_frame(
     translated text is neutralised too. ``neutralise_text=False`` leaves the apostrophes out, for
     :func:`xlsx_bytes`, which marks such cells in Excel's own way.
     """
-    keep = [c for c in frame.columns if str(c) not in PII_COLUMNS]
+    personal = set(personal_columns(frame.columns))
+    keep = [c for c in frame.columns if c not in personal]
     out = frame[keep].copy()
     out.attrs = {}  # attrs may hold Timestamps, which Parquet metadata cannot store
     for column in out.columns:
@@ -95,17 +98,28 @@ def export_frame(
         out[column] = neutralise(series) if neutralise_text else series
     if headers:
         out = out.rename(columns={c: headers.get(c, c) for c in out.columns})
+    if neutralise_text:  # a header is a cell too, and a source's headers are its own text
+        out.columns = [_neutral_text(c) for c in out.columns]
     return out
+
+
+def _neutral_text(value):
+    return f"'{value}" if isinstance(value, str) and value.startswith(_FORMULA_STARTS) else value
+
+
+# CRLF, as RFC 4180 and Excel have it; it also makes the csv writer quote a cell holding a bare
+# CR, which would otherwise end the row early in every reader.
+_CSV_OPTIONS = {"index": False, "date_format": "%Y-%m-%d", "lineterminator": "\r\n"}
 
 
 def write_csv(frame: pd.DataFrame, target) -> None:
     """Write an already exported frame as CSV (UTF-8 with BOM, dates as YYYY-MM-DD)."""
-    frame.to_csv(target, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
+    frame.to_csv(target, encoding="utf-8-sig", **_CSV_OPTIONS)
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """An exported frame as CSV bytes (UTF-8 with BOM)."""
-    return frame.to_csv(index=False, date_format="%Y-%m-%d").encode("utf-8-sig")
+    return frame.to_csv(**_CSV_OPTIONS).encode("utf-8-sig")
 
 
 def xlsx_bytes(
@@ -135,7 +149,9 @@ def xlsx_bytes(
     day = book.add_format({"num_format": "yyyy-mm-dd"})
     text_columns = set(text_columns)
     columns = list(frame.columns)
-    page.write_row(0, 0, [str(name) for name in columns], bold)
+    bold_quoted = book.add_format({"bold": True, "quote_prefix": True})
+    for j, name in enumerate(map(str, columns)):
+        page.write_string(0, j, name, bold_quoted if name.startswith(_FORMULA_STARTS) else bold)
     page.freeze_panes(1, 0)
     # One list of ready Python values per column (None where missing), so the row loop below
     # only writes: no type checks, no pandas per cell.
@@ -176,4 +192,6 @@ def xlsx_bytes(
 
 
 def write_xlsx(frame: pd.DataFrame, target: str | Path, text_columns: Iterable[str] = ()) -> None:
+    """Write a frame exported with ``neutralise_text=False`` as an Excel workbook
+    (:func:`xlsx_bytes`)."""
     Path(target).write_bytes(xlsx_bytes(frame, text_columns))

@@ -5,7 +5,8 @@ sum(rejected)``:
 
 * used: a clean transaction (customer id as text, a calendar date, a float amount);
 * a duplicate: it repeats an earlier row's ``transaction_id``;
-* rejected, with one reason: ``missing_customer_id``, ``bad_date`` or ``bad_amount``.
+* rejected, with one reason: ``bad_encoding`` (a CSV row its file's encoding cannot decode),
+  ``missing_customer_id``, ``bad_date`` or ``bad_amount``.
 
 A source that cannot be used at all (unreadable, empty, a required column missing) raises one
 :class:`SourceError` whose message names the problem and the columns that were found. The parts
@@ -24,8 +25,9 @@ import pandas as pd
 
 from data.columns import ALIASES, OPTIONAL, REQUIRED, resolve_columns
 from data.parse import clean_ids, detect_currency, parse_amounts, parse_dates
-from data.readers import read_file
+from data.readers import read_file, read_raw
 from data.report import REJECT_REASONS, Dataset, LoadReport, SourceError
+from data.schema import personal_columns
 
 __all__ = [
     "ALIASES",
@@ -47,9 +49,16 @@ __all__ = [
 
 
 def load_frame(
-    raw: pd.DataFrame, mapping: Mapping[str, str] | None = None, source: str = "data"
+    raw: pd.DataFrame,
+    mapping: Mapping[str, str] | None = None,
+    source: str = "data",
+    *,
+    undecodable: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, LoadReport]:
     """Validate raw transaction rows; return the clean transactions and the load report.
+
+    ``undecodable`` marks rows the reader could not decode (:func:`data.readers.read_raw`);
+    they are rejected as ``bad_encoding``.
 
     Returns
     -------
@@ -59,7 +68,8 @@ def load_frame(
         source has.
     report : LoadReport
         Counts, the rejected rows (``source_row`` = 1-based data row, ``reason``, original
-        cells) and the duplicate rows.
+        cells) and the duplicate rows; neither keeps the source's personal columns
+        (:func:`data.schema.personal_columns`): a load report is shown and downloaded.
     """
     columns = resolve_columns(raw.columns, mapping)
     if raw.empty:
@@ -80,9 +90,12 @@ def load_frame(
         transaction_id = clean_ids(raw[columns["transaction_id"]])
         duplicate = _repeats(transaction_id)
 
+    if undecodable is None:
+        undecodable = np.zeros(len(raw), dtype=bool)
     reason = np.select(
         [
             duplicate,
+            undecodable,
             customer_id.isna().to_numpy(),
             dates.isna().to_numpy(),
             amounts.isna().to_numpy(),
@@ -153,7 +166,8 @@ def _repeats(ids: pd.Series) -> np.ndarray:
 
 
 def _with_position(raw: pd.DataFrame, mask: np.ndarray, reason: np.ndarray | None) -> pd.DataFrame:
-    rows = raw.loc[mask].copy()
+    personal = set(personal_columns(raw.columns))
+    rows = raw.loc[mask, [c for c in raw.columns if c not in personal]].copy()
     rows.insert(0, "source_row", np.flatnonzero(mask) + 1)
     if reason is not None:
         rows.insert(1, "reason", reason[mask])
@@ -206,8 +220,10 @@ def load_file(
 ) -> Dataset:
     """Read and validate a transactions file; optional tables may be passed already read."""
     display = name or (Path(source).name if isinstance(source, (str, Path)) else "upload")
-    raw = read_file(source, name=name, mapping=mapping or {})
-    transactions, report = load_frame(raw, mapping, source=display)
+    raw = read_raw(source, name=name, mapping=mapping or {})
+    transactions, report = load_frame(
+        raw.frame, mapping, source=display, undecodable=raw.undecodable
+    )
     return Dataset(
         name=display,
         transactions=transactions,

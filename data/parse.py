@@ -12,8 +12,19 @@ import re
 import numpy as np
 import pandas as pd
 
-__all__ = ["NULL_TOKENS", "clean_ids", "detect_currency", "parse_amounts", "parse_dates"]
+__all__ = [
+    "MAX_ABS_AMOUNT",
+    "NULL_TOKENS",
+    "clean_ids",
+    "detect_currency",
+    "parse_amounts",
+    "parse_dates",
+]
 
+#: The largest amount (either sign) one payment may carry: a trillion currency units. Beyond it
+#: a number is a slip (a policy or phone number in the amount column), and float sums of such
+#: numbers overflow to infinity (two payments of 1e308 make an infinite total spend).
+MAX_ABS_AMOUNT = 1e12
 NULL_TOKENS = frozenset({"", "nan", "none", "null", "na", "n/a", "#n/a", "nat", "-"})
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _MIN_DATE, _MAX_DATE = pd.Timestamp("1900-01-01"), pd.Timestamp("2100-12-31")
@@ -51,6 +62,11 @@ def parse_dates(values: pd.Series) -> pd.Series:
     Accepts datetimes, ISO text (``2024-03-05``, with or without a time), ``YYYY/M/D``,
     ``YYYY.M.D``, ``YYYY年M月D日``, ``YYYYMMDD`` (text or number) and Excel serial numbers.
     Dates outside 1900-2100 are treated as unparseable.
+
+    A serial number is a date only where it is clearly one: a number cell (Excel, Parquet, a
+    database), or text in a column that holds nothing but serial-like numbers (blank and null
+    cells aside), as Excel writes a "General"-formatted date column to CSV. A bare ``12``,
+    ``2024`` or ``45000`` among dates written as text is a typing slip, not a date.
     """
     index = values.index
     if isinstance(values.dtype, pd.DatetimeTZDtype):
@@ -74,10 +90,12 @@ def parse_dates(values: pd.Series) -> pd.Series:
             if numbers.any():
                 out[numbers] = _dates_from_numbers(obj[numbers].astype(float))
             text = obj[kinds == "text"]
+            serials_allowed = not stamps.any()  # then text serials need a column of numbers
         else:
             text = obj[obj.notna()]
+            serials_allowed = True
         if len(text):
-            out[text.index] = _dates_from_text(text.astype(str).str.strip())
+            out[text.index] = _dates_from_text(text.astype(str).str.strip(), serials_allowed)
     out = out.dt.normalize()
     return out.where((out >= _MIN_DATE) & (out <= _MAX_DATE))
 
@@ -94,14 +112,14 @@ def _cell_kind(value: object) -> str:
     return "text"
 
 
-def _dates_from_numbers(numbers: pd.Series) -> pd.Series:
+def _dates_from_numbers(numbers: pd.Series, serials: bool = True) -> pd.Series:
     out = pd.Series(pd.NaT, index=numbers.index, dtype="datetime64[s]")
     yyyymmdd = (numbers >= 19000101) & (numbers <= 21001231) & (numbers == np.floor(numbers))
     if yyyymmdd.any():
         out[yyyymmdd] = pd.to_datetime(
             numbers[yyyymmdd].astype(np.int64).astype(str), format="%Y%m%d", errors="coerce"
         ).to_numpy(dtype="datetime64[s]")
-    serial = (numbers >= 1) & (numbers < 100000)
+    serial = _serial_like(numbers) if serials else pd.Series(False, index=numbers.index)
     if serial.any():
         days = np.floor(numbers[serial].to_numpy())
         out[serial] = (_EXCEL_EPOCH + pd.to_timedelta(days, unit="D")).to_numpy(
@@ -110,10 +128,15 @@ def _dates_from_numbers(numbers: pd.Series) -> pd.Series:
     return out
 
 
+def _serial_like(numbers: pd.Series) -> pd.Series:
+    return (numbers >= 1) & (numbers < 100000)
+
+
+_NUMBER_TEXT = r"\d+(?:\.\d+)?"
 _YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?$")
 
 
-def _dates_from_text(text: pd.Series) -> pd.Series:
+def _dates_from_text(text: pd.Series, serials_allowed: bool = True) -> pd.Series:
     # The common case first, on the C fast path; the slower forms only for what is left.
     out = pd.Series(
         pd.to_datetime(text, format="%Y-%m-%d", errors="coerce").to_numpy(dtype="datetime64[s]"),
@@ -135,9 +158,10 @@ def _dates_from_text(text: pd.Series) -> pd.Series:
         left = out.isna()
     if left.any():
         numeric = text[left]
-        numeric = numeric[numeric.str.fullmatch(r"\d+(\.\d+)?")]
+        numeric = numeric[numeric.str.fullmatch(_NUMBER_TEXT)]
         if len(numeric):
-            out[numeric.index] = _dates_from_numbers(numeric.astype(float))
+            serials = serials_allowed and not out.notna().any() and _all_serials(text)
+            out[numeric.index] = _dates_from_numbers(numeric.astype(float), serials=serials)
         left = out.isna()
     if left.any():
         # ISO 8601 with a time or a zone ("2024-03-05T10:00:00+08:00"): keep the local date.
@@ -150,12 +174,21 @@ def _dates_from_text(text: pd.Series) -> pd.Series:
     return out
 
 
+def _all_serials(text: pd.Series) -> bool:
+    """True when every cell but blank and null ones is a serial-like number."""
+    cells = text[~text.str.lower().isin(NULL_TOKENS)]
+    if cells.empty or not cells.str.fullmatch(_NUMBER_TEXT).all():
+        return False
+    return bool(_serial_like(cells.astype(float)).all())
+
+
 _CURRENCY = re.compile(r"[¥￥$\s\u3000]|CNY|RMB|USD|元")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
 def parse_amounts(values: pd.Series) -> pd.Series:
-    """Amounts as float; anything unparseable (or infinite) -> NaN.
+    """Amounts as float; anything unparseable, not finite or above :data:`MAX_ABS_AMOUNT` in
+    size -> NaN.
 
     Strips ``¥``, ``￥``, ``$``, ``CNY``/``RMB``/``USD``/``元`` and spaces, accepts thousands
     separators only in proper groups of three (``1,234.50``), and reads ``(12.00)`` as ``-12.00``.
@@ -173,7 +206,7 @@ def parse_amounts(values: pd.Series) -> pd.Series:
             valid = ~grouped | text.str.match(_GROUPED)
             text = text.where(valid).str.replace(",", "", regex=False)
             out[retry] = pd.to_numeric(text, errors="coerce").astype(np.float64)
-    return out.where(np.isfinite(out))
+    return out.where(np.isfinite(out) & (np.abs(out) <= MAX_ABS_AMOUNT))
 
 
 _CNY = re.compile(r"[¥￥元]|CNY|RMB", re.IGNORECASE)

@@ -19,7 +19,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from analytics.summary import summary_from_day_aggregates, twelve_months_before, unit_days
+from analytics.summary import (
+    as_of_before_data,
+    summary_from_day_aggregates,
+    twelve_months_before,
+    unit_days,
+)
 from data.database import _first_line, connect, safe_url
 from data.load import SourceError, clean_ids
 
@@ -177,22 +182,23 @@ def pushdown_summary(
     with connect(url) as engine:
         try:
             with engine.connect() as conn:
+                day = days_since_epoch(c["transaction_date"])
+                first, latest = conn.execute(sa.select(sa.func.min(day), sa.func.max(day))).one()
+                if latest is None:
+                    raise SourceError(
+                        f"table {table!r} has no transactions",
+                        code="no_rows",
+                        name=table,
+                        found=[],
+                    )
                 if as_of is None:
-                    latest = conn.execute(
-                        sa.select(sa.func.max(days_since_epoch(c["transaction_date"])))
-                    ).scalar()
-                    if latest is None:
-                        raise SourceError(
-                            f"table {table!r} has no transactions",
-                            code="no_rows",
-                            name=table,
-                            found=[],
-                        )
                     as_of_day = int(latest)
                 else:
                     as_of_day = int(
                         (pd.Timestamp(as_of).normalize() - pd.Timestamp("1970-01-01")).days
                     )
+                    if as_of_day < int(first):
+                        raise as_of_before_data(as_of_day, int(first), error=SourceError)
                 query = summary_query(
                     table,
                     sa.literal(as_of_day, sa.Integer()),

@@ -13,7 +13,8 @@ from analytics._validate import CodedError
 
 __all__ = ["REJECT_REASONS", "Dataset", "LoadReport", "SourceError"]
 
-REJECT_REASONS = ("missing_customer_id", "bad_date", "bad_amount")
+#: Why a row was rejected, in the order they are checked (a row gets the first that applies).
+REJECT_REASONS = ("bad_encoding", "missing_customer_id", "bad_date", "bad_amount")
 
 
 class SourceError(CodedError):

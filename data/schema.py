@@ -2,11 +2,19 @@
 
 Columns holding personal information carry ``info={"pii": True}``; :data:`PII_COLUMNS`
 is derived from that mark so masking and the data dictionary never drift from the schema.
+Files name those columns in many ways (``手机``, ``E-mail``, ``customer_name`` ...):
+:func:`personal_columns` recognises them under :data:`PII_ALIASES`, so exports and load reports
+can leave them out whatever the source called them.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 from sqlalchemy import Column, Date, DateTime, Double, Integer, MetaData, String, Table
+
+from data.columns import normalise_header
 
 metadata = MetaData()
 
@@ -75,6 +83,54 @@ TABLES: dict[str, Table] = {
 PII_COLUMNS: frozenset[str] = frozenset(
     c.name for t in TABLES.values() for c in t.columns if c.info.get("pii")
 )
+
+#: Headers under which each personal column is found, compared like the contract's headers
+#: (case, spaces, underscores, hyphens and dots ignored) and with an optional trailing number
+#: (``phone2``, ``地址1``, ``email.1``: a second phone, an address line, a repeated header).
+PII_ALIASES: dict[str, tuple[str, ...]] = {
+    "name": (
+        "name", "customer_name", "full_name", "client_name", "contact_name", "holder_name",
+        "policyholder_name", "insured_name", "first_name", "last_name", "given_name", "surname",
+        "family_name", "客户姓名", "客户名称", "客户名", "姓名", "名字", "联系人", "联系人姓名",
+        "投保人姓名", "被保险人姓名", "被保人姓名",
+    ),
+    "phone": (
+        "phone", "phone_number", "phone_no", "mobile", "mobile_phone", "mobile_number",
+        "mobile_no", "cellphone", "cell_phone", "tel", "telephone", "telephone_number",
+        "contact_number", "电话", "电话号码", "手机", "手机号", "手机号码", "移动电话",
+        "联系电话", "联系方式",
+    ),
+    "email": (
+        "email", "e-mail", "mail", "email_address", "mail_address", "邮箱", "邮箱地址",
+        "电子邮箱", "电子邮件", "邮件",
+    ),
+    "id_number": (
+        "id_number", "id_no", "id_card", "id_card_no", "id_card_number", "national_id",
+        "identity_number", "identity_card", "passport_no", "passport_number", "身份证",
+        "身份证号", "身份证号码", "证件号", "证件号码", "证件编号",
+    ),
+    "address": (
+        "address", "addr", "home_address", "street", "street_address", "address_line",
+        "mailing_address", "postal_address", "地址", "联系地址", "家庭地址", "家庭住址", "住址",
+        "通讯地址", "详细地址",
+    ),
+}  # fmt: skip
+
+_PERSONAL_HEADERS = frozenset(
+    normalise_header(alias)
+    for column in PII_COLUMNS
+    for alias in (column, *PII_ALIASES.get(column, ()))
+)
+
+
+def personal_columns(names: Iterable) -> list:
+    """The ``names`` (in their order) that hold personal information: the schema's PII columns
+    under any header of :data:`PII_ALIASES`, with case, spaces, underscores, hyphens and a
+    trailing number ignored."""
+    return [
+        name for name in names if re.sub(r"\d+$", "", normalise_header(name)) in _PERSONAL_HEADERS
+    ]
+
 
 CUSTOMER_TYPES = ("individual", "organization")
 CHANNELS = ("agency", "bancassurance", "group", "online")

@@ -342,3 +342,287 @@ def test_the_currency_the_amounts_carry_becomes_the_display_currency(tmp_path, a
     data = load_file(path)
     assert data.currency == data.report.currency == currency
     assert data.report.rows_used == len(amounts)
+
+
+PERSONAL = ("王小明", "13812345678", "110101199003071234", "北京市东城区")
+
+
+def test_load_report_never_stores_personal_information(tmp_path):
+    path = write(
+        tmp_path,
+        "pii.csv",
+        "客户编号,交易日期,金额,交易编号,姓名,手机,身份证号,地址\n"
+        "A01,2024-01-05,100,T1,王小明,13812345678,110101199003071234,北京市东城区\n"
+        "A02,2024-13-05,100,T2,王小明,13812345678,110101199003071234,北京市东城区\n"
+        ",2024-01-05,100,T3,王小明,13812345678,110101199003071234,北京市东城区\n"
+        "A01,2024-01-05,100,T1,王小明,13812345678,110101199003071234,北京市东城区\n",
+    )
+    report = load_file(path).report
+    assert list(report.rejected_rows.columns) == [
+        "source_row", "reason", "客户编号", "交易日期", "金额", "交易编号",
+    ]  # fmt: skip
+    assert report.rejected_rows["source_row"].tolist() == [2, 3]
+    assert report.rejected_rows["reason"].tolist() == ["bad_date", "missing_customer_id"]
+    assert report.duplicate_rows["source_row"].tolist() == [4]
+    assert "姓名" not in report.duplicate_rows.columns
+    assert "手机" not in report.duplicate_rows.columns
+    for frame in (report.rejected_rows, report.duplicate_rows):
+        text = frame.to_csv(index=False)
+        assert not [value for value in PERSONAL if value in text]
+    invariant(report)
+
+
+def padded_workbook(padding_mb: int) -> bytes:
+    """A valid .xlsx whose sheet XML carries ``padding_mb`` MB of whitespace before its closing
+    tag: valid XML, a few hundred bytes per MB once zipped (a zip bomb's shape)."""
+    import io
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["customer_id", "date", "amount"])
+    book.active.append(["c1", "2024-01-05", 7])
+    plain, out = io.BytesIO(), io.BytesIO()
+    book.save(plain)
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            content = src.read(item.filename)
+            if item.filename != "xl/worksheets/sheet1.xml":
+                dst.writestr(item, content)
+                continue
+            head, tail = content.rsplit(b"</worksheet>", 1)
+            with dst.open(item.filename, "w") as member:  # streamed, never whole in memory
+                member.write(head)
+                for _ in range(padding_mb):
+                    member.write(b" " * 2**20)
+                member.write(b"</worksheet>" + tail)
+    return out.getvalue()
+
+
+def test_a_slightly_padded_workbook_still_loads():
+    data = load_file(padded_workbook(1), name="padded.xlsx")
+    assert data.transactions["amount"].tolist() == [7.0]
+
+
+def test_a_workbook_that_would_unpack_hugely_is_refused_before_parsing():
+    import time
+
+    bomb = padded_workbook(40)
+    assert len(bomb) < 100_000  # 40 MB of sheet in a few kB
+    started = time.perf_counter()
+    with pytest.raises(SourceError) as info:
+        load_file(bomb, name="bomb.xlsx")
+    assert time.perf_counter() - started < 0.5
+    assert info.value.code == "xlsx_too_large"
+    assert "100:1" in str(info.value) and "200 MB" in str(info.value)
+
+
+def test_a_workbook_over_the_unpacked_limit_is_refused(monkeypatch):
+    from data import readers
+
+    monkeypatch.setattr(readers, "XLSX_MAX_UNPACKED_BYTES", 2**20)  # 1 MB for this test
+    with pytest.raises(SourceError) as info:
+        load_file(padded_workbook(2), name="big.xlsx")  # 2 MB: under the ratio rule's 10 MB
+    assert info.value.code == "xlsx_too_large"
+    assert "1 MB" in str(info.value)
+
+
+def test_a_file_larger_than_the_limit_is_refused_without_reading_it(tmp_path):
+    from data.readers import MAX_FILE_BYTES
+
+    path = tmp_path / "huge.csv"
+    with path.open("wb") as handle:
+        handle.truncate(MAX_FILE_BYTES + 1)  # sparse: no disk, no time
+    with pytest.raises(SourceError) as info:
+        load_file(path)
+    assert info.value.code == "file_too_large"
+    assert f"{MAX_FILE_BYTES // 2**20} MB" in str(info.value)
+
+
+def test_a_stream_that_never_ends_is_read_only_up_to_the_limit():
+    import io
+
+    class Endless(io.RawIOBase):
+        def readable(self):
+            return True
+
+        def readinto(self, buffer):
+            line = b"c1,2024-01-05,1\n"
+            buffer[:] = (line * (len(buffer) // len(line) + 1))[: len(buffer)]
+            return len(buffer)
+
+    with pytest.raises(SourceError) as info:
+        load_file(io.BufferedReader(Endless()), name="endless.csv")
+    assert info.value.code == "file_too_large"
+    with pytest.raises(SourceError) as info:
+        load_file("/dev/zero")
+    assert info.value.code == "file_too_large"
+
+
+def test_bare_numbers_among_text_dates_are_bad_dates(tmp_path):
+    path = write(
+        tmp_path,
+        "numbers.csv",
+        "customer_id,date,amount\n"
+        "c1,2024-03-05,1\nc2,12,1\nc3,2024,1\nc4,45000,1\nc5,20240306,1\nc6,2024/3/7,1\n",
+    )
+    data = load_file(path)
+    assert data.report.rejected == {"bad_date": 3}
+    assert data.report.rejected_rows["source_row"].tolist() == [2, 3, 4]
+    assert data.transactions["transaction_date"].tolist() == [
+        pd.Timestamp("2024-03-05"),
+        pd.Timestamp("2024-03-06"),
+        pd.Timestamp("2024-03-07"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        # a column of serial numbers only (Excel's "General" format saved as CSV): Excel dates
+        (["45356", "45357.75", "", "NULL"], ["2024-03-05", "2024-03-06", None, None]),
+        # one text date among them: the numbers are no longer read as serials
+        (["45356", "2024-03-07"], [None, "2024-03-07"]),
+        (["45356", "not a date"], [None, None]),
+        # YYYYMMDD is a date written as text, wherever it stands
+        (["20240305", "45357"], ["2024-03-05", None]),
+    ],
+)
+def test_text_serials_count_only_in_a_column_of_serials(cells, expected):
+    parsed = parse_dates(pd.Series(cells, dtype=object))
+    assert [None if pd.isna(v) else v.strftime("%Y-%m-%d") for v in parsed] == expected
+
+
+def test_excel_number_cells_are_serials_but_number_text_beside_dates_is_not():
+    cells = pd.Series([dt.datetime(2024, 3, 5), 45357, "45358", "12"], dtype=object)
+    parsed = parse_dates(cells)
+    assert parsed.tolist()[:2] == [pd.Timestamp("2024-03-05"), pd.Timestamp("2024-03-06")]
+    assert parsed.iloc[2:].isna().all()
+
+
+def test_a_file_mixing_utf8_and_gbk_rows_rejects_the_rows_it_cannot_decode(tmp_path):
+    utf8 = ["张三01,2024-01-05,1\n", "李四02,2024-01-06,2\n", "王五03,2024-01-07,3\n"]
+    gbk = ["赵六04,2024-01-08,4\n", "孙七05,2024-01-09,5\n"]
+    content = (
+        "客户编号,交易日期,金额\n".encode()
+        + utf8[0].encode()
+        + gbk[0].encode("gbk")
+        + utf8[1].encode()
+        + gbk[1].encode("gbk")
+        + utf8[2].encode()
+        + b"A06,2024-01-10,6\n"
+    )
+    (tmp_path / "mixed.csv").write_bytes(content)
+    data = load_file(tmp_path / "mixed.csv")
+    assert data.transactions["customer_id"].tolist() == ["张三01", "李四02", "王五03", "A06"]
+    assert data.report.rejected == {"bad_encoding": 2}
+    assert data.report.rejected_rows["source_row"].tolist() == [2, 4]
+    assert data.report.rejected_rows["reason"].tolist() == ["bad_encoding", "bad_encoding"]
+    invariant(data.report)
+
+
+def test_a_mostly_gbk_file_rejects_its_utf8_rows(tmp_path):
+    gbk = ["赵六04,2024-01-08,4\n", "孙七05,2024-01-09,5\n", "周八06,2024-01-10,6\n"]
+    content = (
+        "客户编号,交易日期,金额\n".encode("gbk")
+        + gbk[0].encode("gbk")
+        + "张三01,2024-01-05,1\n".encode()
+        + gbk[1].encode("gbk")
+        + gbk[2].encode("gbk")
+    )
+    (tmp_path / "mostly_gbk.csv").write_bytes(content)
+    data = load_file(tmp_path / "mostly_gbk.csv")
+    assert data.transactions["customer_id"].tolist() == ["赵六04", "孙七05", "周八06"]
+    assert data.report.rejected == {"bad_encoding": 1}
+    assert data.report.rejected_rows["source_row"].tolist() == [2]
+    invariant(data.report)
+
+
+def test_gbk_text_that_happens_to_be_valid_utf8_is_still_gbk(tmp_path):
+    assert "习伟".encode("gbk").decode("utf-8") == "ϰΰ"  # two bytes a character, both ways
+    path = write(
+        tmp_path, "gbk.csv", "客户编号,日期,金额\n习伟,2024-01-05,1\n张伟,2024-01-06,2\n", "gbk"
+    )
+    data = load_file(path)
+    assert data.transactions["customer_id"].tolist() == ["习伟", "张伟"]
+    assert data.report.rejected == {}
+
+
+def test_a_utf8_header_over_gbk_rows_is_read(tmp_path):
+    content = "客户编号,交易日期,金额\n".encode() + "赵六04,2024-01-08,4\n".encode("gbk")
+    (tmp_path / "header.csv").write_bytes(content)
+    data = load_file(tmp_path / "header.csv")
+    assert data.transactions["customer_id"].tolist() == ["赵六04"]
+
+
+@pytest.mark.parametrize(
+    ("header", "names"),
+    [
+        ("customer_id,date,amount,amount", ["amount"]),
+        ("customer_id,date,amount,备注,note,备注", ["备注"]),
+        ("Customer ID,date,amount,customer_id", ["Customer ID", "customer_id"]),
+    ],
+)
+def test_repeated_column_names_are_named_not_guessed(tmp_path, header, names):
+    cells = ",".join(["c1", "2024-01-05", "1", "2", "3", "4"][: header.count(",") + 1])
+    path = write(tmp_path, "repeated.csv", f"{header}\n{cells}\n")
+    with pytest.raises(SourceError) as info:
+        load_file(path)
+    assert info.value.code == "duplicate_columns"
+    assert info.value.params["names"] == names
+    assert "appear more than once" in str(info.value)
+
+
+def test_repeated_column_names_in_a_workbook_are_named(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["customer_id", "date", "amount", "amount"])
+    book.active.append(["c1", "2024-01-05", 1, 2])
+    book.save(tmp_path / "repeated.xlsx")
+    with pytest.raises(SourceError) as info:
+        load_file(tmp_path / "repeated.xlsx")
+    assert info.value.params["names"] == ["amount"]
+
+
+def test_blank_headers_are_not_repeated_names(tmp_path):
+    path = write(tmp_path, "blank.csv", "customer_id,date,amount,,\nc1,2024-01-05,1,,\n")
+    assert load_file(path).report.rows_used == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "inf",
+        "-inf",
+        "Infinity",
+        "nan",
+        "NaN",
+        "1e400",
+        "-1e400",
+        "1e300",
+        "-2e13",
+        "99999999999999999999",
+    ],
+)
+def test_non_finite_and_absurd_amounts_are_bad_amounts(tmp_path, text):
+    path = write(
+        tmp_path, "a.csv", f'customer_id,date,amount\nc1,2024-01-05,1\nc2,2024-01-05,"{text}"\n'
+    )
+    report = load_file(path).report
+    assert report.rejected == {"bad_amount": 1}
+    assert report.rejected_rows["customer_id"].tolist() == ["c2"]
+
+
+def test_non_finite_and_absurd_numbers_from_a_typed_source_are_bad_amounts():
+    raw = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c", "d", "e"],
+            "transaction_date": pd.to_datetime(["2024-01-05"] * 5),
+            "amount": [np.inf, -np.inf, np.nan, 1.7e308, 999_999_999_999.0],
+        }
+    )
+    transactions, report = load_frame(raw)
+    assert report.rejected == {"bad_amount": 4}
+    assert transactions["amount"].tolist() == [999_999_999_999.0]

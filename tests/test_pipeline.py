@@ -259,3 +259,23 @@ def test_year_on_year_change_needs_both_years_observed():
     assert twelve_month_change(late, "2024-12-31", data_start="2023-01-01")[2] == pytest.approx(
         180 / 110 - 1
     )
+
+
+def test_an_as_of_date_before_every_transaction_is_one_clear_error():
+    from analytics._validate import CodedError
+
+    transactions = pd.DataFrame(
+        {
+            "customer_id": ["a", "b"],
+            "transaction_date": pd.to_datetime(["2024-03-05", "2024-04-01"]),
+            "amount": [10.0, 20.0],
+        }
+    )
+    with pytest.raises(CodedError) as info:
+        run(transactions, Settings(as_of="2024-03-04"))
+    assert info.value.code == "as_of_before_data"
+    assert info.value.params == {"as_of": "2024-03-04", "first": "2024-03-05"}
+    assert (
+        str(info.value) == "the as-of date 2024-03-04 is before the first transaction (2024-03-05)"
+    )
+    assert len(run(transactions, Settings(as_of="2024-03-05")).table) == 1  # that day counts

@@ -83,3 +83,13 @@ def test_renamed_columns_and_a_missing_table(tmp_path):
     assert s["T"].tolist() == [10.0, 6.0]
     with pytest.raises(SourceError, match="push-down summary failed"):
         pushdown_summary(url, "missing")
+
+
+def test_an_as_of_date_before_the_table_is_one_clear_error(tmp_path, transactions):
+    url = f"sqlite:///{tmp_path / 'early.sqlite'}"
+    write({"transactions": transactions}, url)
+    first = transactions["transaction_date"].min().date().isoformat()
+    with pytest.raises(SourceError) as info:
+        pushdown_summary(url, as_of="1990-01-01")
+    assert info.value.code == "as_of_before_data"
+    assert info.value.params == {"as_of": "1990-01-01", "first": first}

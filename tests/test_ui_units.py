@@ -232,6 +232,10 @@ def test_described_errors_are_in_the_language():
         == "x.csv 不是格式正确的 CSV 文件：第 3 行有 3 个字段，应为 2 个。"
     )
     assert i18n.describe_error(ValueError("plain"), "zh") == "无法使用该数据。"
+    repeated = SourceError("repeated", code="duplicate_columns", names=["金额", "amount"])
+    assert i18n.describe_error(repeated, "zh") == (
+        "字段名 金额、amount 出现了不止一次；请为每个字段使用不同的名称。"
+    )
 
 
 # --------------------------------------------------------------------------- exports

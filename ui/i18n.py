@@ -551,6 +551,7 @@ _T: dict[str, tuple[str, str]] = {
     "rejected": ("Rejected", "拒绝"),
     "reason": ("Reason", "原因"),
     "source_row": ("Row in file", "文件行号"),
+    "reason_bad_encoding": ("Text the file's encoding cannot read", "无法按文件编码识别的文字"),
     "reason_missing_customer_id": ("Missing customer id", "缺少客户编号"),
     "reason_bad_date": ("Bad date", "日期无效"),
     "reason_bad_amount": ("Bad amount", "金额无效"),
@@ -613,6 +614,18 @@ _T: dict[str, tuple[str, str]] = {
         "{name} is not a well-formed CSV file: line {line} has {saw} fields where {expected} were expected.",
         "{name} 不是格式正确的 CSV 文件：第 {line} 行有 {saw} 个字段，应为 {expected} 个。",
     ),
+    "error_file_too_large": (
+        "{name} is larger than {limit_mb} MB, the most a file may hold; give larger data as Parquet or through a database.",
+        "{name} 超过单个文件的上限 {limit_mb} MB；更大的数据请使用 Parquet 文件或数据库。",
+    ),
+    "error_xlsx_too_large": (
+        "{name} is too large to open safely: an Excel file may unpack to at most {limit_mb} MB, and no part of it over {ratio_min_mb} MB may be compressed more than {ratio}:1.",
+        "{name} 过大，无法安全打开：Excel 文件解压后最多 {limit_mb} MB，且其中超过 {ratio_min_mb} MB 的部分压缩比不得超过 {ratio}:1。",
+    ),
+    "error_duplicate_columns": (
+        "The column name(s) {names} appear more than once; give each column its own name.",
+        "字段名 {names} 出现了不止一次；请为每个字段使用不同的名称。",
+    ),
     "error_bad_xlsx": (
         "{name} is not a readable Excel .xlsx file.",
         "{name} 不是可读取的 Excel .xlsx 文件。",
@@ -649,6 +662,10 @@ _T: dict[str, tuple[str, str]] = {
     "error_no_lifetimes": (
         "The lifetimes package, which ships the CDNOW data, is not installed.",
         "未安装 lifetimes 软件包（CDNOW 数据随其提供）。",
+    ),
+    "error_as_of_before_data": (
+        "The as-of date {as_of} is before the first transaction ({first}): there is nothing to score yet.",
+        "分析基准日 {as_of} 早于第一笔交易（{first}）：尚无可评分的数据。",
     ),
     "error_no_product_rows": (
         "No transactions match the product-line filter.",
@@ -1065,7 +1082,7 @@ def describe_error(exc: BaseException, language: str | None = None) -> str:
             expected, line, saw = found.groups()
             return t("error_bad_csv_line", language, name=params.get("name", ""), line=line,
                      saw=saw, expected=expected)  # fmt: skip
-    for key in ("found", "tables"):
+    for key in ("found", "tables", "names"):
         if key in params:
             params[key] = _listing(params[key], language)
     if "missing" in params:

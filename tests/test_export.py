@@ -1,0 +1,66 @@
+"""The one export writer (data.export) and what it must never let out (DESIGN.md, "Access and
+exports"): personal information under any of its usual headers, and text a spreadsheet would run."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+from data.export import export_frame
+from data.schema import PII_ALIASES, PII_COLUMNS, personal_columns
+
+
+def test_personal_columns_are_found_under_their_usual_headers():
+    headers = [
+        "customer_id", "Customer Name", "full_name", "客户姓名", "姓名", "名字",
+        "phone_number", "Mobile", "TEL", "telephone", "电话", "手机", "手机号", "联系电话",
+        "E-Mail", "mail", "邮箱", "电子邮箱", "id_no", "ID-Card", "身份证", "身份证号", "证件号码",
+        "addr", "地址", "联系地址", "name", "phone", "email", "id_number", "address",
+        " Phone_2 ", "地址1", "email.1",
+        "amount", "product_name", "channel", "id", "transaction_id", "客户编号", "mailing_list",
+        "telephone_calls", "名称_产品",
+    ]  # fmt: skip
+    assert personal_columns(headers) == [
+        "Customer Name", "full_name", "客户姓名", "姓名", "名字",
+        "phone_number", "Mobile", "TEL", "telephone", "电话", "手机", "手机号", "联系电话",
+        "E-Mail", "mail", "邮箱", "电子邮箱", "id_no", "ID-Card", "身份证", "身份证号", "证件号码",
+        "addr", "地址", "联系地址", "name", "phone", "email", "id_number", "address",
+        " Phone_2 ", "地址1", "email.1",
+    ]  # fmt: skip
+
+
+def test_every_personal_column_of_the_schema_has_aliases():
+    assert (
+        set(PII_ALIASES) == set(PII_COLUMNS) == {"name", "phone", "email", "id_number", "address"}
+    )
+
+
+def test_exports_drop_personal_columns_under_any_header():
+    rows = pd.DataFrame(
+        {
+            "客户编号": ["007"],
+            "姓名": ["王小明"],
+            "手机": ["13812345678"],
+            "身份证号": ["110101199003071234"],
+            "联系地址": ["北京市东城区"],
+            "E-mail": ["wang@example.com"],
+            "clv": [12.5],
+        }
+    )
+    out = export_frame(rows)
+    assert list(out.columns) == ["客户编号", "clv"]
+    text = out.to_csv(index=False)
+    for secret in ("王小明", "13812345678", "110101199003071234", "北京市", "wang@"):
+        assert secret not in text
+
+
+def test_csv_export_neutralises_headers_and_keeps_a_carriage_return_inside_its_cell():
+    from data.export import csv_bytes
+
+    rows = pd.DataFrame({"customer_id": ["\r=1+1", "c2"], "@SUM(1)": [1.5, 2.0]})
+    raw = csv_bytes(export_frame(rows))
+    back = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig", dtype={"customer_id": str})
+    assert list(back.columns) == ["customer_id", "'@SUM(1)"]
+    assert back["customer_id"].tolist() == ["'\r=1+1", "c2"]
+    assert back["'@SUM(1)"].tolist() == [1.5, 2.0]
