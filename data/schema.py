@@ -142,7 +142,3 @@ PRODUCT_LINES = (
     "health",
     "accident",
 )
-
-
-def personal_columns(names):  # TEMPORARY stub until the hardening branch lands
-    return [n for n in names if str(n) in PII_COLUMNS]
