@@ -164,3 +164,38 @@ def test_admin_reads_the_audit_log_and_signs_out(server, page, team):
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     actions = team[1].audit_rows(username="ada")["action"].tolist()
     assert actions[:2] == ["sign_out", "sign_in"]
+
+
+def test_steward_upload_masks_personal_columns_and_is_audited(server, page, team, tmp_path):
+    from playwright.sync_api import expect
+
+    sign_in(page, server + "/data", "stew")
+    expect(page.locator("h1").first).to_have_text("Data")
+    settle(page)
+    assert page.get_by_label("SQLAlchemy URL").count() == 0  # only an admin types a URL
+    upload = tmp_path / "客户保费.csv"
+    upload.write_text(
+        "客户编号,姓名,手机,交易日期,金额\n"
+        "001,张三,13812345678,2024-01-05,1200\n"
+        "002,李四,13987654321,2024-02-10,300\n"
+        "003,王五,13700001111,not-a-date,50\n",
+        encoding="utf-8",
+    )
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(upload))
+    expect(page.get_by_role("button", name="Use this file")).to_be_visible()
+    settle(page)
+    preview = page.locator('[data-testid="stDataFrame"]').last
+    expect(preview).to_be_visible()
+    assert "13812345678" not in page.content() and "张三" not in page.content()
+    page.get_by_role("button", name="Use this file").click()
+    expect(page.locator("h3").filter(has_text="Active source")).to_contain_text("客户保费.csv")
+    settle(page)
+    assert metric_value(page, "Rejected") == "1"
+    assert "13700001111" not in page.content() and "王五" not in page.content()
+    rejects = download_csv(page, "Rejected rows · CSV")
+    assert not {"姓名", "手机"} & set(rejects.columns)
+    assert rejects["客户编号"].tolist() == ["003"]
+    assert "13700001111" not in rejects.to_csv()
+    audit = team[1].audit_rows(username="stew")
+    assert audit["action"].tolist()[:2] == ["download", "upload"]
+    assert audit["target"].iloc[1] == "客户保费.csv" and audit["rows"].iloc[1] == 3

@@ -222,3 +222,18 @@ def test_steward_uses_a_named_connection_whose_address_stays_on_the_server(app_d
     change = app_db.audit_rows(username="stew", actions=["source_change"])
     assert change["target"].tolist() == ["connection:warehouse"]
     assert change["rows"].tolist() == [len(tx)]
+
+
+@pytest.mark.parametrize("page", ["overview", "churn", "loyalty", "rfm", "abc", "clv", "clusters"])
+def test_viewer_gets_no_customer_rows_and_no_download_on_any_dashboard(app_db, page):
+    at = as_user("vera", page)
+    assert at.title and not at.exception
+    assert not at.get("download_button")
+    assert not [s.key for s in at.selectbox if str(s.key).endswith("_pick")]
+    for frame in at.dataframe:
+        assert "Customer id" not in frame.value.columns, page
+    marketer = as_user("mark", page)
+    if page in ("churn", "clv"):
+        assert any("Customer id" in f.value.columns for f in marketer.dataframe), page
+    if page not in ("overview", "loyalty"):
+        assert marketer.get("download_button"), page

@@ -167,8 +167,10 @@ def group_downloads(
     cluster_labels: dict[int, str] | None = None,
 ) -> None:
     """Choose one group (segment, class, tier, band, cluster) and download its customers; and
-    every customer in view."""
-    if not options:
+    every customer in view. Nothing is drawn (or selected) for a role without downloads."""
+    from ui import auth
+
+    if not options or not auth.allowed("download"):
         return
     chosen = st.selectbox(
         t(choose_key),
