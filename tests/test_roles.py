@@ -237,3 +237,43 @@ def test_viewer_gets_no_customer_rows_and_no_download_on_any_dashboard(app_db, p
         assert any("Customer id" in f.value.columns for f in marketer.dataframe), page
     if page not in ("overview", "loyalty"):
         assert marketer.get("download_button"), page
+
+
+def test_marketer_saves_versions_and_a_viewer_opens_them(app_db):
+    at = as_user("mark", "rfm")
+    at.session_state["rfm_bins"] = 4
+    at.session_state["abc_a"] = 0.7
+    at.run()
+    at.text_input(key="segment_name").input("Q3 retention").run()
+    at.button(key="segment_save_button").click().run()
+    assert any("version 1" in s.value for s in at.sidebar.success)
+    at.session_state["abc_a"] = 0.75
+    at.text_input(key="segment_name").input("Q3 retention").run()
+    at.button(key="segment_save_button").click().run()
+    assert any("version 2" in s.value for s in at.sidebar.success)
+    saves = app_db.audit_rows(username="mark", actions=["segment_save"])
+    assert saves["detail"].tolist() == ["version 2", "version 1"]
+
+    viewer = as_user("vera", "abc")
+    assert "segment_name" not in keys(viewer, "text_input")  # opens, never saves
+    viewer.selectbox(key="segment_open").set_value("Q3 retention").run()
+    viewer.selectbox(key="segment_version").set_value(1).run()
+    viewer.button(key="segment_open_button").click().run()
+    assert (viewer.session_state["rfm_bins"], viewer.session_state["abc_a"]) == (4, 0.7)
+    viewer.selectbox(key="segment_version").set_value("latest").run()
+    viewer.button(key="segment_open_button").click().run()
+    assert viewer.session_state["abc_a"] == 0.75
+    assert not viewer.exception
+
+
+def test_a_mangled_stored_definition_falls_back_with_a_notice(app_db):
+    app_db.save_segment("mangled", {"k": "500", "unit": "Q", "discount": "nan", "rfm_bins": "4"},
+                        "someone")  # fmt: skip
+    at = as_user("vera", "clusters")
+    at.selectbox(key="segment_open").set_value("mangled").run()
+    at.button(key="segment_open_button").click().run()
+    assert not at.exception
+    assert at.session_state["rfm_bins"] == 4
+    assert (at.session_state["k"], at.session_state["unit"]) == (4, "D")  # the defaults
+    notice = " ".join(w.value for w in at.sidebar.warning)
+    assert "k" in notice and "unit" in notice and "discount" in notice
