@@ -149,3 +149,17 @@ def test_admin_audit_page_and_sign_out(server, provider, page, app_db):
     expect(page.get_by_role("button", name=SIGN_IN)).to_be_visible()
     actions = app_db[1].audit_rows(username="admin@example.com")["action"].tolist()
     assert actions == ["sign_out", "sign_in"]
+
+
+@pytest.mark.parametrize("role", ["service", "steward"])
+def test_service_and_steward_by_claims(server, provider, page, role):
+    from playwright.sync_api import expect
+
+    sign_in(page, server, provider, f"{role}@example.com", {"valuescope_role": role}, "/audit")
+    expect(page.locator("h1").first).to_have_text("Overview")  # the audit log is admin's
+    assert nav_links(page) == NAV[role]
+    page.goto(server + "/lookup")
+    expect(page.locator("h1").first).to_have_text("Customer lookup")
+    settle(page)
+    page.goto(server + "/data")
+    expect(page.locator("h1").first).to_have_text("Data" if role == "steward" else "Overview")
