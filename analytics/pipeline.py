@@ -229,10 +229,15 @@ def scope(
     members: pd.DataFrame | None,
     regions,
 ) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
-    """Transactions, customers and members of the customers in ``regions`` only."""
+    """Transactions, customers and members of the customers in ``regions`` only; a
+    :class:`CodedError` (``empty_scope``) when no transaction is left."""
     if regions is None:
         return transactions, customers, members
     tx = transactions[in_scope(transactions["customer_id"], customers, regions)]
+    if tx.empty and len(transactions):
+        raise CodedError(
+            "no customer of the regions in scope has a transaction", code="empty_scope"
+        )
     if customers is not None:
         customers = customers[in_scope(customers["customer_id"], customers, regions)]
     if members is not None:

@@ -188,6 +188,24 @@ def test_filters_narrow_the_view_not_the_model(demo):
     )
 
 
+def test_region_scope_narrows_the_chain_before_any_model(demo):
+    tx, customers = demo["transactions"], demo["customers"]
+    regions = tuple(sorted(customers["region"].value_counts().index[:2]))
+    inside = set(customers.loc[customers["region"].isin(regions), "customer_id"])
+    everyone = run(tx, Settings(), customers, clustered=False)
+    scoped = run(tx, Settings(regions=regions), customers, clustered=False)
+    assert set(scoped.table["customer_id"]) == inside & set(tx["customer_id"])
+    assert set(scoped.table["region"]) == set(regions)
+    # the scope is applied before the fit: the models know only these customers
+    assert scoped.fit.purchase_params != everyone.fit.purchase_params
+    expected = tx.loc[tx["customer_id"].isin(inside), "amount"].clip(lower=0).sum()
+    assert scoped.table["total_spend"].sum() == pytest.approx(expected)
+    # without a customers table nobody's region is known: a scoped user sees no one
+    with pytest.raises(ValueError) as caught:
+        run(tx, Settings(regions=regions), None, clustered=False)
+    assert caught.value.code == "empty_scope"
+
+
 def test_product_lines_narrow_the_transactions(demo):
     tx = demo["transactions"]
     protection = run(tx, Settings(products=("protection",)), clustered=False)

@@ -277,3 +277,10 @@ def test_a_mangled_stored_definition_falls_back_with_a_notice(app_db):
     assert (at.session_state["k"], at.session_state["unit"]) == (4, "D")  # the defaults
     notice = " ".join(w.value for w in at.sidebar.warning)
     assert "k" in notice and "unit" in notice and "discount" in notice
+
+
+def test_an_account_whose_regions_have_no_customer_sees_a_message_not_data(app_db):
+    app_db.add_account("mars", PASSWORD, "marketer", ["火星"])
+    at = as_user("mars", "overview")
+    assert not at.metric
+    assert any("regions your account may see" in e.value for e in at.error)

@@ -672,6 +672,10 @@ _T: dict[str, tuple[str, str]] = {
         "没有符合产品线筛选条件的交易。",
     ),
     "error_no_input": ("No input was given.", "未提供输入数据。"),
+    "error_empty_scope": (
+        "No customer of the regions your account may see has a payment in this source.",
+        "此数据源中没有您的账号可见区域内的客户缴费记录。",
+    ),
     "error_unknown": ("The data could not be used.", "无法使用该数据。"),
     "error_detail": ("Technical detail: {detail}", "技术细节：{detail}"),
     # access: sign-in, roles, audit (the words of GLOSSARY.md)

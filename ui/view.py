@@ -366,7 +366,8 @@ def page_view(clustered: bool = False) -> View:
     except CodedError as exc:
         log.info("source cannot be used: %s", exc)
         show_error(t("source_error", error=describe_error(exc)), exc)
-        st.page_link("app_pages/data.py", label=t("page_data"), icon=":material/database:")
+        if auth.allowed("data_page"):  # only a role that has the Data page gets the link
+            st.page_link("app_pages/data.py", label=t("page_data"), icon=":material/database:")
         st.stop()
     st.session_state["_view_size"] = len(current.table)
     st.session_state["_last_view"] = current
