@@ -667,6 +667,10 @@ _T: dict[str, tuple[str, str]] = {
         "The as-of date {as_of} is before the first transaction ({first}): there is nothing to score yet.",
         "分析基准日 {as_of} 早于第一笔交易（{first}）：尚无可评分的数据。",
     ),
+    "error_no_transactions": (
+        "No transaction of this source can be used; the Data page shows why its rows were rejected.",
+        "该数据源没有可用的交易；数据页面列出了各行被拒绝的原因。",
+    ),
     "error_no_product_rows": (
         "No transactions match the product-line filter.",
         "没有符合产品线筛选条件的交易。",
