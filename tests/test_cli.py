@@ -53,6 +53,7 @@ def test_score_writes_every_customer_and_the_rejects(demo_csv, tmp_path):
         "rows_read": n_rows + 4,
         "rows_used": n_rows,
         "duplicates": 1,
+        "conflicting_duplicates": 1,  # the repeated id comes with another customer and date
         "rejected": {"missing_customer_id": 1, "bad_date": 1, "bad_amount": 1},
     }
     scores = pd.read_csv(out, dtype={"customer_id": str})
@@ -115,9 +116,7 @@ def test_database_input_with_and_without_pushdown(tmp_path):
         url,
         "--table",
         "transactions",
-        "--pushdown",
-        "--id-col",
-        "transaction_id",
+        "--pushdown",  # transaction_id is found by name, as the local loader finds it
         "--out",
         str(tmp_path / "b.parquet"),
     )
@@ -326,6 +325,7 @@ def test_a_file_whose_every_row_is_rejected_still_gets_its_report_and_rejects(tm
             "rows_read": 3,
             "rows_used": 0,
             "duplicates": 0,
+            "conflicting_duplicates": 0,
             "rejected": {"missing_customer_id": 1, "bad_date": 1, "bad_amount": 1},
         },
         "rejects": str(rejects),

@@ -625,3 +625,35 @@ def test_non_finite_and_absurd_numbers_from_a_typed_source_are_bad_amounts():
     transactions, report = load_frame(raw)
     assert report.rejected == {"bad_amount": 4}
     assert transactions["amount"].tolist() == [999_999_999_999.0]
+
+
+def test_duplicates_are_counted_among_valid_rows_and_conflicts_are_named(tmp_path):
+    path = write(
+        tmp_path,
+        "dups.csv",
+        "transaction_id,customer_id,date,amount\n"
+        "T1,c1,2024-01-05,ten\n"  # 1 rejected: its id does not make row 2 a duplicate
+        "T1,c1,2024-01-05,10\n"  # 2 used
+        "T2,c2,2024-01-06,5\n"  # 3 used
+        "T2,c2,2024/1/6,5.00\n"  # 4 the same payment again
+        "T3,c3,2024-01-07,7\n"  # 5 used
+        "T3,c3,2024-01-08,7\n"  # 6 same id, another date: a conflict
+        "T3,c4,2024-01-07,7\n"  # 7 same id, another customer: a conflict
+        "T2,,2024-01-06,5\n",  # 8 rejected (no customer), not a duplicate
+    )
+    data = load_file(path)
+    report = data.report
+    assert data.transactions["transaction_id"].tolist() == ["T1", "T2", "T3"]
+    assert data.transactions["amount"].tolist() == [10.0, 5.0, 7.0]
+    assert report.rejected == {"missing_customer_id": 1, "bad_amount": 1}
+    assert (report.duplicates, report.conflicting_duplicates) == (3, 2)
+    rows = report.duplicate_rows
+    assert rows["source_row"].tolist() == [4, 6, 7]
+    assert rows["reason"].tolist() == [
+        "duplicate",
+        "conflicting_duplicate",
+        "conflicting_duplicate",
+    ]
+    assert rows["kept_row"].tolist() == [3, 5, 5]
+    assert report.to_dict()["conflicting_duplicates"] == 2
+    invariant(report)

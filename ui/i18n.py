@@ -551,6 +551,11 @@ _T: dict[str, tuple[str, str]] = {
     "rejected": ("Rejected", "拒绝"),
     "reason": ("Reason", "原因"),
     "source_row": ("Row in file", "文件行号"),
+    "reason_duplicate": ("Same payment again", "重复的同一笔交易"),
+    "reason_conflicting_duplicate": (
+        "Same transaction id, other customer, date or amount",
+        "交易编号相同，但客户、日期或金额不同",
+    ),
     "reason_bad_encoding": ("Text the file's encoding cannot read", "无法按文件编码识别的文字"),
     "reason_missing_customer_id": ("Missing customer id", "缺少客户编号"),
     "reason_bad_date": ("Bad date", "日期无效"),
