@@ -200,6 +200,18 @@ def _with_position(raw: pd.DataFrame, mask: np.ndarray, extra: dict | None) -> p
     masked row), then the source's cells but its personal columns."""
     personal = set(personal_columns(raw.columns))
     rows = raw.loc[mask, [c for c in raw.columns if c not in personal]].copy()
+    own = ["source_row", *(extra or {})]
+    # A source's own "reason" column (a refund's reason, say) keeps its cells under a new name.
+    taken = set(map(str, rows.columns)) | set(own)
+    renamed = {}
+    for column in rows.columns:
+        if column in own:
+            name = f"{column}_source"
+            while name in taken:
+                name += "_source"
+            renamed[column] = name
+            taken.add(name)
+    rows = rows.rename(columns=renamed)
     rows.insert(0, "source_row", np.flatnonzero(mask) + 1)
     for position, (name, values) in enumerate((extra or {}).items(), start=1):
         rows.insert(position, name, values)

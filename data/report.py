@@ -4,6 +4,7 @@ every input row (:class:`LoadReport`), and the one error a source that cannot be
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +23,22 @@ DUPLICATE_REASONS = ("duplicate", "conflicting_duplicate")
 
 class SourceError(CodedError):
     """A source that cannot be used at all: the message says why in one English line, and
-    ``code`` with ``params`` let the interface say it in the user's language."""
+    ``code`` with ``params`` let the interface say it in the user's language.
+
+    The message quotes the source's own text (file names, headers), which may hold line breaks;
+    they are written as escapes (``\\n``), so the message stays one line (``params`` keep the
+    text as it was)."""
+
+    def __init__(self, message: str, code: str = "error", **params) -> None:
+        super().__init__(_LINE_BREAKS.sub(_escape, message), code, **params)
+
+
+# Every character str.splitlines() breaks at.
+_LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def _escape(found: re.Match) -> str:
+    return found.group().encode("unicode_escape").decode("ascii")
 
 
 @dataclass(frozen=True, eq=False)

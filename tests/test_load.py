@@ -657,3 +657,36 @@ def test_duplicates_are_counted_among_valid_rows_and_conflicts_are_named(tmp_pat
     assert rows["kept_row"].tolist() == [3, 5, 5]
     assert report.to_dict()["conflicting_duplicates"] == 2
     invariant(report)
+
+
+def test_an_error_naming_a_header_with_a_line_break_stays_one_line(tmp_path):
+    path = write(tmp_path, "nl.csv", 'customer_id,"paid\non",amount\nc1,2024-01-05,1\n')
+    with pytest.raises(SourceError) as info:
+        load_file(path)
+    assert info.value.code == "missing_columns"
+    assert len(str(info.value).splitlines()) == 1
+    assert "paid\\non" in str(info.value)
+    assert info.value.params["found"] == ["customer_id", "paid\non", "amount"]
+
+
+def test_source_columns_named_like_the_reports_own_are_kept_apart(tmp_path):
+    path = write(
+        tmp_path,
+        "clash.csv",
+        "transaction_id,customer_id,date,amount,reason,source_row,kept_row\n"
+        "T1,c1,2024-01-05,1,renewal,7,8\n"
+        "T1,c1,2024-01-05,1,renewal,7,8\n"
+        "T2,c2,2024-13-05,1,refund,9,10\n",
+    )
+    report = load_file(path).report
+    assert report.rejected_rows.columns.tolist()[:2] == ["source_row", "reason"]
+    assert report.rejected_rows["reason"].tolist() == ["bad_date"]
+    assert report.rejected_rows["reason_source"].tolist() == ["refund"]
+    assert report.rejected_rows["source_row_source"].tolist() == ["9"]
+    assert report.duplicate_rows["kept_row"].tolist() == [1]
+    assert report.duplicate_rows["kept_row_source"].tolist() == ["8"]
+
+
+def test_a_csv_whose_first_header_starts_like_parquet_is_a_csv(tmp_path):
+    path = write(tmp_path, "par.csv", "PAR1_code,customer_id,date,amount\nx,c1,2024-01-05,1\n")
+    assert load_file(path).report.rows_used == 1
