@@ -12,6 +12,11 @@ INPUT is a CSV / Excel / Parquet file, a folder written by ``python -m data.samp
 ``cdnow`` or ``cdnow-sample``; or give ``--database URL --table NAME`` instead (``--pushdown``
 summarises inside the database). Results are JSON on stdout; errors are one line on stderr and a
 non-zero exit status, never a traceback.
+
+Exit status: 0 done; 1 the input cannot be used (a missing column, an unreadable file, an as-of
+date before the data ...); 2 bad arguments; 3 an unexpected error (a bug of ours); 4 not one row
+of the input could be used: the load report is still printed (``{"load": ...}`` on stdout) and
+``--rejects`` still written, so the steward sees why.
 """
 
 from __future__ import annotations
@@ -36,7 +41,10 @@ from analytics.pipeline import (
 )
 from analytics.summary import UNIT_DAYS
 
+EXIT_UNUSABLE = 1
 EXIT_BAD_INPUT = 2
+EXIT_BUG = 3
+EXIT_NO_USABLE_ROWS = 4
 DEFAULTS = Settings()
 
 
@@ -295,6 +303,26 @@ def _fit_json(fit) -> dict:
     }
 
 
+class _NoUsableRows(Exception):
+    """Every input row was rejected: ``output`` (the load report, where the rejects went) is
+    still printed, and the status is :data:`EXIT_NO_USABLE_ROWS`."""
+
+    def __init__(self, message: str, output: dict) -> None:
+        super().__init__(message)
+        self.output = output
+
+
+def _require_rows(data, output: dict) -> None:
+    if data is None or len(data.transactions):
+        return
+    report = data.report
+    raise _NoUsableRows(
+        f"no row of {data.name} can be used ({report.rows_read} read, "
+        f"{sum(report.rejected.values())} rejected)",
+        output,
+    )
+
+
 def _write_table(frame: pd.DataFrame, path: str) -> None:
     """Write through the one export writer (no personal information, formulas neutralised):
     ``.parquet``, ``.xlsx`` (a workbook: ids as text cells, formula-like text with Excel's quote
@@ -315,6 +343,13 @@ def _write_table(frame: pd.DataFrame, path: str) -> None:
 
 def _score(args) -> dict:
     data, summary, report = _load(args)
+    rejects = {}
+    if args.rejects:  # first: whatever happens next, the steward gets the rejected rows
+        if data is None:
+            raise ValueError("--rejects needs rows read locally (not --pushdown)")
+        _write_table(data.report.rejected_rows, args.rejects)
+        rejects["rejects"] = args.rejects
+    _require_rows(data, {"load": report, **rejects})
     settings = _settings(args)
     if data is not None:
         result = run(data.transactions, settings, data.customers, data.loyalty_members)
@@ -335,12 +370,8 @@ def _score(args) -> dict:
         "abc_classes": table["abc_class"].value_counts().sort_index().to_dict(),
         "value_tiers": table["value_tier"].value_counts().to_dict(),
         "churn_bands": table["churn_band"].value_counts().to_dict(),
+        **rejects,
     }
-    if args.rejects:
-        if data is None:
-            raise ValueError("--rejects needs rows read locally (not --pushdown)")
-        _write_table(data.report.rejected_rows, args.rejects)
-        output["rejects"] = args.rejects
     return output
 
 
@@ -349,6 +380,7 @@ def _fit(args) -> dict:
     from analytics.summary import summarise
 
     data, summary, report = _load(args)
+    _require_rows(data, {"load": report})
     if data is not None:
         summary = summarise(data.transactions, as_of=args.as_of, unit=args.unit)
     fit = fit_clv(summary, model=args.model)
@@ -361,6 +393,7 @@ def _backtest(args) -> dict:
     if args.pushdown:
         raise ValueError("backtest needs the transactions (not --pushdown)")
     data, _, report = _load(args)
+    _require_rows(data, {"load": report})
     result = backtest(
         data.transactions, args.calibration_end, args.holdout_end, unit=args.unit, model=args.model
     )
@@ -385,20 +418,28 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {"score": _score, "fit": _fit, "backtest": _backtest}
     try:
         output = handlers[args.command](args)
+    except _NoUsableRows as exc:
+        _print_json(exc.output)
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_NO_USABLE_ROWS
     except (SourceError, ValueError, OSError, KeyError) as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         print(f"error: {message}", file=sys.stderr)
-        return 1
+        return EXIT_UNUSABLE
     except Exception as exc:  # a bug of ours: still one line, never a traceback
         print(f"error: unexpected {type(exc).__name__}: {str(exc).strip()[:200]}", file=sys.stderr)
-        return 3
+        return EXIT_BUG
+    _print_json(output)
+    return 0
+
+
+def _print_json(output: dict) -> None:
     try:
         json.dump(_clean(output), sys.stdout, ensure_ascii=False, indent=2, default=str)
         sys.stdout.write("\n")
         sys.stdout.flush()
     except BrokenPipeError:  # e.g. piped into `head`
         sys.stderr.close()
-    return 0
 
 
 if __name__ == "__main__":

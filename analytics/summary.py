@@ -78,7 +78,7 @@ def resolve_as_of(transactions: pd.DataFrame, as_of=None) -> pd.Timestamp:
         return pd.Timestamp(as_of).normalize()
     require_columns(transactions, ["transaction_date"], "resolve_as_of")
     if transactions.empty:
-        raise ValueError("no transactions: cannot choose an as-of date")
+        raise CodedError("no transactions: cannot choose an as-of date", code="no_transactions")
     return pd.Timestamp(transactions["transaction_date"].max()).normalize()
 
 

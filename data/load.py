@@ -4,7 +4,9 @@ Every input row ends in exactly one of three places, so ``rows_read == rows_used
 sum(rejected)``:
 
 * used: a clean transaction (customer id as text, a calendar date, a float amount);
-* a duplicate: it repeats an earlier row's ``transaction_id``;
+* a duplicate: a valid row repeating the ``transaction_id`` of an earlier valid row (the first
+  copy in source order is used; a rejected copy does not count). It is a
+  ``conflicting_duplicate`` when its customer, date or amount differ from the copy used;
 * rejected, with one reason: ``bad_encoding`` (a CSV row its file's encoding cannot decode),
   ``missing_customer_id``, ``bad_date`` or ``bad_amount``.
 
@@ -26,11 +28,12 @@ import pandas as pd
 from data.columns import ALIASES, OPTIONAL, REQUIRED, resolve_columns
 from data.parse import clean_ids, detect_currency, parse_amounts, parse_dates
 from data.readers import read_file, read_raw
-from data.report import REJECT_REASONS, Dataset, LoadReport, SourceError
+from data.report import DUPLICATE_REASONS, REJECT_REASONS, Dataset, LoadReport, SourceError
 from data.schema import personal_columns
 
 __all__ = [
     "ALIASES",
+    "DUPLICATE_REASONS",
     "OPTIONAL",
     "REJECT_REASONS",
     "REQUIRED",
@@ -84,26 +87,29 @@ def load_frame(
     dates = parse_dates(raw[columns["transaction_date"]])
     amounts = parse_amounts(raw[columns["amount"]])
 
-    duplicate = np.zeros(len(raw), dtype=bool)
-    transaction_id = None
-    if "transaction_id" in columns:
-        transaction_id = clean_ids(raw[columns["transaction_id"]])
-        duplicate = _repeats(transaction_id)
-
     if undecodable is None:
         undecodable = np.zeros(len(raw), dtype=bool)
     reason = np.select(
         [
-            duplicate,
             undecodable,
             customer_id.isna().to_numpy(),
             dates.isna().to_numpy(),
             amounts.isna().to_numpy(),
         ],
-        ["", *REJECT_REASONS],
+        list(REJECT_REASONS),
         default="",
     )
     rejected = reason != ""
+
+    duplicate = np.zeros(len(raw), dtype=bool)
+    transaction_id = None
+    duplicates = None
+    if "transaction_id" in columns:
+        transaction_id = clean_ids(raw[columns["transaction_id"]])
+        duplicate, duplicates = _duplicates(
+            transaction_id.mask(rejected) if rejected.any() else transaction_id,
+            (customer_id, dates, amounts),
+        )
     used = ~rejected & ~duplicate
 
     every_row = bool(used.all())  # the common case at scale: select nothing, copy nothing
@@ -133,10 +139,13 @@ def load_frame(
         rows_used=int(used.sum()),
         duplicates=int(duplicate.sum()),
         rejected={r: int(counts.get(r, 0)) for r in REJECT_REASONS if counts.get(r, 0)},
-        rejected_rows=_with_position(raw, rejected, reason),
-        duplicate_rows=_with_position(raw, duplicate, None),
+        rejected_rows=_with_position(raw, rejected, {"reason": reason[rejected]}),
+        duplicate_rows=_with_position(raw, duplicate, duplicates),
         column_mapping=columns,
         currency=detect_currency(raw[columns["amount"]]),
+        conflicting_duplicates=0
+        if duplicates is None
+        else int((duplicates["reason"] == "conflicting_duplicate").sum()),
     )
     return clean, report
 
@@ -165,12 +174,47 @@ def _repeats(ids: pd.Series) -> np.ndarray:
     return (codes >= 0) & (codes <= running_max)
 
 
-def _with_position(raw: pd.DataFrame, mask: np.ndarray, reason: np.ndarray | None) -> pd.DataFrame:
+def _duplicates(ids: pd.Series, values: tuple[pd.Series, ...]) -> tuple[np.ndarray, dict | None]:
+    """Rows repeating an earlier row's id (missing ids never repeat), and for those rows their
+    ``reason`` (``duplicate``, or ``conflicting_duplicate`` when any of ``values`` differs from
+    the first row's) and ``kept_row`` (the 1-based row of that first copy)."""
+    duplicate = _repeats(ids)
+    if not duplicate.any():
+        return duplicate, None
+    codes, _ = pd.factorize(ids)
+    first = (codes >= 0) & ~duplicate
+    first_row = np.empty(codes.max() + 1, dtype=np.int64)
+    first_row[codes[first]] = np.flatnonzero(first)
+    rows = np.flatnonzero(duplicate)
+    kept = first_row[codes[rows]]
+    differs = np.zeros(len(rows), dtype=bool)
+    for series in values:
+        array = series.to_numpy()
+        differs |= array[rows] != array[kept]
+    reason = np.where(differs, DUPLICATE_REASONS[1], DUPLICATE_REASONS[0])
+    return duplicate, {"reason": reason, "kept_row": kept + 1}
+
+
+def _with_position(raw: pd.DataFrame, mask: np.ndarray, extra: dict | None) -> pd.DataFrame:
+    """The rows under ``mask``: ``source_row`` (1-based), the ``extra`` columns (one value per
+    masked row), then the source's cells but its personal columns."""
     personal = set(personal_columns(raw.columns))
     rows = raw.loc[mask, [c for c in raw.columns if c not in personal]].copy()
+    own = ["source_row", *(extra or {})]
+    # A source's own "reason" column (a refund's reason, say) keeps its cells under a new name.
+    taken = set(map(str, rows.columns)) | set(own)
+    renamed = {}
+    for column in rows.columns:
+        if column in own:
+            name = f"{column}_source"
+            while name in taken:
+                name += "_source"
+            renamed[column] = name
+            taken.add(name)
+    rows = rows.rename(columns=renamed)
     rows.insert(0, "source_row", np.flatnonzero(mask) + 1)
-    if reason is not None:
-        rows.insert(1, "reason", reason[mask])
+    for position, (name, values) in enumerate((extra or {}).items(), start=1):
+        rows.insert(position, name, values)
     return rows.reset_index(drop=True)
 
 

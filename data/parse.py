@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "DATE_RANGE",
     "MAX_ABS_AMOUNT",
     "NULL_TOKENS",
     "clean_ids",
@@ -27,7 +28,9 @@ __all__ = [
 MAX_ABS_AMOUNT = 1e12
 NULL_TOKENS = frozenset({"", "nan", "none", "null", "na", "n/a", "#n/a", "nat", "-"})
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-_MIN_DATE, _MAX_DATE = pd.Timestamp("1900-01-01"), pd.Timestamp("2100-12-31")
+#: The first and last dates a transaction may have; others are bad dates.
+DATE_RANGE = ("1900-01-01", "2100-12-31")
+_MIN_DATE, _MAX_DATE = (pd.Timestamp(d) for d in DATE_RANGE)
 
 
 def clean_ids(values: pd.Series) -> pd.Series:

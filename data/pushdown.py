@@ -5,8 +5,14 @@ the heavy part (purchase days, first/last day, spend, refunds); the final arithm
 :func:`analytics.summary.summary_from_day_aggregates`, the same code the pandas path finishes with,
 so both give the same numbers (DESIGN.md, "Scale").
 
-The one dialect-specific piece, "calendar days since 1970-01-01", is a compiled construct
-(:class:`days_since_epoch`); everything else is portable Core.
+It reads the rows the file loader would use (DESIGN.md, "Data contract"): ids cleaned, rows with
+a missing id, a bad date or a bad amount left out, and with a ``transaction_id`` (found by name
+or alias, as the loader finds it) the first copy of each id in table order kept. The load report
+(:func:`pushdown_load_report`) counts the same rejects, duplicates and conflicting duplicates.
+
+The dialect-specific pieces, "calendar days since 1970-01-01" and "the row's position in its
+table", are compiled constructs (:class:`days_since_epoch`, :class:`source_order`); everything
+else is portable Core.
 """
 
 from __future__ import annotations
@@ -25,14 +31,17 @@ from analytics.summary import (
     twelve_months_before,
     unit_days,
 )
+from data.columns import resolve_columns
 from data.database import _first_line, connect, safe_url
 from data.load import SourceError, clean_ids
+from data.parse import DATE_RANGE, MAX_ABS_AMOUNT, NULL_TOKENS
 
 __all__ = [
     "days_since_epoch",
     "load_report_query",
     "pushdown_load_report",
     "pushdown_summary",
+    "source_order",
     "summary_query",
 ]
 
@@ -64,42 +73,138 @@ def _days_mysql(element, compiler, **kw):
 
 
 _KEYS = ("customer_id", "transaction_date", "amount")
+#: The reject reasons a typed table can have (text there is already decoded).
+_TABLE_REASONS = ("missing_customer_id", "bad_date", "bad_amount")
+_FIRST_DAY, _LAST_DAY = ((pd.Timestamp(d) - pd.Timestamp("1970-01-01")).days for d in DATE_RANGE)
 
 
-def _source(
-    table: str, columns: Mapping[str, str], *, dedupe: bool = True
-) -> tuple[sa.FromClause, dict]:
-    """The table (as a Core selectable) and its canonical columns.
+class source_order(FunctionElement):  # noqa: N801 - reads like the SQL pseudo-column it is
+    """A row's position in its table, where the dialect exposes one (SQLite and DuckDB
+    ``rowid``, PostgreSQL ``ctid``): the order a plain ``SELECT *`` returns the rows in, which is
+    the order the file loader calls "first". Elsewhere ``NULL`` (no order: any copy may win)."""
 
-    With a ``transaction_id`` column mapped, rows repeating an id are dropped (the first by date,
-    customer and amount is kept), as the file loader drops duplicates.
+    type = sa.Integer()
+    inherit_cache = True
+
+
+@compiles(source_order)
+def _order_default(element, compiler, **kw):
+    return "NULL"
+
+
+@compiles(source_order, "sqlite")
+@compiles(source_order, "duckdb")
+def _order_rowid(element, compiler, **kw):
+    return "rowid"
+
+
+@compiles(source_order, "postgresql")
+def _order_ctid(element, compiler, **kw):
+    return "ctid"
+
+
+def _text_key(column: sa.ColumnElement) -> sa.ColumnElement:
+    """An id as the file loader reads it (:func:`data.parse.clean_ids`): text without
+    surrounding spaces; NULL, blank and null-like text (``NULL``, ``n/a`` ...) are missing."""
+    text = sa.func.trim(sa.cast(column, sa.String))
+    return sa.case((sa.func.lower(text).in_(sorted(NULL_TOKENS)), sa.null()), else_=text)
+
+
+def _checked(table: str, columns: Mapping[str, str], ordered: bool = True) -> sa.Subquery:
+    """Every row of the table with its cleaned ``customer_id``, ``day`` (since 1970-01-01),
+    ``amount``, ``transaction_id`` (when mapped), ``_order`` (:class:`source_order`) and
+    ``reason``: NULL for a valid row, else the first of ``missing_customer_id``, ``bad_date``,
+    ``bad_amount`` that applies, as the file loader decides (dates outside 1900-2100 and amounts
+    above :data:`data.parse.MAX_ABS_AMOUNT` in size, NaN and infinities included, are bad).
     """
     schema, _, name = table.rpartition(".")
     names = {key: columns.get(key, key) for key in _KEYS}
     id_name = columns.get("transaction_id")
     wanted = [*names.values(), *([id_name] if id_name else [])]
     source = sa.table(name, *(sa.column(c) for c in wanted), schema=schema or None)
-    if id_name and dedupe:
-        first = (
-            sa.func.row_number()
-            .over(
-                partition_by=source.c[id_name],
-                order_by=(
-                    source.c[names["transaction_date"]],
-                    source.c[names["customer_id"]],
-                    source.c[names["amount"]],
-                ),
-            )
-            .label("_occurrence")
+    customer = _text_key(source.c[names["customer_id"]])
+    day = days_since_epoch(source.c[names["transaction_date"]])
+    amount = source.c[names["amount"]]
+    reason = sa.case(
+        (customer.is_(None), "missing_customer_id"),
+        (sa.or_(day.is_(None), day < _FIRST_DAY, day > _LAST_DAY), "bad_date"),
+        # NOT (x <= limit): true for NULL-free NaN too, which sorts above every number
+        (sa.or_(amount.is_(None), sa.not_(sa.func.abs(amount) <= MAX_ABS_AMOUNT)), "bad_amount"),
+        else_=sa.null(),
+    )
+    fields = [
+        customer.label("customer_id"),
+        day.label("day"),
+        amount.label("amount"),
+        reason.label("reason"),
+    ]
+    if id_name:
+        fields.append(_text_key(source.c[id_name]).label("transaction_id"))
+        fields.append((source_order() if ordered else sa.null()).label("_order"))
+    return sa.select(*fields).select_from(source).subquery("checked")
+
+
+def _ranked(checked: sa.Subquery) -> sa.Subquery:
+    """The valid rows, each with its ``occurrence`` among the rows sharing its transaction id
+    (source order) and that id's first copy's ``first_customer``, ``first_day`` and
+    ``first_amount``."""
+    window = {"partition_by": checked.c.transaction_id, "order_by": checked.c._order}
+    return (
+        sa.select(
+            checked.c.customer_id,
+            checked.c.day,
+            checked.c.amount,
+            checked.c.transaction_id,
+            sa.func.row_number().over(**window).label("occurrence"),
+            sa.func.first_value(checked.c.customer_id).over(**window).label("first_customer"),
+            sa.func.first_value(checked.c.day).over(**window).label("first_day"),
+            sa.func.first_value(checked.c.amount).over(**window).label("first_amount"),
         )
-        ranked = sa.select(*(source.c[c] for c in wanted), first).subquery("deduplicated")
-        kept = (
-            sa.select(*(ranked.c[c] for c in wanted))
-            .where(sa.or_(ranked.c._occurrence == 1, ranked.c[id_name].is_(None)))
-            .subquery("source")
+        .where(checked.c.reason.is_(None))
+        .subquery("ranked")
+    )
+
+
+def _used(table: str, columns: Mapping[str, str], ordered: bool = True) -> sa.Subquery:
+    """The rows the file loader would use: valid, and the first copy of their transaction id
+    (rows without an id are never duplicates). Columns ``customer_id``, ``day``, ``amount``."""
+    checked = _checked(table, columns, ordered)
+    if "transaction_id" not in columns:
+        query = sa.select(checked.c.customer_id, checked.c.day, checked.c.amount).where(
+            checked.c.reason.is_(None)
         )
-        return kept, {key: kept.c[col] for key, col in names.items()}
-    return source, {key: source.c[col] for key, col in names.items()}
+    else:
+        ranked = _ranked(checked)
+        query = sa.select(ranked.c.customer_id, ranked.c.day, ranked.c.amount).where(
+            sa.or_(ranked.c.transaction_id.is_(None), ranked.c.occurrence == 1)
+        )
+    return query.subquery("source")
+
+
+def _table_columns(conn: sa.Connection, table: str) -> list[str]:
+    """The table's column names, from an empty ``SELECT *`` (no reflection needed)."""
+    schema, _, name = table.rpartition(".")
+    query = sa.select(sa.text("*")).select_from(sa.table(name, schema=schema or None)).limit(0)
+    return list(conn.execute(query).keys())
+
+
+def _resolved(conn: sa.Connection, table: str, columns: Mapping[str, str] | None) -> dict:
+    """The table's contract columns found as the file loader finds them
+    (:func:`data.columns.resolve_columns`: the mapping, else English and Chinese aliases), so a
+    ``transaction_id`` column deduplicates without being named."""
+    return resolve_columns(_table_columns(conn, table), columns or {})
+
+
+def _has_order(engine: sa.Engine, table: str) -> bool:
+    """Whether the table exposes :class:`source_order` (a view, say, has no ``rowid``)."""
+    schema, _, name = table.rpartition(".")
+    probe = sa.select(source_order()).select_from(sa.table(name, schema=schema or None)).limit(0)
+    try:
+        with engine.connect() as conn:
+            conn.execute(probe)
+    except SQLAlchemyError:
+        return False
+    return True
 
 
 def summary_query(
@@ -107,35 +212,31 @@ def summary_query(
     as_of_day: int | sa.ColumnElement,
     columns: Mapping[str, str] | None = None,
     recent_after: int | sa.ColumnElement | None = None,
+    ordered: bool = True,
 ) -> sa.Select:
     """The Core ``SELECT`` of per-customer day aggregates up to ``as_of_day`` (days since 1970).
 
     Returns columns ``customer_id, first_day, last_day, purchase_days, n_transactions,
     total_spend, first_day_spend, refunds, spend_12m`` (one row per customer with a purchase);
     ``spend_12m`` sums purchases on days after ``recent_after`` (default: 12 calendar months
-    before an integer ``as_of_day``).
+    before an integer ``as_of_day``). Only the rows the file loader would use count: valid, and
+    with a ``transaction_id`` in ``columns`` the first copy of each id in table order
+    (``ordered=False`` where the table has no row order, e.g. a view: any copy).
     """
     if recent_after is None:
         recent_after = twelve_months_before(int(as_of_day))
-    _, c = _source(table, columns or {})
-    day = days_since_epoch(c["transaction_date"])
-    amount = c["amount"]
-    valid = sa.and_(
-        c["customer_id"].is_not(None),
-        c["transaction_date"].is_not(None),
-        amount.is_not(None),
-        day <= as_of_day,
-    )
+    used = _used(table, columns or {}, ordered)
+    amount = used.c.amount
     daily = (
         sa.select(
-            c["customer_id"].label("customer_id"),
-            day.label("day"),
+            used.c.customer_id,
+            used.c.day,
             sa.func.sum(sa.case((amount >= 0, amount), else_=0)).label("spend"),
             sa.func.sum(sa.case((amount >= 0, 1), else_=0)).label("purchases"),
             sa.func.sum(sa.case((amount < 0, amount), else_=0)).label("refund"),
         )
-        .where(valid)
-        .group_by(c["customer_id"], day)
+        .where(used.c.day <= as_of_day)
+        .group_by(used.c.customer_id, used.c.day)
         .subquery("daily")
     )
     purchase_day = sa.case((daily.c.purchases > 0, daily.c.day))
@@ -172,21 +273,29 @@ def pushdown_summary(
     unit: str = "D",
     columns: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """:func:`analytics.summarise` computed inside the database at ``url``.
+    """:func:`analytics.summarise` computed inside the database at ``url``, on the rows
+    :func:`data.load.load_database` would use from the same table.
 
-    ``columns`` maps ``customer_id``, ``transaction_date`` and ``amount`` to the table's own column
-    names. Dates must be stored as dates, timestamps or ISO text, amounts as numbers.
+    ``columns`` maps ``customer_id``, ``transaction_date``, ``amount`` and ``transaction_id`` to
+    the table's own column names; unmapped ones are found as the file loader finds them
+    (English and Chinese aliases), so a ``transaction_id`` column removes repeated ids, keeping
+    the first copy in table order. Dates must be stored as dates, timestamps or ISO text,
+    amounts as numbers.
     """
     unit_days(unit)  # reject a bad unit before touching the database
-    _, c = _source(table, columns or {}, dedupe=False)
     with connect(url) as engine:
         try:
             with engine.connect() as conn:
-                day = days_since_epoch(c["transaction_date"])
-                first, latest = conn.execute(sa.select(sa.func.min(day), sa.func.max(day))).one()
+                columns = _resolved(conn, table, columns)
+            ordered = "transaction_id" not in columns or _has_order(engine, table)
+            with engine.connect() as conn:
+                used = _used(table, columns, ordered)
+                first, latest = conn.execute(
+                    sa.select(sa.func.min(used.c.day), sa.func.max(used.c.day))
+                ).one()
                 if latest is None:
                     raise SourceError(
-                        f"table {table!r} has no transactions",
+                        f"table {table!r} has no usable transactions",
                         code="no_rows",
                         name=table,
                         found=[],
@@ -204,6 +313,7 @@ def pushdown_summary(
                     sa.literal(as_of_day, sa.Integer()),
                     columns,
                     recent_after=sa.literal(twelve_months_before(as_of_day), sa.Integer()),
+                    ordered=ordered,
                 )
                 rows = pd.read_sql(query, conn)
         except (SQLAlchemyError, pd.errors.DatabaseError) as exc:
@@ -229,44 +339,59 @@ def pushdown_summary(
     )
 
 
-def load_report_query(table: str, columns: Mapping[str, str] | None = None) -> sa.Select:
-    """Counts matching the file loader's report: rows, duplicates and rejects by reason.
+def load_report_query(
+    table: str, columns: Mapping[str, str] | None = None, ordered: bool = True
+) -> tuple[sa.Select, sa.Select | None]:
+    """Counts matching the file loader's report: rows read and rejects by reason (first query),
+    duplicates and conflicting duplicates (second; None without a ``transaction_id``).
 
-    Only NULLs are counted as missing or bad: the database has already typed the values.
+    Only NULL, blank and null-like ids, NULL or out-of-range dates and NULL, NaN, infinite or
+    absurd amounts are bad: the database has already typed the values.
     """
     columns = columns or {}
-    raw, _ = _source(table, columns, dedupe=False)
-    deduped, c = _source(table, columns)
-    id_name = columns.get("transaction_id")
-    duplicates = (
-        sa.func.count(raw.c[id_name]) - sa.func.count(sa.distinct(raw.c[id_name]))
-        if id_name
-        else sa.literal(0)
-    )
+    checked = _checked(table, columns, ordered)
+
+    def count(condition) -> sa.ColumnElement:
+        return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
     counts = sa.select(
-        sa.func.count().label("rows_read"), duplicates.label("duplicates")
-    ).select_from(raw)
-    no_id = c["customer_id"].is_(None)
-    no_date = sa.and_(~no_id, c["transaction_date"].is_(None))
-    no_amount = sa.and_(~no_id, c["transaction_date"].is_not(None), c["amount"].is_(None))
-    rejects = sa.select(
-        sa.func.coalesce(sa.func.sum(sa.case((no_id, 1), else_=0)), 0).label("missing_customer_id"),
-        sa.func.coalesce(sa.func.sum(sa.case((no_date, 1), else_=0)), 0).label("bad_date"),
-        sa.func.coalesce(sa.func.sum(sa.case((no_amount, 1), else_=0)), 0).label("bad_amount"),
-    ).select_from(deduped)
-    return counts, rejects
+        sa.func.count().label("rows_read"),
+        *(count(checked.c.reason == r).label(r) for r in _TABLE_REASONS),
+    ).select_from(checked)
+    if "transaction_id" not in columns:
+        return counts, None
+    ranked = _ranked(checked)
+    repeat = sa.and_(ranked.c.transaction_id.is_not(None), ranked.c.occurrence > 1)
+    differs = sa.or_(
+        ranked.c.customer_id != ranked.c.first_customer,
+        ranked.c.day != ranked.c.first_day,
+        ranked.c.amount != ranked.c.first_amount,
+    )
+    duplicates = sa.select(
+        count(repeat).label("duplicates"),
+        count(sa.and_(repeat, differs)).label("conflicting_duplicates"),
+    ).select_from(ranked)
+    return counts, duplicates
 
 
 def pushdown_load_report(
     url: str, table: str = "transactions", columns: Mapping[str, str] | None = None
 ) -> dict:
-    """The load report of a table summarised in place (see :func:`load_report_query`)."""
-    counts_query, rejects_query = load_report_query(table, columns)
+    """The load report of a table summarised in place (see :func:`load_report_query`), in the
+    shape of :meth:`data.report.LoadReport.to_dict`."""
     with connect(url) as engine:
         try:
             with engine.connect() as conn:
+                columns = _resolved(conn, table, columns)
+            ordered = "transaction_id" not in columns or _has_order(engine, table)
+            counts_query, duplicates_query = load_report_query(table, columns, ordered)
+            with engine.connect() as conn:
                 counts = conn.execute(counts_query).one()._mapping
-                rejects = conn.execute(rejects_query).one()._mapping
+                repeats = (
+                    conn.execute(duplicates_query).one()._mapping
+                    if duplicates_query is not None
+                    else {"duplicates": 0, "conflicting_duplicates": 0}
+                )
         except (SQLAlchemyError, pd.errors.DatabaseError) as exc:
             raise SourceError(
                 f"cannot count rows of {table!r} on {safe_url(url)}: {_first_line(exc)}",
@@ -274,11 +399,12 @@ def pushdown_load_report(
                 url=safe_url(url),
                 detail=_first_line(exc),
             ) from None
-    rejected = {k: int(v) for k, v in rejects.items() if int(v)}
-    rows_read, duplicates = int(counts["rows_read"]), int(counts["duplicates"])
+    rejected = {r: int(counts[r]) for r in _TABLE_REASONS if int(counts[r])}
+    rows_read, duplicates = int(counts["rows_read"]), int(repeats["duplicates"])
     return {
         "rows_read": rows_read,
         "rows_used": rows_read - duplicates - sum(rejected.values()),
         "duplicates": duplicates,
+        "conflicting_duplicates": int(repeats["conflicting_duplicates"]),
         "rejected": rejected,
     }

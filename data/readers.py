@@ -125,7 +125,9 @@ def read_raw(
         suffix not in (".csv", ".txt", ".tsv") and data[:2] == b"PK"
     ):
         frame = _read_excel(data, name)
-    elif suffix in (".parquet", ".pq") or data[:4] == b"PAR1":
+    elif suffix in (".parquet", ".pq") or (
+        suffix not in (".csv", ".txt", ".tsv") and data[:4] == b"PAR1"
+    ):
         frame = _read_parquet(data, name)
     else:
         frame, undecodable = _read_csv(data, name)

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# Hypothesis keeps caches in a folder (by default .hypothesis/ here, written while collecting);
+# tests write under the temporary folder only.
+os.environ.setdefault(
+    "HYPOTHESIS_STORAGE_DIRECTORY", str(Path(tempfile.gettempdir()) / "valuescope-hypothesis")
+)
 POSTGRES_URL = os.environ.get(
     "VALUESCOPE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

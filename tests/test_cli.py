@@ -53,6 +53,7 @@ def test_score_writes_every_customer_and_the_rejects(demo_csv, tmp_path):
         "rows_read": n_rows + 4,
         "rows_used": n_rows,
         "duplicates": 1,
+        "conflicting_duplicates": 1,  # the repeated id comes with another customer and date
         "rejected": {"missing_customer_id": 1, "bad_date": 1, "bad_amount": 1},
     }
     scores = pd.read_csv(out, dtype={"customer_id": str})
@@ -115,9 +116,7 @@ def test_database_input_with_and_without_pushdown(tmp_path):
         url,
         "--table",
         "transactions",
-        "--pushdown",
-        "--id-col",
-        "transaction_id",
+        "--pushdown",  # transaction_id is found by name, as the local loader finds it
         "--out",
         str(tmp_path / "b.parquet"),
     )
@@ -310,3 +309,30 @@ def test_an_as_of_date_before_the_data_is_one_line_and_exit_1(command, tmp_path)
         "error: the as-of date 1990-01-01 is before the first transaction (1997-01-01)\n"
     )
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_a_file_whose_every_row_is_rejected_still_gets_its_report_and_rejects(tmp_path):
+    path = tmp_path / "all_bad.csv"
+    path.write_text(
+        "customer_id,date,amount\n,2024-01-05,1\nc2,2024-13-01,1\nc3,2024-01-05,ten\n",
+        encoding="utf-8",
+    )
+    out, rejects = tmp_path / "scores.csv", tmp_path / "rejects.xlsx"
+    run = cli("score", str(path), "--out", str(out), "--rejects", str(rejects))
+    assert run.returncode == 4  # documented: no row could be used
+    assert json.loads(run.stdout) == {
+        "load": {
+            "rows_read": 3,
+            "rows_used": 0,
+            "duplicates": 0,
+            "conflicting_duplicates": 0,
+            "rejected": {"missing_customer_id": 1, "bad_date": 1, "bad_amount": 1},
+        },
+        "rejects": str(rejects),
+    }
+    assert run.stderr == "error: no row of all_bad.csv can be used (3 read, 3 rejected)\n"
+    written = pd.read_excel(rejects)
+    assert written["reason"].tolist() == ["missing_customer_id", "bad_date", "bad_amount"]
+    assert not out.exists()
+    fit = cli("fit", str(path))
+    assert fit.returncode == 4 and json.loads(fit.stdout)["load"]["rows_used"] == 0

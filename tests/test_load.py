@@ -626,3 +626,68 @@ def test_non_finite_and_absurd_numbers_from_a_typed_source_are_bad_amounts():
     transactions, report = load_frame(raw)
     assert report.rejected == {"bad_amount": 4}
     assert transactions["amount"].tolist() == [999_999_999_999.0]
+
+
+def test_duplicates_are_counted_among_valid_rows_and_conflicts_are_named(tmp_path):
+    path = write(
+        tmp_path,
+        "dups.csv",
+        "transaction_id,customer_id,date,amount\n"
+        "T1,c1,2024-01-05,ten\n"  # 1 rejected: its id does not make row 2 a duplicate
+        "T1,c1,2024-01-05,10\n"  # 2 used
+        "T2,c2,2024-01-06,5\n"  # 3 used
+        "T2,c2,2024/1/6,5.00\n"  # 4 the same payment again
+        "T3,c3,2024-01-07,7\n"  # 5 used
+        "T3,c3,2024-01-08,7\n"  # 6 same id, another date: a conflict
+        "T3,c4,2024-01-07,7\n"  # 7 same id, another customer: a conflict
+        "T2,,2024-01-06,5\n",  # 8 rejected (no customer), not a duplicate
+    )
+    data = load_file(path)
+    report = data.report
+    assert data.transactions["transaction_id"].tolist() == ["T1", "T2", "T3"]
+    assert data.transactions["amount"].tolist() == [10.0, 5.0, 7.0]
+    assert report.rejected == {"missing_customer_id": 1, "bad_amount": 1}
+    assert (report.duplicates, report.conflicting_duplicates) == (3, 2)
+    rows = report.duplicate_rows
+    assert rows["source_row"].tolist() == [4, 6, 7]
+    assert rows["reason"].tolist() == [
+        "duplicate",
+        "conflicting_duplicate",
+        "conflicting_duplicate",
+    ]
+    assert rows["kept_row"].tolist() == [3, 5, 5]
+    assert report.to_dict()["conflicting_duplicates"] == 2
+    invariant(report)
+
+
+def test_an_error_naming_a_header_with_a_line_break_stays_one_line(tmp_path):
+    path = write(tmp_path, "nl.csv", 'customer_id,"paid\non",amount\nc1,2024-01-05,1\n')
+    with pytest.raises(SourceError) as info:
+        load_file(path)
+    assert info.value.code == "missing_columns"
+    assert len(str(info.value).splitlines()) == 1
+    assert "paid\\non" in str(info.value)
+    assert info.value.params["found"] == ["customer_id", "paid\non", "amount"]
+
+
+def test_source_columns_named_like_the_reports_own_are_kept_apart(tmp_path):
+    path = write(
+        tmp_path,
+        "clash.csv",
+        "transaction_id,customer_id,date,amount,reason,source_row,kept_row\n"
+        "T1,c1,2024-01-05,1,renewal,7,8\n"
+        "T1,c1,2024-01-05,1,renewal,7,8\n"
+        "T2,c2,2024-13-05,1,refund,9,10\n",
+    )
+    report = load_file(path).report
+    assert report.rejected_rows.columns.tolist()[:2] == ["source_row", "reason"]
+    assert report.rejected_rows["reason"].tolist() == ["bad_date"]
+    assert report.rejected_rows["reason_source"].tolist() == ["refund"]
+    assert report.rejected_rows["source_row_source"].tolist() == ["9"]
+    assert report.duplicate_rows["kept_row"].tolist() == [1]
+    assert report.duplicate_rows["kept_row_source"].tolist() == ["8"]
+
+
+def test_a_csv_whose_first_header_starts_like_parquet_is_a_csv(tmp_path):
+    path = write(tmp_path, "par.csv", "PAR1_code,customer_id,date,amount\nx,c1,2024-01-05,1\n")
+    assert load_file(path).report.rows_used == 1

@@ -297,3 +297,18 @@ def test_an_as_of_date_before_every_transaction_is_one_clear_error():
         str(info.value) == "the as-of date 2024-03-04 is before the first transaction (2024-03-05)"
     )
     assert len(run(transactions, Settings(as_of="2024-03-05")).table) == 1  # that day counts
+
+
+def test_no_transactions_at_all_is_a_coded_error():
+    from analytics._validate import CodedError
+
+    empty = pd.DataFrame(
+        {
+            "customer_id": pd.Series(dtype=str),
+            "transaction_date": pd.Series(dtype="datetime64[s]"),
+            "amount": pd.Series(dtype=float),
+        }
+    )
+    with pytest.raises(CodedError) as info:
+        run(empty, Settings())
+    assert info.value.code == "no_transactions"

@@ -174,9 +174,9 @@ def test_dynamic_keys_exist():
     from analytics.clusters import BASE_FEATURES, OPTIONAL_FEATURES
     from analytics.clv import REASONS
     from analytics.summary import UNIT_DAYS
-    from data.report import REJECT_REASONS
+    from data.report import DUPLICATE_REASONS, REJECT_REASONS
 
-    dynamic = [f"reason_{r}" for r in (*REASONS, *REJECT_REASONS)]
+    dynamic = [f"reason_{r}" for r in (*REASONS, *REJECT_REASONS, *DUPLICATE_REASONS)]
     dynamic += [f"unit_{u}" for u in UNIT_DAYS] + [f"unit_word_{u}" for u in UNIT_DAYS]
     dynamic += [f"source_{s}" for s in ("demo", "cdnow", "upload", "database")]
     dynamic += [f"feature_{f}" for f in (*BASE_FEATURES, *OPTIONAL_FEATURES)]

@@ -551,6 +551,11 @@ _T: dict[str, tuple[str, str]] = {
     "rejected": ("Rejected", "拒绝"),
     "reason": ("Reason", "原因"),
     "source_row": ("Row in file", "文件行号"),
+    "reason_duplicate": ("Same payment again", "重复的同一笔交易"),
+    "reason_conflicting_duplicate": (
+        "Same transaction id, other customer, date or amount",
+        "交易编号相同，但客户、日期或金额不同",
+    ),
     "reason_bad_encoding": ("Text the file's encoding cannot read", "无法按文件编码识别的文字"),
     "reason_missing_customer_id": ("Missing customer id", "缺少客户编号"),
     "reason_bad_date": ("Bad date", "日期无效"),
@@ -666,6 +671,10 @@ _T: dict[str, tuple[str, str]] = {
     "error_as_of_before_data": (
         "The as-of date {as_of} is before the first transaction ({first}): there is nothing to score yet.",
         "分析基准日 {as_of} 早于第一笔交易（{first}）：尚无可评分的数据。",
+    ),
+    "error_no_transactions": (
+        "No transaction of this source can be used; the Data page shows why its rows were rejected.",
+        "该数据源没有可用的交易；数据页面列出了各行被拒绝的原因。",
     ),
     "error_no_product_rows": (
         "No transactions match the product-line filter.",
