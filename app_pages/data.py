@@ -72,10 +72,12 @@ def report(dataset) -> None:
         download_pair(lambda: rep.rejected_rows, len(rep.rejected_rows), t("what_rejects"),
                       ("rejected-rows", stem), None, key="data_rejects", columns=None,
                       unit="rows")  # fmt: skip
+    if rep.conflicting_duplicates:
+        st.warning(t("conflicting_duplicates", n=fmt_int(rep.conflicting_duplicates)))
     if len(rep.duplicate_rows):
         with st.expander(t("duplicates_preview")):
             st.dataframe(
-                rep.duplicate_rows.head(200).rename(columns={"source_row": t("source_row")}),
+                _worded(rep.duplicate_rows.head(200)),
                 hide_index=True,
                 width="stretch",
             )
@@ -99,6 +101,13 @@ def masked_preview(rows: pd.DataFrame) -> pd.DataFrame:
     for column in personal:
         shown[column] = ["****" if v is not None and str(v) != "nan" else "" for v in rows[column]]
     return shown
+
+
+def _worded(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rejected or duplicate rows as shown: reasons worded, our columns' headers translated."""
+    if "reason" in rows:
+        rows = rows.assign(reason=[t(f"reason_{r}") for r in rows["reason"]])
+    return rows.rename(columns={c: t(c) for c in ("source_row", "reason", "kept_row") if c in rows})
 
 
 def upload() -> None:

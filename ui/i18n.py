@@ -681,6 +681,12 @@ _T: dict[str, tuple[str, str]] = {
         "没有符合产品线筛选条件的交易。",
     ),
     "error_no_input": ("No input was given.", "未提供输入数据。"),
+    "kept_row": ("Row kept", "保留的行"),
+    "conflicting_duplicates": (
+        "{n} duplicate rows repeat a transaction id with a different customer, date or amount: "
+        "the first copy was kept; check the source.",
+        "有 {n} 行重复的交易编号对应的客户、日期或金额不同：已保留第一条，请核查数据源。",
+    ),
     "error_empty_scope": (
         "No customer of the regions your account may see has a payment in this source.",
         "此数据源中没有您的账号可见区域内的客户缴费记录。",
@@ -936,6 +942,7 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "value_rank": ("Value rank", "价值排名"),
     "source_row": ("Row in file", "文件行号"),
     "reason": ("Reason", "原因"),
+    "kept_row": ("Row kept", "保留的行"),
     "transaction_id": ("Transaction id", "交易编号"),
     "transaction_date": ("Transaction date", "交易日期"),
     "amount": ("Amount", "金额"),
