@@ -112,7 +112,7 @@ def personal(view, customer_id: str) -> None:
     record = sources.customer_record(view.data, customer_id)
     if record is None:
         return
-    reveal = pii_allowed() and st.toggle(t("pii_revealed"), key="lookup_reveal")
+    reveal = pii_allowed() and st.toggle(t("pii_reveal_toggle"), key="lookup_reveal")
     if reveal and st.session_state.get("_revealed") != customer_id:
         st.session_state["_revealed"] = customer_id  # one audit row per customer revealed
         auth.audit("pii_reveal", target=customer_id)

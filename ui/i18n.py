@@ -518,6 +518,10 @@ _T: dict[str, tuple[str, str]] = {
     "amount": ("Amount", "金额"),
     "pii": ("Personal information (masked)", "个人信息（已脱敏）"),
     "pii_revealed": ("Personal information", "个人信息"),
+    "pii_reveal_toggle": (
+        "Show personal information (recorded in the audit log)",
+        "显示个人信息（记入审计日志）",
+    ),
     "pii_name": ("Name", "姓名"),
     "pii_phone": ("Phone", "电话"),
     "pii_email": ("Email", "电子邮箱"),
