@@ -12,7 +12,7 @@ from analytics._validate import CodedError
 from ui import auth, segments, sources, state, style
 from ui.auth import allows
 from ui.formats import fmt_int
-from ui.i18n import LANGUAGES, describe_error, labeler, namer, t
+from ui.i18n import LANGUAGES, describe_error, labeler, namer, setting_names, t
 from ui.view import filter_options, prefetch
 from ui.widgets import plain, show_error
 
@@ -66,9 +66,9 @@ def sidebar(user) -> None:
             t("language"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang", horizontal=True
         )
         who(user)
-        rejected = st.session_state.get("_url_reset")
+        rejected = st.session_state.pop("_url_reset", None)  # said once, not on every page
         if rejected:
-            st.warning(t("url_reset", keys=", ".join(rejected)), icon=":material/link_off:")
+            st.warning(t("url_reset", keys=setting_names(rejected)), icon=":material/link_off:")
         source_picker(user)
         try:
             dataset, fingerprint = sources.dataset()

@@ -19,6 +19,14 @@ from ui.i18n import t
 from ui.widgets import paged_table, section
 
 
+def as_exported(rows: pd.DataFrame) -> pd.DataFrame:
+    """Audit rows for a file: the time to the second (not just the day), counts as integers."""
+    return rows.assign(
+        at=pd.to_datetime(rows["at"]).dt.strftime("%Y-%m-%d %H:%M:%S"),
+        rows=rows["rows"].astype("Int64"),
+    )
+
+
 def log_section() -> None:
     db = app_db()
     cells = st.columns([2, 1, 1, 1])
@@ -41,7 +49,7 @@ def log_section() -> None:
         {
             t("audit_at"): rows["at"].astype("str"),
             t("username"): rows["username"].astype("str"),
-            t("audit_role"): [t(f"role_{r}") if r else "" for r in rows["role"]],
+            t("audit_role"): [t(f"role_{r}") if isinstance(r, str) else "" for r in rows["role"]],
             t("audit_action"): [t(f"action_{a}") for a in rows["action"]],
             t("audit_target"): rows["target"].fillna("").astype("str"),
             t("audit_rows"): ["" if pd.isna(v) else fmt_int(v) for v in rows["rows"]],
@@ -49,8 +57,9 @@ def log_section() -> None:
         }
     )
     paged_table(shown, key="audit_table", page_size=50)
-    download_pair(lambda: rows, len(rows), t("page_audit"), ("audit-log", "filtered"), None,
-                  key="audit_dl", columns=None, unit="rows")  # fmt: skip
+    download_pair(lambda: as_exported(rows), len(rows), t("page_audit"),
+                  ("audit-log", "filtered"), None, key="audit_dl", columns=None,
+                  unit="rows")  # fmt: skip
 
 
 def accounts_section() -> None:

@@ -112,6 +112,9 @@ def personal(view, customer_id: str) -> None:
     record = sources.customer_record(view.data, customer_id)
     if record is None:
         return
+    if st.session_state.get("_lookup_shown") != customer_id:  # a new customer starts masked
+        st.session_state["_lookup_shown"] = customer_id
+        st.session_state["lookup_reveal"] = False
     reveal = pii_allowed() and st.toggle(t("pii_reveal_toggle"), key="lookup_reveal")
     if reveal and st.session_state.get("_revealed") != customer_id:
         st.session_state["_revealed"] = customer_id  # one audit row per customer revealed

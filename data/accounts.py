@@ -27,6 +27,16 @@ def _password(args) -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
+def _operator() -> str:
+    """Who ran the command: ``cli:<the operating-system user>``."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m data.accounts", description=__doc__.split("\n")[0]
@@ -49,7 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         db = app_db(args.app_db)
         if args.command == "add":
-            account = db.add_account(args.username, _password(args), args.role, args.region)
+            account = db.add_account(
+                args.username, _password(args), args.role, args.region, by=_operator()
+            )
             print(f"added {account.username} ({account.role})")
         elif args.command == "list":
             for a in db.accounts():
@@ -60,10 +72,10 @@ def main(argv: list[str] | None = None) -> int:
                     "locked_until": a.locked_until.isoformat() if a.locked_until else None,
                 }, ensure_ascii=False))  # fmt: skip
         elif args.command in ("disable", "enable"):
-            db.set_disabled(args.username, args.command == "disable")
+            db.set_disabled(args.username, args.command == "disable", by=_operator())
             print(f"{args.command}d {args.username}")
         elif args.command == "passwd":
-            db.set_password(args.username, _password(args))
+            db.set_password(args.username, _password(args), by=_operator())
             print(f"password set for {args.username}")
     except AccountError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -153,6 +153,7 @@ class AppDB:
 
     def _create(self) -> None:
         metadata.create_all(self.engine)
+        _private_file(self.engine)
         with self.engine.begin() as conn:
             dialect = conn.dialect.name
             if dialect == "sqlite":
@@ -189,7 +190,11 @@ class AppDB:
             if exists:
                 raise AccountError(f"account {username!r} already exists", "exists")
             conn.execute(accounts.insert().values(**row))
-        self.audit(by, "admin", "account_change", target=username, detail=f"add role={role}")
+        regions_text = row["regions"] or "all"
+        self.audit(
+            by, "admin", "account_change", target=username,
+            detail=f"add role={role} regions={regions_text}",
+        )  # fmt: skip
         return self.account(username)
 
     def account(self, username: str) -> Account | None:
@@ -264,14 +269,27 @@ class AppDB:
             self._update(username, failed=0, locked_until=None)
             self.audit(username, row.role, "sign_in", detail="local")
             return self.account(username), None
-        if reason == "bad_password":
-            failed = int(row.failed or 0) + 1
-            locked = now + dt.timedelta(minutes=LOCK_MINUTES) if failed >= LOCK_AFTER else None
-            self._update(username, failed=0 if locked else failed, locked_until=locked)
-            if locked:
-                reason = "locked_now"
+        if reason == "bad_password" and self._count_failure(username, now):
+            reason = "locked_now"
         self.audit(username or "-", None, "sign_in_failed", detail=reason)
         return None, reason
+
+    def _count_failure(self, username: str, now: dt.datetime) -> bool:
+        """Count one failed sign-in in the database itself (``failed = failed + 1``, so failures
+        sent at the same moment from many sessions all count); lock the account when they reach
+        :data:`LOCK_AFTER`. True when this failure locked it."""
+        match = accounts.c.username == username
+        with self.engine.begin() as conn:
+            conn.execute(accounts.update().where(match).values(failed=accounts.c.failed + 1))
+            failed = conn.execute(sa.select(accounts.c.failed).where(match)).scalar() or 0
+            if failed < LOCK_AFTER:
+                return False
+            locked = conn.execute(
+                accounts.update()
+                .where(match & (accounts.c.failed >= LOCK_AFTER))
+                .values(failed=0, locked_until=now + dt.timedelta(minutes=LOCK_MINUTES))
+            )
+            return locked.rowcount > 0
 
     # ------------------------------------------------------------------ audit
 
@@ -393,6 +411,15 @@ class AppDB:
         with self.engine.connect() as conn:
             text = conn.execute(query).scalar()
         return None if text is None else json.loads(text)
+
+
+def _private_file(engine) -> None:
+    """A SQLite application database holds password hashes: readable by its owner only."""
+    if engine.dialect.name != "sqlite" or not engine.url.database:
+        return
+    path = Path(engine.url.database)
+    if path.is_file():
+        path.chmod(0o600)
 
 
 def _check_username(username: str) -> str:

@@ -123,13 +123,64 @@ _PERSONAL_HEADERS = frozenset(
 )
 
 
+#: Parts of a Chinese header that mark personal information wherever they appear
+#: (客户手机号, 投保人身份证号, 银行卡号, 联系地址 ...), and free text that may hold it (备注).
+PERSONAL_FRAGMENTS_ZH = (
+    "姓名", "名字", "电话", "手机", "邮箱", "邮件", "身份证", "证件", "地址", "住址", "住所",
+    "银行卡", "卡号", "银行账", "账号", "微信", "qq", "出生", "生日", "护照", "户籍", "联系方式",
+    "备注", "附言", "客户名称", "投保人名称", "联系人",
+)  # fmt: skip
+#: English words (one part of a header split at ``_``, spaces, hyphens, dots or case changes)
+#: that mark personal information, or free text that may hold it.
+PERSONAL_WORDS = frozenset(
+    {
+        "phone", "phones", "mobile", "tel", "telephone", "cellphone", "cell", "fax", "email",
+        "mail", "address", "addr", "street", "postcode", "zipcode", "passport", "ssn", "idcard",
+        "iban", "bankcard", "card", "wechat", "weixin", "qq", "birth", "birthday", "dob",
+        "birthdate", "note", "notes", "remark", "remarks", "comment", "comments", "memo",
+        "surname", "firstname", "lastname", "fullname",
+    }
+)  # fmt: skip
+#: With ``name``, these words make a person's name (``insured_name``); other nouns do not
+#: (``cluster_name``, ``product_name``, ``username``).
+_PERSON_WORDS = frozenset(
+    {
+        "customer", "cust", "client", "full", "first", "last", "given", "family", "middle",
+        "insured", "holder", "policyholder", "applicant", "beneficiary", "contact", "person",
+        "agent", "real", "legal", "nick", "owner", "payer", "member", "spouse", "child",
+    }
+)  # fmt: skip
+
+
+def _words(name: object) -> list[str]:
+    text = re.sub(r"([a-z])([A-Z])", r"\1 \2", str(name).replace("\ufeff", "").strip())
+    return [w for w in re.split(r"[\s_\-.:/（）()\d]+", text.lower()) if w]
+
+
+def is_personal(name: object) -> bool:
+    """Whether a column header names personal information (see :func:`personal_columns`)."""
+    header = normalise_header(name)
+    if re.sub(r"\d+$", "", header) in _PERSONAL_HEADERS:
+        return True
+    if any(fragment in header for fragment in PERSONAL_FRAGMENTS_ZH):
+        return True
+    words = _words(name)
+    if PERSONAL_WORDS & set(words):
+        return True
+    if "id" in words and {"national", "identity", "card", "passport", "citizen"} & set(words):
+        return True
+    return "name" in words and set(words) - {"name"} <= _PERSON_WORDS
+
+
 def personal_columns(names: Iterable) -> list:
     """The ``names`` (in their order) that hold personal information: the schema's PII columns
-    under any header of :data:`PII_ALIASES`, with case, spaces, underscores, hyphens and a
-    trailing number ignored."""
-    return [
-        name for name in names if re.sub(r"\d+$", "", normalise_header(name)) in _PERSONAL_HEADERS
-    ]
+    under any header of :data:`PII_ALIASES` (case, spaces, underscores, hyphens and a trailing
+    number ignored); any Chinese header containing one of :data:`PERSONAL_FRAGMENTS_ZH`
+    (客户手机号, 投保人身份证号, 银行卡号 ...); any header with a word of :data:`PERSONAL_WORDS`
+    (``customer_phone``, ``homeAddress``, ``date_of_birth``, ``remarks``); and a ``name`` that
+    is a person's (``insured_name``, not ``cluster_name``). Free-text notes count: they often
+    hold a phone number or an address. When in doubt a column is left out, never shipped."""
+    return [name for name in names if is_personal(name)]
 
 
 CUSTOMER_TYPES = ("individual", "organization")

@@ -4,6 +4,7 @@ accounts command line, lockout and the append-only audit log."""
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import subprocess
 import sys
 
@@ -156,4 +157,18 @@ def test_accounts_command_line(tmp_path):
         missing.returncode == 1 and "nobody" in missing.stderr and "Traceback" not in missing.stderr
     )
     changes = db.audit_rows(actions=["account_change"])["detail"].tolist()[::-1]
-    assert changes == ["add role=service", "password", "disable"]
+    assert changes == ["add role=service regions=北京,广东", "password", "disable"]
+    operators = db.audit_rows(actions=["account_change"])["username"]
+    assert set(operators) == {f"cli:{getpass.getuser()}"}  # the operating-system user who ran it
+    assert oct((tmp_path / "app.sqlite").stat().st_mode & 0o777) == "0o600"
+
+
+def test_failures_sent_at_once_from_many_sessions_all_count(db):
+    from concurrent.futures import ThreadPoolExecutor
+
+    db.add_account("target", "correct horse", "admin")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        reasons = list(pool.map(lambda _: db.verify("target", "wrong")[1], range(12)))
+    assert "locked_now" in reasons  # the fifth failure locked it, whatever the interleaving
+    assert db.account("target").locked_until is not None
+    assert db.verify("target", "correct horse") == (None, "locked")

@@ -160,10 +160,16 @@ def test_admin_reads_the_audit_log_and_signs_out(server, page, team):
     expect(page.locator("h1").first).to_have_text("Audit log")
     settle(page)
     expect(page.get_by_text("Accounts", exact=True)).to_be_visible()
+    log = download_csv(page, "Audit log · CSV")
+    assert log["at"].str.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d").all()  # to the second
+    signed = log[log["action"] == "sign_in"]
+    assert "ada" in set(signed["username"]) and signed["rows"].isna().all()
+    failed = log[log["action"] == "sign_in_failed"]
+    assert failed["role"].isna().all()  # no role is known for a failed sign-in
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     actions = team[1].audit_rows(username="ada")["action"].tolist()
-    assert actions[:2] == ["sign_out", "sign_in"]
+    assert actions[:3] == ["sign_out", "download", "sign_in"]  # the log download is logged too
 
 
 def test_steward_upload_masks_personal_columns_and_is_audited(server, page, team, tmp_path):

@@ -19,7 +19,7 @@ def test_personal_columns_are_found_under_their_usual_headers():
         "addr", "地址", "联系地址", "name", "phone", "email", "id_number", "address",
         " Phone_2 ", "地址1", "email.1",
         "amount", "product_name", "channel", "id", "transaction_id", "客户编号", "mailing_list",
-        "telephone_calls", "名称_产品",
+        "名称_产品",
     ]  # fmt: skip
     assert personal_columns(headers) == [
         "Customer Name", "full_name", "客户姓名", "姓名", "名字",
@@ -28,6 +28,23 @@ def test_personal_columns_are_found_under_their_usual_headers():
         "addr", "地址", "联系地址", "name", "phone", "email", "id_number", "address",
         " Phone_2 ", "地址1", "email.1",
     ]  # fmt: skip
+
+
+def test_personal_information_inside_longer_headers_and_free_text():
+    # Headers a new user's file had that an exact-name list missed (review of issue 8).
+    personal = [
+        "银行卡号", "客户手机号", "投保人手机", "投保人身份证号", "客户电话", "联系手机",
+        "客户地址", "出生日期", "微信", "微信号", "QQ号", "备注", "客户备注", "customer_phone",
+        "homeAddress", "date_of_birth", "insured_name", "beneficiary name", "national_id",
+        "passport_no", "remarks", "contact_email", "telephone_calls",
+    ]  # fmt: skip
+    business = [
+        "customer_id", "客户编号", "cluster_name", "product_name", "产品名称", "渠道名称",
+        "username", "segment", "channel", "contact_channel", "contact_at", "region", "city",
+        "交易日期", "金额", "保单号", "agent_id", "代理人编号", "reason", "source_row",
+        "kept_row", "satisfaction", "points_balance", "payment_mode", "issue_date",
+    ]  # fmt: skip
+    assert personal_columns(personal + business) == personal
 
 
 def test_every_personal_column_of_the_schema_has_aliases():

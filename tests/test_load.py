@@ -194,7 +194,7 @@ def test_each_reject_reason_with_rows_and_positions(tmp_path):
     path = write(
         tmp_path,
         "bad.csv",
-        "customer_id,date,amount,note\n"
+        "customer_id,date,amount,tag\n"
         "c1,2024-01-01,10,ok\n"
         ",2024-01-01,10,no id\n"
         "NULL,2024-01-01,10,null id\n"
@@ -215,7 +215,7 @@ def test_each_reject_reason_with_rows_and_positions(tmp_path):
         "bad_amount",
         "missing_customer_id",
     ]
-    assert rows["note"].tolist() == ["no id", "null id", "bad date", "bad amount", "all bad"]
+    assert rows["tag"].tolist() == ["no id", "null id", "bad date", "bad amount", "all bad"]
     invariant(report)
 
 

@@ -284,3 +284,15 @@ def test_an_account_whose_regions_have_no_customer_sees_a_message_not_data(app_d
     at = as_user("mars", "overview")
     assert not at.metric
     assert any("regions your account may see" in e.value for e in at.error)
+
+
+def test_an_unknown_username_locks_like_a_real_one(app_db):
+    at = as_user(None)
+    messages = []
+    for _ in range(5):
+        at.text_input(key="signin_username").input("no-such-user")
+        at.text_input(key="signin_password").input("whatever-1")
+        at.button(key="signin_submit").click().run()
+        messages.append(at.error[0].value)
+    assert messages[:4] == ["Wrong username or password."] * 4
+    assert "locked for 15 minutes" in messages[4]  # as a real account's fifth failure reads

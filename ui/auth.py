@@ -163,13 +163,20 @@ def sign_out() -> None:
 
 
 def _sign_in(username: str, password: str) -> None:
+    from data.appdb import LOCK_AFTER
     from ui.i18n import t
 
     account, reason = _db().verify(username, password)
     if account is None:
-        key = "sign_in_locked" if reason in ("locked", "locked_now") else "sign_in_failed"
-        st.session_state["_auth_message"] = t(key)
+        # Failures are also counted per session and name, so an unknown name "locks" like a
+        # real one and the message does not tell which usernames exist.
+        fails = st.session_state.setdefault("_auth_fails", {})
+        name = str(username or "").strip()[:64]
+        fails[name] = fails.get(name, 0) + 1
+        locked = reason in ("locked", "locked_now") or fails[name] >= LOCK_AFTER
+        st.session_state["_auth_message"] = t("sign_in_locked" if locked else "sign_in_failed")
         return
+    st.session_state.get("_auth_fails", {}).pop(account.username, None)
     st.session_state[_KEY] = account.username
     st.session_state[_SEEN] = time.monotonic()
     st.session_state.pop("_auth_message", None)

@@ -89,12 +89,12 @@ _T: dict[str, tuple[str, str]] = {
     "days_since_last": ("Days since last purchase", "距上次消费天数"),
     "spend_12m_short": ("12-month spend", "近 12 个月消费"),
     "purchase_days": ("Purchase days", "消费天数"),
-    "premium_at_risk": ("Premium at risk (12 months)", "风险保费（12 个月）"),
-    "premium_at_risk_short": ("Premium at risk", "风险保费"),
-    "premium_at_risk_share": ("Risk share", "风险保费占比"),
+    "premium_at_risk": ("Premium at risk (12 months)", "潜在流失保费（12 个月）"),
+    "premium_at_risk_short": ("Premium at risk", "潜在流失保费"),
+    "premium_at_risk_share": ("Risk share", "潜在流失保费占比"),
     "premium_at_risk_share_help": (
         "This group's share of the premium at risk of all groups.",
-        "该组风险保费占全部风险保费的比例。",
+        "该组潜在流失保费占全部潜在流失保费的比例。",
     ),
     "month": ("Month", "月份"),
     "value": ("Value", "价值"),
@@ -216,7 +216,7 @@ _T: dict[str, tuple[str, str]] = {
         "Share of customers whose churn risk (1 − probability alive, {model}) is at least {cut}.",
         "流失风险（1 − 存活概率，{model} 模型）不低于 {cut} 的客户占比。",
     ),
-    "kpi_premium_at_risk": ("Premium at risk", "风险保费"),
+    "kpi_premium_at_risk": ("Premium at risk", "潜在流失保费"),
     "kpi_premium_at_risk_help": (
         "Churn risk × each customer's spend in the last 12 months, summed: what the book is expected to lose next year if nothing is done.",
         "每位客户的流失风险 × 其近 12 个月消费之和：若不采取行动，明年预计流失的保费。",
@@ -440,24 +440,24 @@ _T: dict[str, tuple[str, str]] = {
     "band_cuts": ("Band cut-offs (churn risk)", "风险等级界限（流失风险）"),
     "band_metric": ("{band} risk", "{band}风险"),
     "band_metric_value": ("{share} of customers", "{share} 的客户"),
-    "band_metric_delta": ("{premium} premium at risk", "风险保费 {premium}"),
+    "band_metric_delta": ("{premium} premium at risk", "潜在流失保费 {premium}"),
     "band_metric_help": (
         "Customers with churn risk {range}; premium at risk = churn risk × spend in the last 12 months.",
-        "流失风险{range}的客户；风险保费 = 流失风险 × 近 12 个月消费。",
+        "流失风险{range}的客户；潜在流失保费 = 流失风险 × 近 12 个月消费。",
     ),
     "band_range_low": ("below {low}", "低于 {low}"),
     "band_range_medium": ("from {low} to below {high}", "介于 {low} 与 {high} 之间"),
     "band_range_high": ("at least {high}", "不低于 {high}"),
     "band_range_unknown": ("unknown (no purchase model)", "未知（无购买模型）"),
     "risk_distribution": ("Churn risk distribution", "流失风险分布"),
-    "risk_by": ("Premium at risk by", "风险保费维度"),
-    "premium_at_risk_by": ("Premium at risk by {by}", "按{by}的风险保费"),
-    "premium_by_band": ("Premium at risk by risk band", "各风险等级的风险保费"),
+    "risk_by": ("Premium at risk by", "潜在流失保费维度"),
+    "premium_at_risk_by": ("Premium at risk by {by}", "按{by}的潜在流失保费"),
+    "premium_by_band": ("Premium at risk by risk band", "各风险等级的潜在流失保费"),
     "mean_churn_risk": ("Mean churn risk", "平均流失风险"),
     "high_risk_share": ("Share at high risk", "高风险占比"),
     "action_list": (
         "Action list: Platinum and Gold customers at high risk, most premium at risk first",
-        "行动清单：高风险的铂金与黄金客户（按风险保费从高到低）",
+        "行动清单：高风险的铂金与黄金客户（按潜在流失保费从高到低）",
     ),
     "churn_unavailable": (
         "Churn risk needs a purchase model, which could not be fitted: {reason}",
@@ -729,7 +729,7 @@ _T: dict[str, tuple[str, str]] = {
         "No sign-in: you are the local administrator.",
         "未启用登录：您是本机管理员。",
     ),
-    "scope_regions": ("Regions in scope: {regions}", "可见区域：{regions}"),
+    "scope_regions": ("Regions in scope: {regions}", "可见地区：{regions}"),
     "role_viewer": ("Viewer", "浏览者"),
     "role_marketer": ("Marketer", "营销人员"),
     "role_service": ("Service agent", "客服人员"),
@@ -792,7 +792,7 @@ _T: dict[str, tuple[str, str]] = {
         "每次变更都记入审计日志。",
     ),
     "no_accounts": ("No account yet.", "尚无账号。"),
-    "regions": ("Regions", "区域"),
+    "regions": ("Regions", "地区"),
     "account_state": ("State", "状态"),
     "account_active": ("Active", "正常"),
     "account_disabled": ("Disabled", "已停用"),
@@ -931,7 +931,7 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "value_tier": ("Value tier", "价值分层"),
     "cluster": ("Cluster no.", "聚类编号"),
     "spend_12m": ("12-month spend", "近 12 个月消费"),
-    "premium_at_risk": ("Premium at risk", "风险保费"),
+    "premium_at_risk": ("Premium at risk", "潜在流失保费"),
     "customer_type": ("Customer type", "客户类型"),
     "channel": ("Channel", "渠道"),
     "region": ("Region", "地区"),
@@ -998,6 +998,27 @@ def t(key: str, language: str | None = None, **values) -> str:
 
 def has_text(key: str) -> bool:
     return key in _T
+
+
+#: The words of a setting whose link key is not itself a text key.
+_SETTING_WORDS = {
+    "lang": "language", "source": "data_source", "f_type": "customer_type",
+    "f_channel": "channel", "f_region": "region", "f_product": "product_line",
+    "rfm_bins": "bins", "abc_value": "abc_basis", "abc_a": "a_cut", "abc_b": "b_cut",
+    "churn_cuts": "band_cuts", "tier_platinum": "tier_shares", "tier_gold": "tier_shares",
+    "tier_silver": "tier_shares", "cluster_features": "features",
+}  # fmt: skip
+
+
+def setting_names(keys, language: str | None = None) -> str:
+    """Link keys (``k``, ``churn_cuts`` ...) as the settings' names in the language."""
+    words = []
+    for key in keys:
+        text = _SETTING_WORDS.get(key, key)
+        word = t(text, language) if has_text(text) else str(key)
+        if word not in words:
+            words.append(word)
+    return ("、" if (language or lang()) == "zh" else ", ").join(words)
 
 
 def name(value: object, language: str | None = None) -> str:
