@@ -24,6 +24,10 @@ from data.appdb import AccountError, app_db
 def _password(args) -> str:
     if not args.password_stdin:
         raise AccountError("give the password on standard input with --password-stdin", "no_pw")
+    if sys.stdin.isatty():  # typed at a terminal: not echoed
+        import getpass
+
+        return getpass.getpass("Password: ")
     return sys.stdin.readline().rstrip("\r\n")
 
 
