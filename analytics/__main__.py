@@ -3,6 +3,8 @@
     python -m analytics score INPUT --out scores.csv [--rejects rejects.csv] [settings]
     python -m analytics fit INPUT
     python -m analytics backtest INPUT --calibration-end 1997-09-30 --holdout-end 1998-06-30
+    python -m analytics persistency --policies P --transactions T [--as-of D] [--months 13 25 ...]
+        [--by channel|product_line|agent_id|customer_type|issue_month|none] [--database URL]
 
 Every setting (``--unit``, ``--rfm-mode``, ``--abc-cuts``, ``--filter channel=agency`` ...)
 defaults to :class:`analytics.pipeline.Settings`, the same defaults the dashboard starts from.
@@ -124,6 +126,18 @@ def _parser() -> argparse.ArgumentParser:
     backtest = commands.add_parser("backtest", parents=[common], help="calibration/holdout test")
     backtest.add_argument("--calibration-end", required=True)
     backtest.add_argument("--holdout-end", required=True)
+    persist = commands.add_parser(
+        "persistency", help="13/25/37/49/61-month persistency (继续率) by count and premium"
+    )
+    persist.add_argument("--policies", required=True, help="policies file (or table)")
+    persist.add_argument("--transactions", required=True, help="payments file (or table)")
+    persist.add_argument("--database", help="read --policies and --transactions as tables here")
+    persist.add_argument("--as-of", help="as-of date (default: the last payment)")
+    persist.add_argument("--months", type=int, nargs="+", default=[13, 25, 37, 49, 61])
+    persist.add_argument(
+        "--by", default="none",
+        choices=["none", "channel", "product_line", "agent_id", "customer_type", "issue_month"],
+    )  # fmt: skip
     return parser
 
 
@@ -411,11 +425,53 @@ def _backtest(args) -> dict:
     }
 
 
+def _policy_tables(args) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The policies (dates parsed) and the validated payments, from files or database tables."""
+    from data.load import SourceError, load_database, load_file, read_file
+
+    if args.database:
+        from data.database import read_table
+
+        policies = read_table(args.database, args.policies)
+        payments = load_database(args.database, args.transactions).transactions
+    else:
+        policies = read_file(args.policies)
+        payments = load_file(args.transactions).transactions
+    if "policy_id" not in payments:
+        raise SourceError(
+            "the payments carry no policy_id column", code="missing_columns",
+            missing=["policy_id"], found=list(payments.columns),
+        )  # fmt: skip
+    policies = policies.assign(
+        policy_id=policies["policy_id"].astype("str").str.strip(),
+        issue_date=pd.to_datetime(policies["issue_date"], errors="coerce"),
+        installment_premium=pd.to_numeric(policies["installment_premium"], errors="coerce"),
+    )
+    if "status_date" in policies:
+        policies["status_date"] = pd.to_datetime(policies["status_date"], errors="coerce")
+    return policies, payments
+
+
+def _persistency(args) -> dict:
+    from analytics.persistency import persistency
+
+    policies, payments = _policy_tables(args)
+    as_of = pd.Timestamp(args.as_of) if args.as_of else payments["transaction_date"].max()
+    table = persistency(policies, payments, as_of, tuple(args.months), by=args.by)
+    return {
+        "as_of": as_of.date().isoformat(),
+        "by": args.by,
+        "rows": table.to_dict(orient="records"),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     from data.load import SourceError
 
     args = _parser().parse_args(argv)
-    handlers = {"score": _score, "fit": _fit, "backtest": _backtest}
+    handlers = {
+        "score": _score, "fit": _fit, "backtest": _backtest, "persistency": _persistency,
+    }  # fmt: skip
     try:
         output = handlers[args.command](args)
     except _NoUsableRows as exc:

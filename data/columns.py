@@ -21,9 +21,8 @@ __all__ = [
 ]
 
 REQUIRED = ("customer_id", "transaction_date", "amount")
-# policy_id is part of the contract but no analysis uses it yet, so it is not carried along: at
-# 10M rows it would cost hundreds of MB.
-OPTIONAL = ("transaction_id", "product_line", "channel", "transaction_type")
+# policy_id links a payment to its policy (persistency, 继续率).
+OPTIONAL = ("transaction_id", "policy_id", "product_line", "channel", "transaction_type")
 
 #: Header names recognised for each canonical column, compared after :func:`_normalise_header`.
 ALIASES: dict[str, tuple[str, ...]] = {

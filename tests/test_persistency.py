@@ -136,3 +136,32 @@ def test_bad_months_and_missing_columns_are_coded():
     with pytest.raises(CodedError) as missing:
         persistency(policies, payments, AS_OF, by="agent_id")
     assert missing.value.code == "missing_columns"
+
+
+def test_the_command_line_prints_the_same_ratios(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    policies, payments = book()
+    policies.to_csv(tmp_path / "policies.csv", index=False)
+    payments.assign(customer_id="C" + payments["policy_id"]).to_csv(
+        tmp_path / "payments.csv", index=False
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "analytics", "persistency", "--policies",
+         str(tmp_path / "policies.csv"), "--transactions", str(tmp_path / "payments.csv"),
+         "--as-of", AS_OF, "--months", "13", "--by", "channel"],
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert (result["as_of"], result["by"]) == (AS_OF, "channel")
+    rows = {r["channel"]: r for r in result["rows"]}
+    assert set(rows["agency"]) == {"channel", "months", "policies", "persisting", "count_ratio",
+                                   "premium", "persisting_premium", "premium_ratio"}  # fmt: skip
+    assert (rows["agency"]["policies"], rows["agency"]["persisting"]) == (2, 1)
+    # bancassurance: P3 P4 P5 P7 P11, persisting P3 P5 P7
+    assert (rows["bancassurance"]["policies"], rows["bancassurance"]["persisting"]) == (5, 3)

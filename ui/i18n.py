@@ -691,6 +691,26 @@ _T: dict[str, tuple[str, str]] = {
         "the first copy was kept; check the source.",
         "有 {n} 行重复的交易编号对应的客户、日期或金额不同：已保留第一条，请核查数据源。",
     ),
+    "error_bad_months": (
+        "Persistency is measured at 13, 25, 37, 49 or 61 months, not {months}.",
+        "继续率按 13、25、37、49 或 61 个月计算，不支持 {months} 个月。",
+    ),
+    "error_bad_survivors": (
+        "The survivor counts cannot be used: they must start above zero and never rise.",
+        "存续人数无法使用：首期须大于零，且不得增加。",
+    ),
+    "error_bad_cohorts": (
+        "The cohorts of the retention table cannot be used.",
+        "留存表中的批次无法使用。",
+    ),
+    "error_bad_periods": (
+        "The periods of the retention table must run 0, 1, 2 ... within each cohort.",
+        "留存表的期数须在每个批次内按 0、1、2……连续排列。",
+    ),
+    "error_bad_calibration": (
+        "The calibration periods must leave at least one period to fit and one to check.",
+        "校准期数须至少保留一期用于拟合、一期用于检验。",
+    ),
     "error_empty_scope": (
         "No customer of the regions your account may see has a payment in this source.",
         "此数据源中没有您的账号可见区域内的客户缴费记录。",
