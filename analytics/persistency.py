@@ -72,9 +72,24 @@ def _regular(policies: pd.DataFrame) -> pd.DataFrame:
     return out.assign(annual_premium=out["installment_premium"].astype(float) * out["per_year"])
 
 
-def _payment_dates(payments: pd.DataFrame, policy_ids: pd.Index) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct positive payments of the given policies: their dates sorted within each policy,
-    and each policy's start offset (``starts[i]:starts[i + 1]``) into that array."""
+def _codes(values: pd.Series, ids: pd.Index) -> np.ndarray:
+    """Each value's position in ``ids`` (-1 when absent); Arrow's hash lookup when it can (about
+    four times pandas' on ten million string ids)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:
+        return ids.get_indexer(values)
+    try:
+        found = pc.index_in(pa.array(values, from_pandas=True), value_set=pa.array(ids))
+    except (pa.ArrowException, TypeError):  # ids of mixed types: pandas can still match them
+        return ids.get_indexer(values)
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _payment_days(payments: pd.DataFrame, policy_ids: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct positive payments of the given policies: each one's policy (a position in
+    ``policy_ids``) and calendar day."""
     require_columns(payments, PAYMENT_COLUMNS, "payments")
     paid = payments[payments["amount"] > 0]
     if "transaction_id" in paid:
@@ -82,14 +97,10 @@ def _payment_dates(payments: pd.DataFrame, policy_ids: pd.Index) -> tuple[np.nda
         paid = pd.concat(
             [paid[has_id].drop_duplicates(["policy_id", "transaction_id"]), paid[~has_id]]
         )
-    codes = policy_ids.get_indexer(paid["policy_id"])
+    codes = _codes(paid["policy_id"], policy_ids)
     keep = codes >= 0
-    codes = codes[keep]
     days = pd.to_datetime(paid["transaction_date"]).to_numpy()[keep].astype("datetime64[D]")
-    order = np.lexsort((days, codes))
-    codes, days = codes[order], days[order]
-    starts = np.searchsorted(codes, np.arange(len(policy_ids) + 1))
-    return days, starts
+    return codes[keep], days
 
 
 def policy_status(
@@ -101,16 +112,16 @@ def policy_status(
     """One row per regular policy and K: ``policy_id, months, due, persisting, excluded,
     annual_premium`` plus the policy's own columns. ``due`` is ``due(j_K)``; ``persisting``
     whether ``j_K + 1`` distinct payments came by ``due + 60 days`` (never counting payments
-    after ``until``); ``excluded`` a claim or maturity before ``due``."""
+    after ``until``); ``excluded`` a claim or maturity before ``due``. Each K costs one pass
+    over the payments (a comparison and a count per policy), no sort."""
     regular = _regular(policies).reset_index(drop=True)
-    ids = pd.Index(regular["policy_id"])
-    days, starts = _payment_dates(payments, ids)
-    counts = np.diff(starts)
+    codes, days = _payment_days(payments, pd.Index(regular["policy_id"]))
     limit = None if until is None else np.datetime64(pd.Timestamp(until).date(), "D")
     status = regular.get("status", pd.Series(index=regular.index, dtype=object))
     status_date = pd.to_datetime(
         regular.get("status_date", pd.Series(index=regular.index, dtype="datetime64[s]"))
     )
+    ending = status.isin(_EXCLUDING_STATUSES).to_numpy()
     frames = []
     for k in months:
         k = int(k)
@@ -122,14 +133,12 @@ def policy_status(
         cutoff = due.to_numpy().astype("datetime64[D]") + np.timedelta64(GRACE_DAYS, "D")
         if limit is not None:
             cutoff = np.minimum(cutoff, limit)
-        has = counts >= needed
-        position = np.where(has, starts[:-1] + needed - 1, 0)
-        nth = days[position] if len(days) else np.zeros(len(regular), "datetime64[D]")
-        persisting = has & (nth <= cutoff)
-        excluded = status.isin(_EXCLUDING_STATUSES).to_numpy() & (
-            status_date.to_numpy() < due.to_numpy()
+        in_time = days <= cutoff[codes]
+        counts = np.bincount(codes[in_time], minlength=len(regular))
+        excluded = ending & (status_date.to_numpy() < due.to_numpy())
+        frames.append(
+            regular.assign(months=k, due=due, persisting=counts >= needed, excluded=excluded)
         )
-        frames.append(regular.assign(months=k, due=due, persisting=persisting, excluded=excluded))
     return pd.concat(frames, ignore_index=True)
 
 
