@@ -5,6 +5,7 @@
     python -m analytics backtest INPUT --calibration-end 1997-09-30 --holdout-end 1998-06-30
     python -m analytics persistency --policies P --transactions T [--as-of D] [--months 13 25 ...]
         [--by channel|product_line|agent_id|customer_type|issue_month|none] [--database URL]
+    python -m analytics retention SURVIVAL.csv [--calibration-periods K] [--horizon H]
 
 Every setting (``--unit``, ``--rfm-mode``, ``--abc-cuts``, ``--filter channel=agency`` ...)
 defaults to :class:`analytics.pipeline.Settings`, the same defaults the dashboard starts from.
@@ -138,6 +139,16 @@ def _parser() -> argparse.ArgumentParser:
         "--by", default="none",
         choices=["none", "channel", "product_line", "agent_id", "customer_type", "issue_month"],
     )  # fmt: skip
+    retention = commands.add_parser(
+        "retention", help="fit the sBG contract-retention model to survivor counts"
+    )
+    retention.add_argument(
+        "survival", help="CSV/Excel/Parquet with period, survivors (and cohort); or a table"
+    )
+    retention.add_argument("--database", help="read SURVIVAL as a table of this database")
+    retention.add_argument("--calibration-periods", type=int,
+                           help="fit on periods 0..K only and compare with the rest")  # fmt: skip
+    retention.add_argument("--horizon", type=int, default=12, help="project periods 0..H")
     return parser
 
 
@@ -465,12 +476,50 @@ def _persistency(args) -> dict:
     }
 
 
+def _retention(args) -> dict:
+    from analytics import sbg
+    from data.load import read_file
+
+    if args.database:
+        from data.database import read_table
+
+        table = read_table(args.database, args.survival)
+    else:
+        table = read_file(args.survival)
+    if "cohort" not in table:
+        table = table.assign(cohort=0)
+    table = table.assign(period=pd.to_numeric(table["period"], errors="coerce"))
+    first = table[table["cohort"] == table["cohort"].iloc[0]].sort_values("period")
+    calibration = args.calibration_periods
+    fitted = table if calibration is None else table[table["period"] <= calibration]
+    result = sbg.fit_frame(fitted)
+    horizon = max(int(args.horizon), 1)
+    output = {
+        "alpha": result.alpha,
+        "beta": result.beta,
+        "log_likelihood": result.log_likelihood,
+        "converged": result.converged,
+        "cohorts": result.n_cohorts,
+        "projected_survivors": sbg.project(result, horizon, start=float(first["survivors"].iloc[0]))
+        .round(4)
+        .tolist(),
+        "retention_rates": sbg.retention_rates(result.alpha, result.beta, range(1, horizon + 1))
+        .round(6)
+        .tolist(),
+    }
+    if calibration is not None:
+        check = sbg.backtest(first["survivors"].to_numpy(dtype=float), calibration)
+        output["backtest"] = check.to_dict(orient="records")
+    return output
+
+
 def main(argv: list[str] | None = None) -> int:
     from data.load import SourceError
 
     args = _parser().parse_args(argv)
     handlers = {
         "score": _score, "fit": _fit, "backtest": _backtest, "persistency": _persistency,
+        "retention": _retention,
     }  # fmt: skip
     try:
         output = handlers[args.command](args)

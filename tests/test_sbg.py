@@ -284,3 +284,39 @@ def test_no_lapses_at_all_is_reported_as_not_converged():
     result = fit([1000, 1000, 1000])
     assert not result.converged
     assert survival(result.alpha, result.beta, 10) > 0.999
+
+
+def test_the_retention_command_line_reproduces_the_published_fit(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    survivors = [1000, 631, 468, 382, 326, 289, 262, 241]
+    path = tmp_path / "survival.csv"
+    pd.DataFrame({"period": range(8), "survivors": survivors}).to_csv(path, index=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "analytics", "retention", str(path), "--horizon", "10",
+         "--calibration-periods", "4"],
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    # the calibration fit uses periods 0..4 only: not the published all-period values
+    assert out["alpha"] != pytest.approx(0.704, abs=1e-3)
+    full = subprocess.run(
+        [sys.executable, "-m", "analytics", "retention", str(path), "--horizon", "10"],
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )  # fmt: skip
+    result = json.loads(full.stdout)
+    assert (round(result["alpha"], 3), round(result["beta"], 3)) == (0.704, 1.182)
+    assert result["log_likelihood"] == pytest.approx(-1680.3, abs=0.05)
+    assert len(result["projected_survivors"]) == 11 and result["projected_survivors"][0] == 1000
+    assert result["retention_rates"][0] == pytest.approx(1.182 / (0.704 + 1.182), abs=1e-3)
+    assert [row["holdout"] for row in out["backtest"]] == [False] * 5 + [True] * 3
+    bad = subprocess.run(
+        [sys.executable, "-m", "analytics", "retention", str(path), "--calibration-periods", "1"],
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )  # fmt: skip
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr
