@@ -36,6 +36,7 @@ __all__ = [
     "add_months",
     "persistency",
     "policy_status",
+    "policy_year_survivors",
     "triangle",
     "trend",
 ]
@@ -238,3 +239,53 @@ def trend(
                          "count_ratio": row["count_ratio"],
                          "premium_ratio": row["premium_ratio"]})  # fmt: skip
     return pd.DataFrame(rows, columns=["as_of", "policies", "count_ratio", "premium_ratio"])
+
+
+def policy_year_survivors(
+    policies: pd.DataFrame,
+    payments: pd.DataFrame,
+    as_of=None,
+    by: str | None = None,
+    years: int = 5,
+) -> pd.DataFrame:
+    """Policy-year survivor counts per issue-year cohort, for the sBG model (DESIGN.md: "policy-
+    year survival ... comes from the persistency rule above (K = 12t + 1)").
+
+    Period 0 holds a cohort's regular policies; a policy claimed or matured before one of its
+    checks leaves the cohort altogether (that is not a lapse, and sBG counts only lapses). Period ``t``
+    those persisting at every check ``K = 13, 25, ..., 12t + 1`` (so the counts never rise).
+    A period appears only when every policy of the cohort is observable there (its check fell
+    due 60 days before ``as_of``). Returns ``[by,] cohort, period, survivors``; ``cohort`` is
+    the issue year (with ``by`` prefixed when given), ready for :func:`analytics.sbg.fit_frame`.
+    """
+    if as_of is None:
+        as_of = pd.to_datetime(payments["transaction_date"]).max()
+    months = tuple(12 * t + 1 for t in range(1, int(years) + 1))
+    status = policy_status(policies, payments, months, until=as_of)
+    end = pd.Timestamp(as_of).normalize() - pd.Timedelta(days=GRACE_DAYS)
+    leaving = status.loc[status["excluded"], "policy_id"].unique()
+    status = status[~status["policy_id"].isin(leaving)]
+    keys = ([by] if by else []) + ["issue_year"]
+    status = status.assign(issue_year=status["issue_date"].dt.year)
+    wide = status.pivot_table(
+        index=[*keys, "policy_id"], columns="months", values="persisting", aggfunc="first"
+    )
+    alive = wide.cummin(axis=1)  # persisting at every check so far
+    due_last = status.groupby([*keys, "months"], observed=True)["due"].max()
+    rows = []
+    for group, frame in alive.groupby(level=list(range(len(keys))), observed=True):
+        group = group if isinstance(group, tuple) else (group,)
+        row_key = dict(zip(keys, group, strict=True))
+        label = "/".join(str(v) for v in group)
+        cohort = [{**row_key, "cohort": label, "period": 0, "survivors": len(frame)}]
+        for t, k in enumerate(months, start=1):
+            if due_last.get((*group, k), end + pd.Timedelta(days=1)) > end:
+                break
+            cohort.append({**row_key, "cohort": label, "period": t,
+                           "survivors": int(frame[k].sum())})  # fmt: skip
+        if len(cohort) > 1:  # a cohort with no observed renewal tells the model nothing
+            rows.extend(cohort)
+    columns = [*([by] if by else []), "cohort", "period", "survivors"]
+    return pd.DataFrame(rows, columns=[*columns[:-3], "issue_year", *columns[-3:]]).drop(
+        columns="issue_year"
+    )

@@ -81,15 +81,18 @@ def main() -> None:
     except ImportError:
         sbg = None
     if sbg is not None:
-        status = PE.policy_status(policies, payments, (13, 25, 37, 49, 61), until=as_of)
-        with timed(rows, "sBG fit per channel (policy-year survivors)"):
-            for _, group in status[~status["excluded"]].groupby("channel"):
-                alive = group.groupby("months")["persisting"].sum().sort_index()
-                cohort = group["policy_id"].nunique()
-                sbg.fit([cohort, *alive.tolist()])
-        with timed(rows, "DERL for every policy"):
-            sbg.residual_value(0.7, 1.2, np.ones(len(policies)) * 2,
+        with timed(rows, "policy-year survivors by channel (5 years)"):
+            survivors = PE.policy_year_survivors(policies, payments, as_of, by="channel")
+        fits = {}
+        with timed(rows, "sBG fit per channel (issue-year cohorts, jointly)"):
+            for channel, table in survivors.groupby("channel"):
+                fits[channel] = sbg.fit_frame(table[["cohort", "period", "survivors"]])
+        with timed(rows, "DERL residual value of every policy"):
+            sbg.residual_value(0.7, 1.2, np.full(len(policies), 2),
                                policies["installment_premium"].to_numpy() * 12, 0.08)  # fmt: skip
+        for channel, fitted in fits.items():
+            print(f"sBG {channel}: a = {fitted.alpha:.3f}, b = {fitted.beta:.3f}, "
+                  f"{fitted.n_cohorts} cohorts")  # fmt: skip
     print_table(rows, f"Persistency and sBG, {len(policies):,} policies")
     print(whole.round(4).to_string(index=False))
 

@@ -165,3 +165,23 @@ def test_the_command_line_prints_the_same_ratios(tmp_path):
     assert (rows["agency"]["policies"], rows["agency"]["persisting"]) == (2, 1)
     # bancassurance: P3 P4 P5 P7 P11, persisting P3 P5 P7
     assert (rows["bancassurance"]["policies"], rows["bancassurance"]["persisting"]) == (5, 3)
+
+
+def test_policy_year_survivors_feed_the_sbg_model():
+    from analytics.persistency import policy_year_survivors
+    from analytics.sbg import fit_frame
+
+    policies, payments = book()
+    table = policy_year_survivors(policies, payments, AS_OF, years=2)
+    cohorts = {c: g.sort_values("period")["survivors"].tolist() for c, g in table.groupby("cohort")}
+    # issued 2022 (P9): its 13-month check (due 2023-12-31) is observable, its 25-month one
+    # (due 2024-12-31) too, but it paid only twice -> [1, 1, 0]
+    assert cohorts["2022"] == [1, 1, 0]
+    # issued 2023: P1 P2 P3 P4 P5 P11 (P6 claimed and P7 matured before a check within the two
+    # years: a claim or maturity is not a lapse, so they leave the cohort; P8 single). The last
+    # 13-month check is P11's, due 2024-10-15 <= E = 2024-12-31; 25-month checks are not due.
+    # Persisting at 13 months: P1 P3 P5
+    assert cohorts["2023"] == [6, 3]
+    assert "2024" not in cohorts  # P10's first check falls due after E
+    fitted = fit_frame(table)
+    assert fitted.n_cohorts == 2 and fitted.alpha > 0 and fitted.beta > 0
