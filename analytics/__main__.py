@@ -439,27 +439,23 @@ def _backtest(args) -> dict:
 def _policy_tables(args) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The policies (dates parsed) and the validated payments, from files or database tables."""
     from data.load import SourceError, load_database, load_file, read_file
+    from data.policies import load_policies
 
     if args.database:
         from data.database import read_table
 
-        policies = read_table(args.database, args.policies)
+        raw = read_table(args.database, args.policies)
         payments = load_database(args.database, args.transactions).transactions
     else:
-        policies = read_file(args.policies)
+        raw = read_file(args.policies)
         payments = load_file(args.transactions).transactions
+    policies, report = load_policies(raw, source=str(args.policies))
+    args.policies_report = report.to_dict()
     if "policy_id" not in payments:
         raise SourceError(
             "the payments carry no policy_id column", code="missing_columns",
             missing=["policy_id"], found=list(payments.columns),
         )  # fmt: skip
-    policies = policies.assign(
-        policy_id=policies["policy_id"].astype("str").str.strip(),
-        issue_date=pd.to_datetime(policies["issue_date"], errors="coerce"),
-        installment_premium=pd.to_numeric(policies["installment_premium"], errors="coerce"),
-    )
-    if "status_date" in policies:
-        policies["status_date"] = pd.to_datetime(policies["status_date"], errors="coerce")
     return policies, payments
 
 
@@ -473,6 +469,7 @@ def _persistency(args) -> dict:
         "as_of": as_of.date().isoformat(),
         "by": args.by,
         "rows": table.to_dict(orient="records"),
+        "policies_load": args.policies_report,
     }
 
 

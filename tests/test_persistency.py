@@ -14,7 +14,7 @@ AS_OF = "2025-03-01"  # E = 2024-12-31; 13-month cohort: due(j_13) in (2023-12-3
 
 
 def _policy(pid, mode, issue, premium, channel="bancassurance", status="in_force", at=None):
-    return {"policy_id": pid, "payment_mode": mode, "issue_date": issue,
+    return {"policy_id": pid, "customer_id": f"C{pid}", "payment_mode": mode, "issue_date": issue,
             "installment_premium": premium, "channel": channel, "status": status,
             "status_date": at}  # fmt: skip
 
@@ -159,6 +159,7 @@ def test_the_command_line_prints_the_same_ratios(tmp_path):
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert (result["as_of"], result["by"]) == (AS_OF, "channel")
+    assert result["policies_load"]["rows_used"] == 11  # every policy row passed validation
     rows = {r["channel"]: r for r in result["rows"]}
     assert set(rows["agency"]) == {"channel", "months", "policies", "persisting", "count_ratio",
                                    "premium", "persisting_premium", "premium_ratio"}  # fmt: skip

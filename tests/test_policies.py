@@ -1,0 +1,66 @@
+"""The policies table: every row used, a duplicate, or rejected with its reason."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from data.load import SourceError
+from data.policies import load_policies
+
+
+def test_every_row_is_accounted_for_with_its_reason():
+    raw = pd.DataFrame(
+        {
+            "保单号": ["P1", "P2", "", "P4", "P5", "P6", "P7", "P1", "P9", "P10", "P11"],
+            "客户编号": ["C1", "C2", "C3", None, "C5", "C6", "C7", "C1", "C9", "C10", "C11"],
+            "投保日期": ["2023-01-05", "2023/2/1", "2023-01-01", "2023-01-01", "not a date",
+                     "2023-01-01", "2023-01-01", "2023-01-05", "2023-01-01", "2023-01-01",
+                     "2023-01-01"],
+            "缴费方式": ["年缴", "monthly", "annual", "annual", "annual", "weekly", "季缴",
+                     "年缴", "趸缴", "annual", "annual"],
+            "期缴保费": ["1,200", "100", "1", "1", "1", "1", "300", "1,200", "50000", "-5", "9"],
+            "保单状态": ["有效", "lapsed", "有效", "有效", "有效", "有效", "满期", "有效", "退保",
+                     "有效", "frozen"],
+            "状态日期": [None, "2024-03-01", None, None, None, None, "2025-01-01", None, "x",
+                     None, None],
+            "手机": ["13800000000"] * 11,
+        }
+    )  # fmt: skip
+    clean, report = load_policies(raw)
+    assert report.rows_read == 11
+    assert report.rows_used + report.duplicates + sum(report.rejected.values()) == 11
+    assert clean["policy_id"].tolist() == ["P1", "P2", "P7"]
+    assert clean["payment_mode"].tolist() == ["annual", "monthly", "quarterly"]
+    assert clean["status"].tolist() == ["in_force", "lapsed", "matured"]
+    assert clean["installment_premium"].tolist() == [1200.0, 100.0, 300.0]
+    assert report.duplicates == 1 and report.duplicate_rows["source_row"].tolist() == [9]
+    assert report.rejected == {
+        "missing_policy_id": 1, "missing_customer_id": 1, "bad_date": 2, "bad_amount": 1,
+        "bad_payment_mode": 1, "bad_status": 1,
+    }  # fmt: skip
+    by_row = dict(zip(report.rejected_rows["source_row"], report.rejected_rows["reason"],
+                      strict=True))  # fmt: skip
+    assert by_row == {4: "missing_policy_id", 5: "missing_customer_id", 6: "bad_date",
+                      7: "bad_payment_mode", 10: "bad_date", 11: "bad_amount",
+                      12: "bad_status"}  # fmt: skip
+    assert "手机" not in report.rejected_rows and "手机" not in report.duplicate_rows
+
+
+def test_a_duplicate_whose_first_copy_was_rejected_keeps_the_valid_one():
+    raw = pd.DataFrame({"policy_id": ["P1", "P1"], "customer_id": ["C1", "C1"],
+                        "issue_date": ["bad", "2023-01-01"], "payment_mode": ["annual"] * 2,
+                        "installment_premium": [10, 10]})  # fmt: skip
+    clean, report = load_policies(raw)
+    assert clean["policy_id"].tolist() == ["P1"] and report.duplicates == 0
+    assert report.rejected == {"bad_date": 1}
+    assert clean["status"].tolist() == ["in_force"]  # no status column: in force
+
+
+def test_a_table_without_the_required_columns_is_one_error():
+    with pytest.raises(SourceError) as caught:
+        load_policies(pd.DataFrame({"policy_id": ["P1"], "foo": [1]}))
+    assert caught.value.code == "missing_columns"
+    assert caught.value.params["missing"] == [
+        "customer_id", "issue_date", "payment_mode", "installment_premium",
+    ]  # fmt: skip
