@@ -186,3 +186,36 @@ def test_policy_year_survivors_feed_the_sbg_model():
     assert "2024" not in cohorts  # P10's first check falls due after E
     fitted = fit_frame(table)
     assert fitted.n_cohorts == 2 and fitted.alpha > 0 and fitted.beta > 0
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_command_line_reads_database_tables(tmp_path, request, backend):
+    import json
+    import subprocess
+    import sys
+
+    import sqlalchemy as sa
+
+    from tests.conftest import ROOT
+
+    url = (
+        f"sqlite:///{tmp_path / 'book.sqlite'}"
+        if backend == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
+    policies, payments = book()
+    engine = sa.create_engine(url)
+    policies.to_sql("book_policies", engine, index=False, if_exists="replace")
+    payments.assign(customer_id="C" + payments["policy_id"]).to_sql(
+        "book_payments", engine, index=False, if_exists="replace"
+    )
+    engine.dispose()
+    done = subprocess.run(
+        [sys.executable, "-m", "analytics", "persistency", "--database", url, "--policies",
+         "book_policies", "--transactions", "book_payments", "--as-of", AS_OF, "--months", "13"],
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (row,) = json.loads(done.stdout)["rows"]
+    assert (row["policies"], row["persisting"]) == (7, 4)
+    assert row["premium_ratio"] == pytest.approx(5400 / 8200)
