@@ -117,6 +117,8 @@ def navigation(user, hidden: bool = False):
                     icon=":material/trending_down:", url_path="churn"),
             st.Page("app_pages/loyalty.py", title=t("page_loyalty"),
                     icon=":material/loyalty:", url_path="loyalty"),
+            st.Page("app_pages/service.py", title=t("page_service"),
+                    icon=":material/support_agent:", url_path="service"),
         ],
         t("group_analysis"): [
             st.Page("app_pages/rfm.py", title=t("page_rfm"),

@@ -82,8 +82,8 @@ def ensure_demo(
 
 
 def load_demo(path: Path | None = None) -> Dataset:
-    """The insurer demo through the database loader: transactions, customers and loyalty members
-    (the call-centre interactions stay in the database; no page reads them yet).
+    """The insurer demo through the database loader: transactions, customers, loyalty members
+    and call-centre interactions (the Service page).
 
     ``VALUESCOPE_DEMO_PARQUET`` may name a folder written by ``python -m data.sample`` instead
     (used to try the dashboard at a million customers, where Parquet loads far faster).
@@ -101,6 +101,7 @@ def load_demo(path: Path | None = None) -> Dataset:
         "transactions",
         customers_table="customers",
         loyalty_table="loyalty_members",
+        interactions_table="interactions",
         currency="CNY",
         name="insurer demo",
     )
@@ -112,7 +113,7 @@ def load_demo(path: Path | None = None) -> Dataset:
 # The demo's validated tables are also kept as Parquet next to the database ("*.loaded/"), so a
 # restarted dashboard reads them in a tenth of the time the SQL read and validation take. The
 # snapshot is only used while it is newer than the database it was made from.
-_SNAPSHOT_TABLES = ("transactions", "customers", "loyalty_members")
+_SNAPSHOT_TABLES = ("transactions", "customers", "loyalty_members", "interactions")
 
 
 def _fresh(snapshot: Path, database: Path) -> bool:

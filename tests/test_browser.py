@@ -23,6 +23,7 @@ PAGES = [
     ("Overview", "Overview"),
     ("Churn risk", "Churn risk"),
     ("Loyalty programme", "Loyalty programme"),
+    ("Service", "Service"),
     ("RFM segments", "RFM segments"),
     ("ABC / Pareto", "ABC / Pareto"),
     ("CLV and value tiers", "CLV and value tiers"),

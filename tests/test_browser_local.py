@@ -28,7 +28,7 @@ ACCOUNTS = {
     "ada": ("admin", None),
     "lock": ("viewer", None),
 }
-DASHBOARDS = ["Overview", "Churn risk", "Loyalty programme", "RFM segments", "ABC / Pareto",
+DASHBOARDS = ["Overview", "Churn risk", "Loyalty programme", "Service", "RFM segments", "ABC / Pareto",
               "CLV and value tiers", "Clusters (K-means)"]  # fmt: skip
 NAV = {
     "viewer": DASHBOARDS,

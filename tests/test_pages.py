@@ -10,7 +10,18 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
 
-PAGES = ["overview", "churn", "loyalty", "rfm", "abc", "clv", "clusters", "lookup", "data"]
+PAGES = [
+    "overview",
+    "churn",
+    "loyalty",
+    "service",
+    "rfm",
+    "abc",
+    "clv",
+    "clusters",
+    "lookup",
+    "data",
+]
 TIMEOUT = 180
 
 
@@ -348,3 +359,21 @@ def test_a_link_with_rules_for_another_scale_falls_back_to_the_preset(demo_dir):
     editor = next(d.value for d in at.dataframe if "Segment" in d.value.columns)
     assert editor.drop(columns="Segment").to_numpy().max() == 3  # the 3-bin preset
     assert any("covered exactly once" in s.value for s in at.success)
+
+
+def test_service_page_counts_the_contacts_of_customers_in_view(app):
+    import sqlite3
+
+    from data.demo import demo_path
+
+    with sqlite3.connect(demo_path()) as conn:
+        expected = conn.execute(
+            "SELECT COUNT(*), AVG(satisfaction) FROM interactions WHERE customer_id IN "
+            "(SELECT customer_id FROM transactions) AND date(contact_at) <= "
+            "(SELECT MAX(date(transaction_date)) FROM transactions)"
+        ).fetchone()
+    open_page(app, "service")
+    assert metric(app, "Contacts") == f"{expected[0]:,}"
+    assert metric(app, "Mean satisfaction") == f"{expected[1]:.2f}"
+    assert app.get("download_button")  # the local administrator may download who complained
+    assert len(app.get("plotly_chart")) == 3

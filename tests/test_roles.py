@@ -224,7 +224,9 @@ def test_steward_uses_a_named_connection_whose_address_stays_on_the_server(app_d
     assert change["rows"].tolist() == [len(tx)]
 
 
-@pytest.mark.parametrize("page", ["overview", "churn", "loyalty", "rfm", "abc", "clv", "clusters"])
+@pytest.mark.parametrize(
+    "page", ["overview", "churn", "loyalty", "service", "rfm", "abc", "clv", "clusters"]
+)
 def test_viewer_gets_no_customer_rows_and_no_download_on_any_dashboard(app_db, page):
     at = as_user("vera", page)
     assert at.title and not at.exception
@@ -235,7 +237,7 @@ def test_viewer_gets_no_customer_rows_and_no_download_on_any_dashboard(app_db, p
     marketer = as_user("mark", page)
     if page in ("churn", "clv"):
         assert any("Customer id" in f.value.columns for f in marketer.dataframe), page
-    if page not in ("overview", "loyalty"):
+    if page not in ("overview", "loyalty"):  # the Service page offers who complained
         assert marketer.get("download_button"), page
 
 

@@ -759,6 +759,60 @@ _T: dict[str, tuple[str, str]] = {
     "role_steward": ("Data steward", "数据管理员"),
     "role_admin": ("Administrator", "系统管理员"),
     "page_audit": ("Audit log", "审计日志"),
+    "page_service": ("Service", "客户服务"),
+    "no_interactions": (
+        "This source has no call-centre contacts (an interactions table).",
+        "此数据源没有呼叫中心联络记录（联络记录表）。",
+    ),
+    "no_contacts_in_view": (
+        "No customer in view contacted the call centre before the as-of date.",
+        "当前视图中的客户在分析基准日之前没有联络呼叫中心。",
+    ),
+    "kpi_contacts": ("Contacts", "联络次数"),
+    "kpi_contacts_help": (
+        "Call-centre contacts of the customers in view, up to the as-of date.",
+        "当前视图中客户在分析基准日之前的呼叫中心联络次数。",
+    ),
+    "kpi_mean_satisfaction": ("Mean satisfaction", "平均满意度"),
+    "kpi_mean_satisfaction_help": (
+        "Mean rating of the rated contacts, from 1 (very dissatisfied) to 5 (very satisfied).",
+        "已评分联络的平均满意度，1（非常不满意）至 5（非常满意）。",
+    ),
+    "kpi_dissatisfied": ("Dissatisfied", "不满意占比"),
+    "kpi_dissatisfied_help": (
+        "Share of rated contacts scored 1 or 2.",
+        "评分为 1 或 2 的联络占已评分联络的比例。",
+    ),
+    "kpi_complaint_rate": ("Complaint rate", "投诉率"),
+    "kpi_complaint_rate_help": (
+        "Share of the customers in view who made at least one complaint.",
+        "当前视图中至少投诉过一次的客户占比。",
+    ),
+    "kpi_surrender_rate": ("Surrender-request rate", "退保申请率"),
+    "kpi_surrender_rate_help": (
+        "Share of the customers in view who asked to surrender a policy.",
+        "当前视图中提出过退保申请的客户占比。",
+    ),
+    "kpi_contacts_per_customer": ("Contacts per customer", "人均联络次数"),
+    "kpi_contacts_per_customer_help": (
+        "Contacts divided by the customers in view (those who never called count as zero).",
+        "联络次数除以当前视图中的客户数（从未联络的客户计为零）。",
+    ),
+    "satisfaction_by_reason": ("Satisfaction by contact reason", "各联络原因的满意度"),
+    "satisfaction_by": ("Satisfaction by", "满意度维度"),
+    "satisfaction_trend": ("Satisfaction by month", "月度满意度"),
+    "contacts_per_customer": ("Customers by number of contacts", "按联络次数的客户分布"),
+    "lapse_after_complaint": ("Lapse after a complaint", "投诉后的流失"),
+    "group_complained": ("Complained", "有投诉"),
+    "group_no_complaint": ("No complaint", "无投诉"),
+    "lapsed_customers": ("Lapsed", "已流失"),
+    "lapse_rate": ("Lapse rate", "流失率"),
+    "lapse_note": (
+        "Lapsed: no payment in the 12 months before the as-of date. This compares groups as "
+        "observed; it does not show that complaints cause lapses.",
+        "已流失：分析基准日前 12 个月内无缴费。此处仅为观察到的组间比较，并不说明投诉导致流失。",
+    ),
+    "what_complainers": ("Customers who complained", "有投诉的客户"),
     "group_admin": ("Administration", "系统管理"),
     "rows_need_role": (
         "Customer-level rows are shown to marketers and above.",
