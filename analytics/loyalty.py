@@ -13,7 +13,13 @@ import pandas as pd
 
 from analytics._validate import require_columns
 
-__all__ = ["members_vs_non_members", "tier_mix", "uptake_by", "uptake_by_month"]
+__all__ = [
+    "member_activity",
+    "members_vs_non_members",
+    "tier_mix",
+    "uptake_by",
+    "uptake_by_month",
+]
 
 
 def uptake_by_month(scored: pd.DataFrame, as_of=None, start=None) -> pd.DataFrame:
@@ -94,3 +100,40 @@ def tier_mix(scored: pd.DataFrame) -> pd.DataFrame:
     table = counts.reindex(index).rename("members").rename_axis("tier").reset_index()
     table["share"] = table["members"] / max(table["members"].sum(), 1)
     return table
+
+
+def member_activity(
+    scored: pd.DataFrame,
+    interactions: pd.DataFrame | None = None,
+    months: int = 12,
+    as_of=None,
+) -> pd.DataFrame:
+    """Active vs inactive ("dead", 死会员) members: a member is inactive when they made no
+    payment and no call-centre contact in the ``months`` calendar months up to ``as_of``.
+
+    ``scored`` needs ``customer_id``, ``is_member`` and ``last_purchase``; ``interactions`` (if
+    given) ``customer_id`` and ``contact_at``. Returns one row per state (``active``,
+    ``inactive``) with ``members``, ``share`` and the mean ``spend_12m`` and ``clv`` where the
+    table has them.
+    """
+    require_columns(scored, ["customer_id", "is_member", "last_purchase"], "member_activity")
+    as_of = pd.Timestamp(as_of or scored.attrs.get("as_of") or scored["last_purchase"].max())
+    since = as_of.normalize() - pd.DateOffset(months=int(months))
+    members = scored[scored["is_member"].fillna(False).astype(bool)]
+    paid = pd.to_datetime(members["last_purchase"]) > since
+    contacted = pd.Series(False, index=members.index)
+    if interactions is not None and len(interactions):
+        when = pd.to_datetime(interactions["contact_at"]).dt.normalize()
+        recent = interactions.loc[(when > since) & (when <= as_of.normalize()), "customer_id"]
+        contacted = members["customer_id"].isin(recent)
+    state = np.where(paid.to_numpy() | contacted.to_numpy(), "active", "inactive")
+    frame = members.assign(state=state)
+    values = {c: (c, "mean") for c in ("spend_12m", "clv") if c in frame}
+    out = (
+        frame.groupby("state")
+        .agg(members=("customer_id", "size"), **{f"mean_{k}": v for k, v in values.items()})
+        .reindex(["active", "inactive"], fill_value=0)
+        .reset_index()
+    )
+    out["share"] = out["members"] / max(int(out["members"].sum()), 1)
+    return out

@@ -6,11 +6,38 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from analytics.loyalty import member_activity
 from ui import charts
 from ui.formats import fmt_int, fmt_money, fmt_pct
 from ui.i18n import lang, names, programme_tier, t
 from ui.view import page_view
 from ui.widgets import chart, dimension_picker, empty_view_guard, section
+
+
+def activity(view) -> None:
+    """Active vs inactive ("dead") members: no payment and no contact in the chosen months."""
+    st.subheader(t("member_activity"), anchor=False)
+    months = st.slider(t("inactive_after"), 3, 36, 12, step=3, key="loyalty_inactive_months")
+    table = member_activity(view.table, view.data.interactions, months, view.as_of)
+    table = table.set_index("state")
+    currency, language = view.currency, lang()
+    cells = st.columns(2)
+    for cell, state in zip(cells, ("active", "inactive"), strict=True):
+        cell.metric(
+            t(f"members_{state}"),
+            fmt_int(table.loc[state, "members"]),
+            fmt_pct(table.loc[state, "share"]),
+            delta_color="off",
+            delta_arrow="off",
+            help=t(f"members_{state}_help", months=months),
+            border=True,
+        )
+    if "mean_spend_12m" in table:
+        st.caption(
+            t("inactive_spend", active=fmt_money(table.loc["active", "mean_spend_12m"], currency,
+                                                 language),
+              inactive=fmt_money(table.loc["inactive", "mean_spend_12m"], currency, language))
+        )  # fmt: skip
 
 
 def main() -> None:
@@ -54,6 +81,8 @@ def main() -> None:
         if "mean_churn_risk" in compare:
             display[t("mean_churn_risk")] = [fmt_pct(v) for v in compare["mean_churn_risk"]]
         st.dataframe(pd.DataFrame(display), hide_index=True, width="stretch")
+    with section():
+        activity(view)
     with right, section():
         tiers = agg.loyalty_tiers
         chart(

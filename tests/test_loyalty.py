@@ -63,3 +63,32 @@ def test_tier_mix_normalises_case():
     table = tier_mix(attach(SUMMARY, members=MEMBERS))
     assert table.set_index("tier")["members"].to_dict() == {"gold": 1, "bronze": 2}
     assert table["share"].sum() == pytest.approx(1.0)
+
+
+def test_active_and_inactive_members_by_payment_or_contact():
+    import pandas as pd
+
+    from analytics.loyalty import member_activity
+
+    scored = pd.DataFrame(
+        {
+            "customer_id": ["M1", "M2", "M3", "M4", "N1"],
+            "is_member": [True, True, True, True, False],
+            "last_purchase": pd.to_datetime(
+                ["2024-11-01", "2023-06-01", "2023-06-01", "2023-12-01", "2020-01-01"]
+            ),
+            "spend_12m": [500.0, 0.0, 0.0, 0.0, 0.0],
+        }
+    )
+    contacts = pd.DataFrame(
+        {"customer_id": ["M2", "M3"],
+         "contact_at": pd.to_datetime(["2024-05-01 10:00", "2023-10-01 10:00"])}
+    )  # fmt: skip
+    # as of 2024-12-01, 12 months back to 2023-12-01 (exclusive): M1 paid, M2 called in time;
+    # M3 called too early; M4 paid exactly on 2023-12-01, which is not after it -> inactive
+    table = member_activity(scored, contacts, months=12, as_of="2024-12-01").set_index("state")
+    assert table["members"].to_dict() == {"active": 2, "inactive": 2}
+    assert table.loc["active", "mean_spend_12m"] == 250.0
+    assert table["share"].tolist() == [0.5, 0.5]
+    six = member_activity(scored, contacts, months=6, as_of="2024-12-01").set_index("state")
+    assert six["members"].to_dict() == {"active": 1, "inactive": 3}  # M2's call is 7 months old

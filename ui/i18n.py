@@ -760,6 +760,25 @@ _T: dict[str, tuple[str, str]] = {
     "role_admin": ("Administrator", "系统管理员"),
     "page_audit": ("Audit log", "审计日志"),
     "page_service": ("Service", "客户服务"),
+    "member_activity": ("Active and inactive members", "活跃会员与沉睡会员（死会员）"),
+    "inactive_after": (
+        "Inactive after (months without payment or contact)",
+        "判定为沉睡的月数（无缴费且无联络）",
+    ),
+    "members_active": ("Active members", "活跃会员"),
+    "members_inactive": ("Inactive members", "沉睡会员"),
+    "members_active_help": (
+        "Members who paid or contacted the call centre in the last {months} months.",
+        "近 {months} 个月内有缴费或联络呼叫中心的会员。",
+    ),
+    "members_inactive_help": (
+        'Members with no payment and no contact in the last {months} months ("dead members").',
+        "近 {months} 个月内既无缴费也无联络的会员（死会员）。",
+    ),
+    "inactive_spend": (
+        "Mean spend in the last 12 months: active {active}, inactive {inactive}.",
+        "近 12 个月平均消费：活跃会员 {active}，沉睡会员 {inactive}。",
+    ),
     "no_interactions": (
         "This source has no call-centre contacts (an interactions table).",
         "此数据源没有呼叫中心联络记录（联络记录表）。",
