@@ -129,6 +129,8 @@ def navigation(user, hidden: bool = False):
                     icon=":material/savings:", url_path="clv"),
             st.Page("app_pages/clusters.py", title=t("page_clusters"),
                     icon=":material/bubble_chart:", url_path="clusters"),
+            st.Page("app_pages/picture.py", title=t("page_picture"),
+                    icon=":material/groups:", url_path="picture"),
         ],
         t("group_customers"): [
             st.Page("app_pages/lookup.py", title=t("page_lookup"),

@@ -28,6 +28,7 @@ PAGES = [
     ("ABC / Pareto", "ABC / Pareto"),
     ("CLV and value tiers", "CLV and value tiers"),
     ("Clusters (K-means)", "Clusters (K-means)"),
+    ("Customer picture", "Customer picture"),
     ("Customer lookup", "Customer lookup"),
     ("Data", "Data"),
 ]

@@ -28,8 +28,9 @@ ACCOUNTS = {
     "ada": ("admin", None),
     "lock": ("viewer", None),
 }
-DASHBOARDS = ["Overview", "Churn risk", "Loyalty programme", "Service", "RFM segments", "ABC / Pareto",
-              "CLV and value tiers", "Clusters (K-means)"]  # fmt: skip
+DASHBOARDS = ["Overview", "Churn risk", "Loyalty programme", "Service", "RFM segments",
+              "ABC / Pareto", "CLV and value tiers", "Clusters (K-means)",
+              "Customer picture"]  # fmt: skip
 NAV = {
     "viewer": DASHBOARDS,
     "marketer": DASHBOARDS,

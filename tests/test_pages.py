@@ -15,6 +15,7 @@ PAGES = [
     "churn",
     "loyalty",
     "service",
+    "picture",
     "rfm",
     "abc",
     "clv",
@@ -377,3 +378,24 @@ def test_service_page_counts_the_contacts_of_customers_in_view(app):
     assert metric(app, "Mean satisfaction") == f"{expected[1]:.2f}"
     assert app.get("download_button")  # the local administrator may download who complained
     assert len(app.get("plotly_chart")) == 3
+
+
+def test_customer_picture_compares_the_demo_types(app):
+    import sqlite3
+
+    from data.demo import demo_path
+
+    with sqlite3.connect(demo_path()) as conn:
+        expected = dict(
+            conn.execute(
+                "SELECT customer_type, COUNT(*) FROM customers WHERE customer_id IN "
+                "(SELECT customer_id FROM transactions) GROUP BY customer_type"
+            ).fetchall()
+        )
+    open_page(app, "picture")
+    table = next(d.value for d in app.dataframe if "Customer type" in d.value.columns)
+    shown = dict(zip(table["Customer type"], table["Customers"].str.replace(",", "").astype(int),
+                     strict=True))  # fmt: skip
+    assert shown == {"Individual": expected["individual"],
+                     "Organisation": expected["organization"]}  # fmt: skip
+    assert len(app.get("plotly_chart")) == 2

@@ -225,7 +225,8 @@ def test_steward_uses_a_named_connection_whose_address_stays_on_the_server(app_d
 
 
 @pytest.mark.parametrize(
-    "page", ["overview", "churn", "loyalty", "service", "rfm", "abc", "clv", "clusters"]
+    "page",
+    ["overview", "churn", "loyalty", "service", "picture", "rfm", "abc", "clv", "clusters"],
 )
 def test_viewer_gets_no_customer_rows_and_no_download_on_any_dashboard(app_db, page):
     at = as_user("vera", page)
@@ -237,7 +238,7 @@ def test_viewer_gets_no_customer_rows_and_no_download_on_any_dashboard(app_db, p
     marketer = as_user("mark", page)
     if page in ("churn", "clv"):
         assert any("Customer id" in f.value.columns for f in marketer.dataframe), page
-    if page not in ("overview", "loyalty"):  # the Service page offers who complained
+    if page not in ("overview", "loyalty", "picture"):  # the Service page offers who complained
         assert marketer.get("download_button"), page
 
 

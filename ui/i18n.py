@@ -760,6 +760,37 @@ _T: dict[str, tuple[str, str]] = {
     "role_admin": ("Administrator", "系统管理员"),
     "page_audit": ("Audit log", "审计日志"),
     "page_service": ("Service", "客户服务"),
+    "page_picture": ("Customer picture", "客户画像"),
+    "no_product_lines": (
+        "This source's payments carry no product line.",
+        "此数据源的缴费记录没有产品线。",
+    ),
+    "type_comparison": ("Individual and organisational customers", "个人客户与团体客户"),
+    "mean_total_spend": ("Mean total spend", "平均累计消费"),
+    "mean_spend_12m": ("Mean spend, last 12 months", "近 12 个月平均消费"),
+    "mean_products": ("Product lines per customer", "人均持有产品线"),
+    "products_per_customer": ("Customers by product lines held", "按持有产品线数的客户分布"),
+    "product_lines_held": ("Product lines held", "持有产品线数"),
+    "product_pairs": (
+        "Holders of a line who also hold another",
+        "持有某产品线的客户同时持有其他产品线的比例",
+    ),
+    "also_holds": ("Also holds", "同时持有"),
+    "holders_of": ("Holders of", "持有"),
+    "cross_sell_gaps": ("Largest cross-sell gaps", "最大的交叉销售缺口"),
+    "gaps_by": ("Gaps by", "缺口维度"),
+    "no_gaps": (
+        "Every group holds each product line as often as the view does.",
+        "各组持有各产品线的比例均不低于当前视图整体水平。",
+    ),
+    "penetration": ("Holding it", "持有比例"),
+    "view_penetration": ("Holding it, whole view", "当前视图整体持有比例"),
+    "gap_customers": ("Gap (customers)", "缺口（客户数）"),
+    "gap_note": (
+        "Gap: customers of the group who would hold the line if the group held it as often as "
+        "the whole view. It sizes an opportunity; it does not say they would buy.",
+        "缺口：若该组持有该产品线的比例与当前视图整体相同，将多出的持有客户数。仅用于衡量机会大小，并不代表客户一定会购买。",
+    ),
     "member_activity": ("Active and inactive members", "活跃会员与沉睡会员（死会员）"),
     "inactive_after": (
         "Inactive after (months without payment or contact)",

@@ -142,6 +142,17 @@ class View:
         return self.memo(self._key("base", "monthly"), compute)
 
     @cached_property
+    def holdings(self) -> pd.DataFrame:
+        """Customer by product line held (the customer picture), kept per view."""
+        from analytics.picture import holdings
+
+        def compute():
+            tx = P.product_transactions(self.data.transactions, self.settings.products)
+            return holdings(tx, self.table, self.as_of)
+
+        return self.memo(self._key("view", "holdings"), compute)
+
+    @cached_property
     def agg(self) -> Aggregates:
         clustered = self.scored.clusters is not None
         cluster_fields = self.settings.key("clusters")[1:] if clustered else ("no_clusters",)

@@ -1,0 +1,126 @@
+"""The customer picture: individual vs organisational customers side by side, products per
+customer, which product lines are held together, and the largest cross-sell gaps by segment.
+
+A customer **holds** a product line when they made a positive payment on it up to the as-of
+date. Only customers in the view count (filters and region scope apply). A segment's **gap** for
+a product line is the number of its customers who would hold it if the segment held it as often
+as the whole view does: ``max(view penetration - segment penetration, 0) x segment customers``.
+It sizes an opportunity; it does not say the customers would buy. Pure: DataFrames in and out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analytics._validate import require_columns
+
+__all__ = [
+    "cross_sell_gaps",
+    "holdings",
+    "product_pairs",
+    "products_per_customer",
+    "type_comparison",
+]
+
+
+def holdings(transactions: pd.DataFrame, view: pd.DataFrame, as_of=None) -> pd.DataFrame:
+    """Customer by product line, True where held (rows: every customer in ``view``)."""
+    require_columns(transactions, ["customer_id", "transaction_date", "amount", "product_line"],
+                    "transactions")  # fmt: skip
+    paid = transactions[
+        (transactions["amount"] > 0)
+        & transactions["customer_id"].isin(view["customer_id"])
+        & transactions["product_line"].notna()
+    ]
+    if as_of is not None:
+        paid = paid[paid["transaction_date"] <= pd.Timestamp(as_of)]
+    held = pd.crosstab(paid["customer_id"], paid["product_line"]).astype(bool)
+    return held.reindex(view["customer_id"], fill_value=False)
+
+
+def products_per_customer(held: pd.DataFrame) -> pd.DataFrame:
+    """How many customers hold 1, 2, 3 or 4+ product lines (``products`` is a label code),
+    ``customers`` and ``share``; customers holding none (refunds only) are left out."""
+    count = held.sum(axis=1).to_numpy()
+    count = count[count > 0]
+    tally = np.bincount(np.minimum(count, 4), minlength=5)[1:]
+    total = max(int(tally.sum()), 1)
+    return pd.DataFrame(
+        {"products": ["1", "2", "3", "4+"], "customers": tally, "share": tally / total}
+    )
+
+
+def product_pairs(held: pd.DataFrame) -> pd.DataFrame:
+    """Long format: ``product``, ``with_product``, ``customers`` holding both (the diagonal:
+    holding the line) and ``share`` of the line's holders who also hold the other."""
+    matrix = held.astype(int)
+    both = matrix.T @ matrix
+    holders = np.diag(both.to_numpy())
+    share = both.to_numpy() / np.maximum(holders[:, None], 1)
+    lines = list(both.index)
+    return pd.DataFrame(
+        {
+            "product": np.repeat(lines, len(lines)),
+            "with_product": np.tile(lines, len(lines)),
+            "customers": both.to_numpy().ravel(),
+            "share": share.ravel(),
+        }
+    )
+
+
+def cross_sell_gaps(
+    held: pd.DataFrame, view: pd.DataFrame, by: str = "segment", top: int = 10
+) -> pd.DataFrame:
+    """The largest gaps: ``by`` value, ``product_line``, ``customers`` (in the group),
+    ``holders``, ``penetration``, ``view_penetration``, ``gap_customers`` (see the module),
+    largest first, at most ``top`` rows."""
+    require_columns(view, ["customer_id", by], "view")
+    groups = view.set_index("customer_id")[by].reindex(held.index)
+    view_penetration = held.mean()
+    rows = []
+    for group, members in held.groupby(groups.to_numpy(), observed=True):
+        customers = len(members)
+        penetration = members.mean()
+        for line in held.columns:
+            gap = max(view_penetration[line] - penetration[line], 0.0) * customers
+            rows.append({by: group, "product_line": line, "customers": customers,
+                         "holders": int(members[line].sum()),
+                         "penetration": float(penetration[line]),
+                         "view_penetration": float(view_penetration[line]),
+                         "gap_customers": gap})  # fmt: skip
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return out
+    out = out[out["gap_customers"] > 0]
+    return (
+        out.sort_values(["gap_customers", by], ascending=[False, True])
+        .head(top)
+        .reset_index(drop=True)
+    )
+
+
+def type_comparison(
+    view: pd.DataFrame,
+    held: pd.DataFrame | None = None,
+    contacts: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Individual vs organisational customers: ``customer_type``, ``customers``, ``share``,
+    mean ``total_spend``, ``spend_12m`` and ``clv`` where the view has them, the share at high
+    churn risk, mean ``products`` held and mean ``satisfaction`` of their contacts."""
+    require_columns(view, ["customer_id", "customer_type"], "view")
+    frame = view.copy()
+    if held is not None:
+        frame["products"] = held.sum(axis=1).reindex(frame["customer_id"]).to_numpy()
+    if "churn_band" in frame:
+        frame["high_risk"] = frame["churn_band"] == "high"
+    aggregations = {"customers": ("customer_id", "size")}
+    for column in ("total_spend", "spend_12m", "clv", "products", "high_risk"):
+        if column in frame:
+            aggregations[f"mean_{column}"] = (column, "mean")
+    out = frame.groupby("customer_type", observed=True).agg(**aggregations).reset_index()
+    out["share"] = out["customers"] / max(int(out["customers"].sum()), 1)
+    if contacts is not None and len(contacts) and "customer_type" in contacts:
+        satisfaction = contacts.groupby("customer_type")["satisfaction"].mean()
+        out["mean_satisfaction"] = out["customer_type"].map(satisfaction)
+    return out

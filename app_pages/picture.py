@@ -1,0 +1,100 @@
+"""Customer picture (客户画像): individual vs organisational customers side by side, products
+per customer, which product lines are held together, and the largest cross-sell gaps by
+segment or value tier."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analytics import picture, service
+from ui import charts
+from ui.formats import fmt_int, fmt_money, fmt_number, fmt_pct
+from ui.i18n import lang, name, names, t
+from ui.view import page_view
+from ui.widgets import chart, empty_view_guard, section
+
+
+def types(view, held) -> None:
+    st.subheader(t("type_comparison"), anchor=False)
+    contacts = None
+    if view.data.interactions is not None and len(view.data.interactions):
+        contacts = service.contacts_in_view(view.data.interactions, view.table, view.as_of)
+    table = picture.type_comparison(view.table, held, contacts)
+    currency, language = view.currency, lang()
+    shown = {
+        t("customer_type"): names(table["customer_type"]),
+        t("customers"): [fmt_int(v) for v in table["customers"]],
+        t("share"): [fmt_pct(v) for v in table["share"]],
+    }
+    money = {"mean_total_spend": "mean_total_spend", "mean_spend_12m": "mean_spend_12m",
+             "mean_clv": "mean_clv"}  # fmt: skip
+    for column, key in money.items():
+        if column in table:
+            shown[t(key)] = [fmt_money(v, currency, language) for v in table[column]]
+    if "mean_high_risk" in table:
+        shown[t("high_risk_share")] = [fmt_pct(v) for v in table["mean_high_risk"]]
+    if "mean_products" in table:
+        shown[t("mean_products")] = [fmt_number(v, 2) for v in table["mean_products"]]
+    if "mean_satisfaction" in table:
+        shown[t("mean_satisfaction")] = [fmt_number(v, 2) for v in table["mean_satisfaction"]]
+    st.dataframe(pd.DataFrame(shown), hide_index=True, width="stretch")
+
+
+def main() -> None:
+    st.title(t("page_picture"))
+    view = page_view()
+    if empty_view_guard(view):
+        return
+    if "product_line" not in view.data.transactions:
+        st.info(t("no_product_lines"))
+        return
+    held = view.holdings
+    axes = charts.Axes(lang(), view.currency)
+    if "customer_type" in view.table:
+        with section():
+            types(view, held)
+    left, right = st.columns(2)
+    with left, section():
+        per = picture.products_per_customer(held)
+        chart(
+            charts.bar(per, "customers", t("products_per_customer"), t("product_lines_held"),
+                       t("customers"), list(per["products"]), axes, text=True),
+            key="picture_products",
+        )  # fmt: skip
+    with right, section():
+        pairs = picture.product_pairs(held)
+        pairs = pairs.assign(product=names(pairs["product"]),
+                             with_product=names(pairs["with_product"]))  # fmt: skip
+        chart(
+            charts.heatmap(pairs, "with_product", "product", "share", t("product_pairs"),
+                           t("also_holds"), t("holders_of"), axes, kind=charts.PERCENT),
+            key="picture_pairs",
+        )  # fmt: skip
+    with section():
+        st.subheader(t("cross_sell_gaps"), anchor=False)
+        words = {"segment": t("segment"), "value_tier": t("value_tier")}
+        by = st.radio(t("gaps_by"), list(words), format_func=words.get, horizontal=True,
+                      key="picture_gaps_by")  # fmt: skip
+        gaps = picture.cross_sell_gaps(held, view.table, by, top=10)
+        if gaps.empty:
+            st.caption(t("no_gaps"))
+            return
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    words[by]: names(gaps[by]),
+                    t("product_line"): [name(v) for v in gaps["product_line"]],
+                    t("customers"): [fmt_int(v) for v in gaps["customers"]],
+                    t("penetration"): [fmt_pct(v) for v in gaps["penetration"]],
+                    t("view_penetration"): [fmt_pct(v) for v in gaps["view_penetration"]],
+                    t("gap_customers"): [fmt_int(round(v)) for v in gaps["gap_customers"]],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        st.caption(t("gap_note"))
+
+
+main()
