@@ -64,6 +64,8 @@ def main() -> None:
         )  # fmt: skip
     with right, section():
         pairs = picture.product_pairs(held)
+        same = pairs["product"] == pairs["with_product"]  # 100% by definition: left blank
+        pairs = pairs.assign(share=pairs["share"].where(~same))
         pairs = pairs.assign(product=names(pairs["product"]),
                              with_product=names(pairs["with_product"]))  # fmt: skip
         chart(
