@@ -10,7 +10,7 @@ changed threshold recomputes only what it touches:
 ==============  =====================================================  =========================
 stage           settings it reads (plus those of the stages it uses)   output
 ==============  =====================================================  =========================
-base            regions, as_of, unit, products                         summary + attributes
+base            regions, merge_identities, as_of, unit, products       summary + attributes
 models          model, horizon_months, discount_rate                   p_alive, clv, ...
 segments        rfm_mode, rfm_bins, rfm_edges, rules                   r/f/m scores, segment
 abc             abc_value, abc_cuts                                    ABC class
@@ -50,6 +50,7 @@ __all__ = [
     "base_stage",
     "cluster_stage",
     "in_scope",
+    "merge_identities",
     "model_stage",
     "no_memo",
     "risk_stage",
@@ -92,6 +93,7 @@ class Settings:
     """
 
     regions: tuple[str, ...] | None = None
+    merge_identities: bool = False  # score customers sharing an id number or phone as one
     as_of: str | None = None
     unit: str = "D"
     products: tuple[str, ...] = ()
@@ -155,7 +157,7 @@ class Settings:
 
 #: Each stage: the settings it reads and the stages it uses.
 STAGES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "base": (("regions", "as_of", "unit", "products"), ()),
+    "base": (("regions", "merge_identities", "as_of", "unit", "products"), ()),
     "models": (("model", "horizon_months", "discount_rate"), ("base",)),
     "segments": (("rfm_mode", "rfm_bins", "rfm_edges", "rules"), ("base",)),
     "abc": (("abc_value", "abc_cuts"), ("models",)),
@@ -203,6 +205,8 @@ def base_stage(
     """
     if settings.regions is not None:
         transactions, customers, members = scope(transactions, customers, members, settings.regions)
+    if settings.merge_identities:
+        transactions, customers, members = merge_identities(transactions, customers, members)
     transactions = product_transactions(transactions, settings.products)
     have = set(customers.columns) if customers is not None and len(customers) else set()
     derived = [c for c in FIRST_PURCHASE_ATTRIBUTES if c in transactions.columns and c not in have]
@@ -242,6 +246,29 @@ def scope(
         customers = customers[in_scope(customers["customer_id"], customers, regions)]
     if members is not None:
         members = members[in_scope(members["customer_id"], customers, regions)]
+    return tx, customers, members
+
+
+def merge_identities(
+    transactions: pd.DataFrame,
+    customers: pd.DataFrame | None,
+    members: pd.DataFrame | None,
+) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
+    """Every customer id of one person (a shared id number or phone,
+    :mod:`analytics.identity`) replaced by the smallest of them, so they are scored as one
+    customer; the customers and members tables keep that id's row."""
+    from analytics.identity import canonical_ids, duplicate_identities
+
+    if customers is None:
+        return transactions, customers, members
+    mapping = canonical_ids(duplicate_identities(customers))
+    if not mapping:
+        return transactions, customers, members
+    tx = transactions.assign(customer_id=transactions["customer_id"].replace(mapping))
+    customers = customers[~customers["customer_id"].isin(list(mapping))]
+    if members is not None:
+        members = members.assign(customer_id=members["customer_id"].replace(mapping))
+        members = members.sort_values("enrolled_at").drop_duplicates("customer_id")
     return tx, customers, members
 
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics import picture, service
+from analytics import identity, picture, service
 from ui import charts
+from ui.auth import allowed
 from ui.formats import fmt_int, fmt_money, fmt_number, fmt_pct
 from ui.i18n import lang, name, names, t
 from ui.view import page_view
@@ -39,6 +40,43 @@ def types(view, held) -> None:
     if "mean_satisfaction" in table:
         shown[t("mean_satisfaction")] = [fmt_number(v, 2) for v in table["mean_satisfaction"]]
     st.dataframe(pd.DataFrame(shown), hide_index=True, width="stretch")
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _identities(fingerprint: str, _customers: pd.DataFrame) -> pd.DataFrame:
+    return identity.duplicate_identities(_customers)
+
+
+def identities(view) -> None:
+    """People under several customer ids (shared id number or phone, compared by keyed hash;
+    no personal value is shown), and the switch that scores them as one customer."""
+    customers = view.data.customers
+    if customers is None or not {"id_number", "phone"} & set(customers.columns):
+        return
+    st.subheader(t("duplicate_identities"), anchor=False)
+    groups = _identities(view.fingerprint, customers)
+    summary = identity.identity_summary(groups)
+    cells = st.columns(3)
+    cells[0].metric(t("identities_found"), fmt_int(summary["identities"]),
+                    help=t("identities_found_help"), border=True)  # fmt: skip
+    cells[1].metric(t("identity_customers"), fmt_int(summary["customers"]),
+                    help=t("identity_customers_help"), border=True)  # fmt: skip
+    cells[2].metric(t("identity_extra_ids"), fmt_int(summary["extra_ids"]),
+                    help=t("identity_extra_ids_help"), border=True)  # fmt: skip
+    st.toggle(t("merge_identities"), key="merge_ids", help=t("merge_identities_help"))
+    if allowed("customer_rows") and len(groups):
+        with st.expander(t("identity_list")):
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        t("identity"): groups["identity"],
+                        t("customer_id"): groups["customer_id"],
+                        t("matched_on"): [t(f"matched_{m}") for m in groups["matched_on"]],
+                    }
+                ),
+                hide_index=True,
+                width="stretch",
+            )
 
 
 def main() -> None:
@@ -97,6 +135,8 @@ def main() -> None:
             width="stretch",
         )
         st.caption(t("gap_note"))
+    with section():
+        identities(view)
 
 
 main()

@@ -399,3 +399,15 @@ def test_customer_picture_compares_the_demo_types(app):
     assert shown == {"Individual": expected["individual"],
                      "Organisation": expected["organization"]}  # fmt: skip
     assert len(app.get("plotly_chart")) == 2
+
+
+def test_scoring_each_person_once_removes_the_extra_ids(app):
+    open_page(app, "overview")
+    before = int(metric(app, "Customers").replace(",", ""))
+    open_page(app, "picture")
+    extra = int(metric(app, "Extra ids").replace(",", ""))
+    assert extra >= 1  # the demo's random id numbers collide a few times
+    app.toggle(key="merge_ids").set_value(True).run()
+    open_page(app, "overview")
+    assert int(metric(app, "Customers").replace(",", "")) == before - extra
+    assert app.query_params["merge_ids"] == "1"  # the choice travels in the link

@@ -141,6 +141,7 @@ def test_each_stage_key_holds_exactly_the_settings_it_reads():
     assert keys["base"] == (
         "base",
         ("regions", None),
+        ("merge_identities", False),
         ("as_of", None),
         ("unit", "D"),
         ("products", ()),

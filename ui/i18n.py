@@ -761,6 +761,33 @@ _T: dict[str, tuple[str, str]] = {
     "page_audit": ("Audit log", "审计日志"),
     "page_service": ("Service", "客户服务"),
     "page_picture": ("Customer picture", "客户画像"),
+    "duplicate_identities": ("One person, several customer ids", "一人多号（重复身份）"),
+    "identities_found": ("People with several ids", "拥有多个客户编号的人数"),
+    "identities_found_help": (
+        "Customers who share an id number or a phone, compared as keyed hashes: no value is shown.",
+        "证件号码或手机号相同的客户，以加密散列比对，不显示任何个人信息。",
+    ),
+    "identity_customers": ("Customer ids involved", "涉及的客户编号"),
+    "identity_customers_help": (
+        "All the customer ids of those people.",
+        "这些人名下的全部客户编号。",
+    ),
+    "identity_extra_ids": ("Extra ids", "多余的客户编号"),
+    "identity_extra_ids_help": (
+        "Ids that disappear when each person is scored as one customer.",
+        "将每个人合并为一个客户后将消失的编号数。",
+    ),
+    "merge_identities": ("Score each person as one customer", "将同一人合并为一个客户评分"),
+    "merge_identities_help": (
+        "Every page then counts a person's ids as one customer, under the smallest id.",
+        "开启后各页面将同一人的多个编号计为一个客户，使用其中最小的编号。",
+    ),
+    "identity_list": ("The ids of each person", "每个人的客户编号"),
+    "identity": ("Person", "人员"),
+    "matched_on": ("Matched on", "匹配依据"),
+    "matched_id_number": ("ID number", "证件号码"),
+    "matched_phone": ("Phone", "手机号"),
+    "matched_both": ("ID number and phone", "证件号码和手机号"),
     "no_product_lines": (
         "This source's payments carry no product line.",
         "此数据源的缴费记录没有产品线。",

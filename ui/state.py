@@ -110,6 +110,12 @@ def _text(text: str) -> str:
     return text
 
 
+def _flag(text: str) -> bool:
+    if text not in ("0", "1"):
+        raise ValueError(f"not a flag: {text!r}")
+    return text == "1"
+
+
 def _rules(text: str) -> str:
     rules_from_text(_text(text))  # raises ValueError when mangled
     return text
@@ -147,6 +153,7 @@ KEYS: dict[str, Key] = {
     "k": Key(DEFAULTS.k, str, _number("k", int)),
     "cluster_features": Key(list(DEFAULTS.cluster_features), _csv, _features),
     "cluster_names": Key("", str, _text),  # "0=Name;1=Name"
+    "merge_ids": Key(False, lambda v: "1" if v else "0", _flag),
 }
 
 
@@ -291,6 +298,16 @@ def _edges(bins: int) -> tuple[tuple[float, ...] | None, ...] | None:
     return None if not any(out) else tuple(out)
 
 
+def _regions() -> tuple[str, ...] | None:
+    """The signed-in user's region scope (server-side; never from the link)."""
+    from ui import auth
+
+    user = auth.current_user()
+    if user is None:
+        return ()
+    return None if user.regions is None else tuple(user.regions)
+
+
 def settings() -> Settings:
     """The analysis settings of the session (values already validated on the way in)."""
     s = st.session_state
@@ -338,6 +355,8 @@ def settings() -> Settings:
         k=int(s.get("k", DEFAULTS.k)),
         cluster_features=tuple(s.get("cluster_features") or DEFAULTS.cluster_features),
         filters=filters,
+        regions=_regions(),
+        merge_identities=bool(s.get("merge_ids", False)),
     )
 
 
