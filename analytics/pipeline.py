@@ -71,7 +71,9 @@ SCORE_COLUMNS = [
 ]  # fmt: skip
 #: Customer attributes carried into the scored table (from the customers table, or for
 #: ``channel`` and ``product_line`` from the customer's first purchase when it has none).
-ATTRIBUTE_COLUMNS = ("customer_type", "channel", "region", "city", "industry", "product_line")
+ATTRIBUTE_COLUMNS = (
+    "customer_type", "channel", "region", "city", "industry", "product_line", "agent_id",
+)  # fmt: skip
 #: Attributes that narrow the view of customers (the sidebar's filters).
 FILTER_COLUMNS = ("customer_type", "channel", "region")
 #: Transaction columns that become customer attributes when the customers table lacks them.

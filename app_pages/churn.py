@@ -80,7 +80,10 @@ def main() -> None:
             key="churn_premium",
         )  # fmt: skip
     with section():
-        by, by_label = dimension_picker(view, t("risk_by"), "churn_by")
+        by, by_label = dimension_picker(
+            view, t("risk_by"), "churn_by",
+            extra=("channel", "customer_type", "region", "product_line", "agent_id"),
+        )  # fmt: skip
         table = agg.churn_by(by).head(25)
         chart(
             charts.bar(table, "premium_at_risk", t("premium_at_risk_by", by=in_sentence(by_label)), by_label,

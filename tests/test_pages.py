@@ -411,3 +411,11 @@ def test_scoring_each_person_once_removes_the_extra_ids(app):
     open_page(app, "overview")
     assert int(metric(app, "Customers").replace(",", "")) == before - extra
     assert app.query_params["merge_ids"] == "1"  # the choice travels in the link
+
+
+def test_premium_at_risk_by_agent(app):
+    open_page(app, "churn")
+    app.radio(key="churn_by").set_value("agent_id").run()
+    assert not app.exception
+    table = next(d.value for d in app.dataframe if "Agent" in d.value.columns)
+    assert 0 < len(table) <= 25 and table["Agent"].str.startswith("A").all()

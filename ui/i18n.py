@@ -761,6 +761,7 @@ _T: dict[str, tuple[str, str]] = {
     "page_audit": ("Audit log", "审计日志"),
     "page_service": ("Service", "客户服务"),
     "page_picture": ("Customer picture", "客户画像"),
+    "agent_id": ("Agent", "代理人"),
     "duplicate_identities": ("One person, several customer ids", "一人多号（重复身份）"),
     "identities_found": ("People with several ids", "拥有多个客户编号的人数"),
     "identities_found_help": (
