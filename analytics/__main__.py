@@ -134,6 +134,10 @@ def _parser() -> argparse.ArgumentParser:
     persist.add_argument("--transactions", required=True, help="payments file (or table)")
     persist.add_argument("--database", help="read --policies and --transactions as tables here")
     persist.add_argument("--as-of", help="as-of date (default: the last payment)")
+    persist.add_argument(
+        "--pushdown", action="store_true",
+        help="with --database: count the payments inside the database (only ranks leave it)",
+    )  # fmt: skip
     persist.add_argument("--months", type=int, nargs="+", default=[13, 25, 37, 49, 61])
     persist.add_argument(
         "--by", default="none",
@@ -462,6 +466,8 @@ def _policy_tables(args) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _persistency(args) -> dict:
     from analytics.persistency import persistency
 
+    if args.pushdown:
+        return _persistency_pushdown(args)
     policies, payments = _policy_tables(args)
     as_of = pd.Timestamp(args.as_of) if args.as_of else payments["transaction_date"].max()
     table = persistency(policies, payments, as_of, tuple(args.months), by=args.by)
@@ -508,6 +514,25 @@ def _retention(args) -> dict:
         check = sbg.backtest(first["survivors"].to_numpy(dtype=float), calibration)
         output["backtest"] = check.to_dict(orient="records")
     return output
+
+
+def _persistency_pushdown(args) -> dict:
+    """Persistency with the payments counted in the database (``--database`` ``--pushdown``)."""
+    from analytics.persistency import needed_payments, ratios_from_status, status_from_ranks
+    from data.database import read_table
+    from data.load import SourceError
+    from data.policies import load_policies
+    from data.pushdown import persistency_ranks
+
+    if not args.database or not args.as_of:
+        raise SourceError("--pushdown needs --database and --as-of", code="no_input")
+    policies, report = load_policies(read_table(args.database, args.policies), args.policies)
+    as_of = pd.Timestamp(args.as_of)
+    months = tuple(args.months)
+    ranks = persistency_ranks(args.database, args.transactions, needed_payments(months), as_of)
+    table = ratios_from_status(status_from_ranks(policies, ranks, months), as_of, args.by)
+    return {"as_of": as_of.date().isoformat(), "by": args.by,
+            "rows": table.to_dict(orient="records"), "policies_load": report.to_dict()}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

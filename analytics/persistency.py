@@ -37,6 +37,9 @@ __all__ = [
     "persistency",
     "policy_status",
     "policy_year_survivors",
+    "needed_payments",
+    "ratios_from_status",
+    "status_from_ranks",
     "triangle",
     "trend",
 ]
@@ -141,6 +144,54 @@ def policy_status(
             regular.assign(months=k, due=due, persisting=counts >= needed, excluded=excluded)
         )
     return pd.concat(frames, ignore_index=True)
+
+
+def needed_payments(months: Sequence[int] = MONTHS) -> list[int]:
+    """Every ``j_K + 1`` (the payments a policy needs by K months) over the payment modes: the
+    payment ranks a database must report for :func:`status_from_ranks`."""
+    return sorted({(int(k) - 1) * m // 12 + 1 for k in months for m in PAYMENTS_PER_YEAR.values()})
+
+
+def status_from_ranks(
+    policies: pd.DataFrame, ranks: pd.DataFrame, months: Sequence[int] = MONTHS
+) -> pd.DataFrame:
+    """:func:`policy_status` from the day of each policy's n-th distinct positive payment
+    (``ranks``: ``policy_id, rank, day`` with ``day`` a date), as a database computes it
+    (:func:`data.pushdown.persistency_ranks`): a policy persists at K when its payment number
+    ``j_K + 1`` came by ``due + 60 days``. The same rule as :func:`policy_status`, which counts
+    the payments itself."""
+    regular = _regular(policies).reset_index(drop=True)
+    ids = pd.Index(regular["policy_id"])
+    codes = _codes(ranks["policy_id"].astype("str"), ids)
+    keep = codes >= 0
+    rank = ranks["rank"].to_numpy()[keep].astype(np.int64)
+    day = pd.to_datetime(ranks["day"]).to_numpy()[keep].astype("datetime64[D]")
+    codes = codes[keep]
+    status = regular.get("status", pd.Series(index=regular.index, dtype=object))
+    status_date = pd.to_datetime(
+        regular.get("status_date", pd.Series(index=regular.index, dtype="datetime64[s]"))
+    )
+    ending = status.isin(_EXCLUDING_STATUSES).to_numpy()
+    frames = []
+    for k in months:
+        k = int(k)
+        due = add_months(regular["issue_date"], k - 1)
+        needed = ((k - 1) * regular["per_year"].to_numpy()) // 12 + 1
+        cutoff = due.to_numpy().astype("datetime64[D]") + np.timedelta64(GRACE_DAYS, "D")
+        hit = (rank == needed[codes]) & (day <= cutoff[codes])
+        persisting = np.zeros(len(regular), dtype=bool)
+        persisting[codes[hit]] = True
+        excluded = ending & (status_date.to_numpy() < due.to_numpy())
+        frames.append(regular.assign(months=k, due=due, persisting=persisting, excluded=excluded))
+    return pd.concat(frames, ignore_index=True)
+
+
+def ratios_from_status(status: pd.DataFrame, as_of, by: str | Sequence[str] | None = None):
+    """The persistency table of :func:`persistency` from a ready status frame."""
+    by = [] if by in (None, "none") else ([by] if isinstance(by, str) else list(by))
+    if "issue_month" in by:
+        status = _with_issue_month(status)
+    return _ratios(_cohort(status, as_of), by)
 
 
 def _cohort(status: pd.DataFrame, as_of) -> pd.DataFrame:

@@ -408,3 +408,58 @@ def pushdown_load_report(
         "conflicting_duplicates": int(repeats["conflicting_duplicates"]),
         "rejected": rejected,
     }
+
+
+def persistency_ranks(url: str, payments_table: str, ranks: list[int], as_of) -> pd.DataFrame:
+    """For persistency in the database: the day of each policy's n-th distinct positive payment
+    (n in ``ranks``) up to ``as_of``; one row per policy and rank it reached, so at most
+    ``len(ranks)`` rows per policy leave the database, never the payments themselves.
+
+    Distinct as the local rule counts them: rows sharing a ``transaction_id`` are one payment (its
+    earliest day); rows without one count each. Returns ``policy_id, rank, day``.
+    """
+    with connect(url, read_only=True) as engine, engine.connect() as conn:
+        columns = _table_columns(conn, payments_table)
+        schema, _, name = payments_table.rpartition(".")
+        table = sa.table(name, *(sa.column(c) for c in columns), schema=schema or None)
+        day = days_since_epoch(table.c.transaction_date)
+        limit = (pd.Timestamp(as_of) - pd.Timestamp("1970-01-01")).days
+        valid = sa.and_(table.c.amount > 0, table.c.policy_id.is_not(None), day <= limit)
+        policy = sa.cast(table.c.policy_id, sa.String).label("policy_id")
+        if "transaction_id" in columns:
+            with_id = (
+                sa.select(policy, sa.func.min(day).label("day"))
+                .where(valid, table.c.transaction_id.is_not(None))
+                .group_by(table.c.policy_id, table.c.transaction_id)
+            )
+            without = sa.select(policy, day.label("day")).where(
+                valid, table.c.transaction_id.is_(None)
+            )
+            distinct = sa.union_all(with_id, without).subquery("distinct_payments")
+        else:
+            distinct = (
+                sa.select(policy, day.label("day")).where(valid).subquery("distinct_payments")
+            )
+        ranked = sa.select(
+            distinct.c.policy_id,
+            distinct.c.day,
+            sa.func.row_number()
+            .over(partition_by=distinct.c.policy_id, order_by=distinct.c.day)
+            .label("rank"),
+        ).subquery("ranked")
+        query = sa.select(ranked.c.policy_id, ranked.c.rank, ranked.c.day).where(
+            ranked.c.rank.in_([int(r) for r in ranks])
+        )
+        try:
+            rows = conn.execute(query).fetchall()
+        except SQLAlchemyError as exc:
+            raise SourceError(
+                f"persistency could not be computed in the database at {safe_url(url)}: "
+                f"{_first_line(exc, url)}",
+                code="pushdown_failed",
+                url=safe_url(url),
+                detail=_first_line(exc, url),
+            ) from None
+    frame = pd.DataFrame(rows, columns=["policy_id", "rank", "day"])
+    frame["day"] = pd.Timestamp("1970-01-01") + pd.to_timedelta(frame["day"].astype(int), "D")
+    return frame

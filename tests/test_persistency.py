@@ -219,3 +219,40 @@ def test_the_command_line_reads_database_tables(tmp_path, request, backend):
     (row,) = json.loads(done.stdout)["rows"]
     assert (row["policies"], row["persisting"]) == (7, 4)
     assert row["premium_ratio"] == pytest.approx(5400 / 8200)
+    pushed = subprocess.run([*done.args, "--pushdown"], capture_output=True, text=True, cwd=ROOT,
+                            timeout=120)  # fmt: skip
+    assert pushed.returncode == 0, pushed.stderr
+    assert json.loads(pushed.stdout)["rows"] == json.loads(done.stdout)["rows"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_database_gives_the_same_persistency(tmp_path, request, backend):
+    import sqlalchemy as sa
+
+    from analytics.persistency import needed_payments, ratios_from_status, status_from_ranks
+    from data.pushdown import persistency_ranks
+
+    url = (
+        f"sqlite:///{tmp_path / 'book.sqlite'}"
+        if backend == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
+    policies, payments = book()
+    # a payment without a transaction id counts on its own; one after the as-of date never
+    extra = pd.DataFrame({"policy_id": ["P2", "P2"], "amount": [1.0, 1.0],
+                          "transaction_date": pd.to_datetime(["2024-04-01", "2025-06-01"]),
+                          "transaction_id": [None, None]})  # fmt: skip
+    payments = pd.concat([payments, extra], ignore_index=True)
+    engine = sa.create_engine(url)
+    payments.to_sql("book_payments_pd", engine, index=False, if_exists="replace")
+    engine.dispose()
+    months = (13, 25)
+    for as_of in ("2024-06-01", AS_OF, "2025-12-01"):
+        local = persistency(policies, payments, as_of, months, by="channel")
+        ranks = persistency_ranks(url, "book_payments_pd", needed_payments(months), as_of)
+        pushed = ratios_from_status(status_from_ranks(policies, ranks, months), as_of, "channel")
+        pd.testing.assert_frame_equal(pushed, local)
+    assert len(ranks) < len(payments)  # ranks leave the database, not payments
+    # the extra undated-id payment of 2024-04-01 made P2 persist at 13 months (2 by 2024-05-14)
+    row = persistency(policies, payments, AS_OF, (13,), by="channel").set_index("channel")
+    assert row.loc["agency", "persisting"] == 2
