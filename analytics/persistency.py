@@ -107,6 +107,26 @@ def _payment_days(payments: pd.DataFrame, policy_ids: pd.Index) -> tuple[np.ndar
     return codes[keep], days
 
 
+def _checks(regular: pd.DataFrame, months: Sequence[int]):
+    """For each K: ``k, due(j_K), j_K + 1, due + 60 days, excluded`` (a claim or maturity
+    before the due date) for every regular policy; ``bad_months`` for a K that is not 13, 25,
+    37 ..."""
+    status = regular.get("status", pd.Series(index=regular.index, dtype=object))
+    status_date = pd.to_datetime(
+        regular.get("status_date", pd.Series(index=regular.index, dtype="datetime64[s]"))
+    ).to_numpy()
+    ending = status.isin(_EXCLUDING_STATUSES).to_numpy()
+    for k in months:
+        k = int(k)
+        if k < 13 or (k - 1) % 12:
+            raise CodedError(f"persistency months are 13, 25, 37 ...; got {k}", code="bad_months",
+                             months=k)  # fmt: skip
+        due = add_months(regular["issue_date"], k - 1)
+        needed = ((k - 1) * regular["per_year"].to_numpy()) // 12 + 1  # j_K + 1 payments
+        cutoff = due.to_numpy().astype("datetime64[D]") + np.timedelta64(GRACE_DAYS, "D")
+        yield k, due, needed, cutoff, ending & (status_date < due.to_numpy())
+
+
 def policy_status(
     policies: pd.DataFrame,
     payments: pd.DataFrame,
@@ -121,25 +141,12 @@ def policy_status(
     regular = _regular(policies).reset_index(drop=True)
     codes, days = _payment_days(payments, pd.Index(regular["policy_id"]))
     limit = None if until is None else np.datetime64(pd.Timestamp(until).date(), "D")
-    status = regular.get("status", pd.Series(index=regular.index, dtype=object))
-    status_date = pd.to_datetime(
-        regular.get("status_date", pd.Series(index=regular.index, dtype="datetime64[s]"))
-    )
-    ending = status.isin(_EXCLUDING_STATUSES).to_numpy()
     frames = []
-    for k in months:
-        k = int(k)
-        if k < 13 or (k - 1) % 12:
-            raise CodedError(f"persistency months are 13, 25, 37 ...; got {k}", code="bad_months",
-                             months=k)  # fmt: skip
-        due = add_months(regular["issue_date"], k - 1)
-        needed = ((k - 1) * regular["per_year"].to_numpy()) // 12 + 1  # j_K + 1 payments
-        cutoff = due.to_numpy().astype("datetime64[D]") + np.timedelta64(GRACE_DAYS, "D")
+    for k, due, needed, cutoff, excluded in _checks(regular, months):
         if limit is not None:
             cutoff = np.minimum(cutoff, limit)
         in_time = days <= cutoff[codes]
         counts = np.bincount(codes[in_time], minlength=len(regular))
-        excluded = ending & (status_date.to_numpy() < due.to_numpy())
         frames.append(
             regular.assign(months=k, due=due, persisting=counts >= needed, excluded=excluded)
         )
@@ -161,27 +168,16 @@ def status_from_ranks(
     ``j_K + 1`` came by ``due + 60 days``. The same rule as :func:`policy_status`, which counts
     the payments itself."""
     regular = _regular(policies).reset_index(drop=True)
-    ids = pd.Index(regular["policy_id"])
-    codes = _codes(ranks["policy_id"].astype("str"), ids)
+    codes = _codes(ranks["policy_id"].astype("str"), pd.Index(regular["policy_id"]))
     keep = codes >= 0
     rank = ranks["rank"].to_numpy()[keep].astype(np.int64)
     day = pd.to_datetime(ranks["day"]).to_numpy()[keep].astype("datetime64[D]")
     codes = codes[keep]
-    status = regular.get("status", pd.Series(index=regular.index, dtype=object))
-    status_date = pd.to_datetime(
-        regular.get("status_date", pd.Series(index=regular.index, dtype="datetime64[s]"))
-    )
-    ending = status.isin(_EXCLUDING_STATUSES).to_numpy()
     frames = []
-    for k in months:
-        k = int(k)
-        due = add_months(regular["issue_date"], k - 1)
-        needed = ((k - 1) * regular["per_year"].to_numpy()) // 12 + 1
-        cutoff = due.to_numpy().astype("datetime64[D]") + np.timedelta64(GRACE_DAYS, "D")
+    for k, due, needed, cutoff, excluded in _checks(regular, months):
         hit = (rank == needed[codes]) & (day <= cutoff[codes])
         persisting = np.zeros(len(regular), dtype=bool)
         persisting[codes[hit]] = True
-        excluded = ending & (status_date.to_numpy() < due.to_numpy())
         frames.append(regular.assign(months=k, due=due, persisting=persisting, excluded=excluded))
     return pd.concat(frames, ignore_index=True)
 

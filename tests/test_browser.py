@@ -4,21 +4,13 @@ against `streamlit run` on a free port. Waits on the app's own script state, nev
 from __future__ import annotations
 
 import io
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pandas as pd
 import pytest
 
-from tests.conftest import ROOT, missing_service
+from tests.e2e import chromium, metric_value, new_page, settle, streamlit_server
 
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 PAGES = [
     ("Overview", "Overview"),
     ("Churn risk", "Churn risk"),
@@ -34,75 +26,18 @@ PAGES = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(demo_dir):
-    port = free_port()
-    env = {**os.environ, "VALUESCOPE_DATA_DIR": str(demo_dir)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:  # poll the health endpoint, as Streamlit's own e2e harness does
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read().decode(errors="replace") if process.stdout else ""
-                process.kill()
-                pytest.fail(f"streamlit did not start:\n{output[-2000:]}")
-            time.sleep(0.2)
-    yield url
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    with streamlit_server({"VALUESCOPE_DATA_DIR": str(demo_dir)}) as url:
+        yield url
 
 
 @pytest.fixture
 def browser_page():
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        missing_service("Debian's chromium is not installed (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing_service("the playwright package is not installed")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-        page.set_default_timeout(90_000)
-        from playwright.sync_api import expect
-
-        expect.set_options(timeout=30_000)  # a busy two-core CI machine can be slow to redraw
+    with chromium() as browser:
+        page = new_page(browser)
         yield page
-        browser.close()
-
-
-def settle(page) -> None:
-    page.wait_for_selector(IDLE)
-    assert page.locator('[data-testid="stException"]').count() == 0
+        page.context.close()
 
 
 @pytest.mark.browser
@@ -185,15 +120,6 @@ def test_walk_every_page_slider_download_and_language(server, browser_page):
     expect(page.locator("h1").first).to_have_text("RFM 客户细分")
     settle(page)
     expect(page.locator('[data-testid="stSidebarNav"]')).to_contain_text("总览")
-
-
-def metric_value(page, label: str) -> str:
-    return (
-        page.locator('[data-testid="stMetric"]')
-        .filter(has_text=label)
-        .locator('[data-testid="stMetricValue"]')
-        .first.inner_text()
-    )
 
 
 @pytest.mark.browser

@@ -419,3 +419,31 @@ def test_premium_at_risk_by_agent(app):
     assert not app.exception
     table = next(d.value for d in app.dataframe if "Agent" in d.value.columns)
     assert 0 < len(table) <= 25 and table["Agent"].str.startswith("A").all()
+
+
+def test_a_mangled_link_is_reported_once_in_the_language(demo_dir):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.session_state["lang"] = "zh"
+    at.query_params["k"] = "500"
+    at.query_params["unit"] = "Q"
+    at.run()
+    (notice,) = [w.value for w in at.sidebar.warning]
+    assert "聚类数 (k)" in notice and "时间单位" in notice and "unit" not in notice
+    at.run()  # the next click: said once, not on every page
+    assert not at.sidebar.warning
+
+
+def test_the_data_page_warns_of_conflicting_duplicates(demo_dir):
+    content = (
+        b"transaction_id,customer_id,transaction_date,amount\n"
+        b"T1,C1,2024-01-05,100\nT1,C1,2024-01-05,100\nT2,C2,2024-02-01,50\nT2,C3,2024-02-01,50\n"
+    )
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    for key, value in {"upload_bytes": content, "upload_name": "dupes.csv",
+                       "upload_mapping": {}, "source": "upload"}.items():  # fmt: skip
+        at.session_state[key] = value
+    at.switch_page("app_pages/data.py").run()
+    assert not at.exception
+    # T1 repeats itself (a plain duplicate); T2's copy names another customer (a conflict)
+    assert metric(at, "Duplicates") == "2"
+    assert any(w.value.startswith("1 duplicate rows repeat a transaction id") for w in at.warning)

@@ -172,6 +172,12 @@ def test_admin_reveals_with_an_audit_row(app_db):
     assert found["phone"] in " ".join(str(d.value.to_dict()) for d in look.dataframe)
     reveals = app_db.audit_rows(actions=["pii_reveal"], username="ada")
     assert reveals["target"].tolist() == [found["customer_id"]]
+    # the next customer starts masked: a reveal is one decision for one customer
+    other = first[first["customer_id"].isin(_buyer_ids())].iloc[1]
+    look.text_input(key="lookup_id").input(other["customer_id"]).run()
+    assert look.toggle(key="lookup_reveal").value is False
+    assert other["phone"] not in " ".join(str(d.value.to_dict()) for d in look.dataframe)
+    assert len(app_db.audit_rows(actions=["pii_reveal"], username="ada")) == 1
     audit = as_user("ada", "audit")
     assert audit.title[0].value == "Audit log"
 
