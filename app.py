@@ -115,6 +115,8 @@ def navigation(user, hidden: bool = False):
                     icon=":material/dashboard:", url_path="overview", default=True),
             st.Page("app_pages/churn.py", title=t("page_churn"),
                     icon=":material/trending_down:", url_path="churn"),
+            st.Page("app_pages/persistency.py", title=t("page_persistency"),
+                    icon=":material/autorenew:", url_path="persistency"),
             st.Page("app_pages/loyalty.py", title=t("page_loyalty"),
                     icon=":material/loyalty:", url_path="loyalty"),
             st.Page("app_pages/service.py", title=t("page_service"),
@@ -151,7 +153,7 @@ def navigation(user, hidden: bool = False):
         kept = [p for p in entries if allows(user, needs.get(p.url_path, "dashboards"))]
         if kept:
             allowed[group] = kept
-    return st.navigation(allowed)
+    return st.navigation(allowed, expanded=True)  # every page in view, no "View more"
 
 
 style.apply(st.session_state.get("lang", "en"))

@@ -57,6 +57,11 @@ MIN_REPEAT_CUSTOMERS = 20
 MAX_FIT_ROWS = 20_000
 MONTH_DAYS = UNIT_DAYS["M"]
 
+#: Penalties tried, in order, when a model does not converge unpenalised (lifetimes' advice). On
+#: contractual data (installments at fixed intervals and amounts) the likelihood can be flattest
+#: towards no heterogeneity, where the optimiser stops short; a tiny penalty keeps it finite.
+FALLBACK_PENALIZERS = (1e-5, 1e-4, 1e-3)
+
 #: ``ClvResult.status`` values and the reason codes that go with them.
 STATUSES = ("ok", "no_spend_model", "rfm_only")
 REASONS = (
@@ -91,6 +96,10 @@ class ClvResult:
     n_fit_rows: int = 0
     fit_customers: int = 0  # customers behind the purchase-model fit (all, or a seeded sample)
     spend_fit_customers: int = 0
+    #: the L2 penalty each model was fitted with: 0 unless the unpenalised fit did not converge
+    #: and a small one (:data:`FALLBACK_PENALIZERS`) was needed
+    penalizer: float = 0.0
+    spend_penalizer: float = 0.0
     purchase_model: object = field(default=None, repr=False)
     spend_model: object = field(default=None, repr=False)
 
@@ -173,31 +182,39 @@ def fit_clv(
     else:
         rows = summary[["frequency", "recency", "T"]].assign(weight=1)
         fit_customers = n
-    fitter = (
-        BetaGeoFitter(penalizer_coef=penalizer)
-        if model == "bgnbd"
-        else ParetoNBDFitter(penalizer_coef=penalizer)
-    )
     # lifetimes' Pareto/NBD starts from a random draw of numpy's global generator, so two fits
     # of the same data differ; its draw's centre as a fixed start makes the fit repeatable.
     start = {"initial_params": np.ones(4)} if model == "pareto_nbd" else {}
-    try:
-        with _quiet():
-            fitter.fit(
-                rows["frequency"].to_numpy(),
-                rows["recency"].to_numpy(),
-                rows["T"].to_numpy(),
-                weights=rows["weight"].to_numpy(),
-                **start,
-            )
-        params = {k: float(v) for k, v in fitter.params_.items()}
-        if not all(np.isfinite(list(params.values()))):
-            raise ConvergenceError("non-finite parameters")
-    except (ConvergenceError, ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
+    tries = (penalizer, *FALLBACK_PENALIZERS) if penalizer == 0 else (penalizer,)
+    failure: Exception | None = None
+    for used in tries:
+        fitter = (
+            BetaGeoFitter(penalizer_coef=used)
+            if model == "bgnbd"
+            else ParetoNBDFitter(penalizer_coef=used)
+        )
+        try:
+            with _quiet():
+                fitter.fit(
+                    rows["frequency"].to_numpy(),
+                    rows["recency"].to_numpy(),
+                    rows["T"].to_numpy(),
+                    weights=rows["weight"].to_numpy(),
+                    **start,
+                )
+            params = {k: float(v) for k, v in fitter.params_.items()}
+            if not all(np.isfinite(list(params.values()))):
+                raise ConvergenceError("non-finite parameters")
+        except (ConvergenceError, ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
+            failure = exc
+            continue
+        failure = None
+        break
+    if failure is not None:
         return ClvResult(
             status="rfm_only",
             reason="no_convergence",
-            details={"error": type(exc).__name__},
+            details={"error": type(failure).__name__},
             **base,
         )
     if model == "bgnbd":
@@ -213,6 +230,7 @@ def fit_clv(
         "n_fit_rows": len(rows),
         "fit_customers": fit_customers,
         "purchase_model": fitter,
+        "penalizer": used,
     }
     if len(repeat) < MIN_REPEAT_CUSTOMERS:
         return ClvResult(
@@ -223,14 +241,20 @@ def fit_clv(
         )
     if len(repeat) > max_spend_customers:  # a seeded sample bounds the fit's cost
         repeat = repeat.sample(n=max_spend_customers, random_state=random_state)
-    spend = GammaGammaFitter(penalizer_coef=penalizer)
-    try:
-        with _quiet():
-            spend.fit(repeat["frequency"].to_numpy(), repeat["monetary_value"].to_numpy())
-        spend_params = {k: float(v) for k, v in spend.params_.items()}
-        if not all(np.isfinite(list(spend_params.values()))):
-            raise ConvergenceError("non-finite parameters")
-    except (ConvergenceError, ValueError, FloatingPointError, np.linalg.LinAlgError):
+    spend, spend_params = None, {}
+    for spend_used in (penalizer, *FALLBACK_PENALIZERS) if penalizer == 0 else (penalizer,):
+        spend = GammaGammaFitter(penalizer_coef=spend_used)
+        try:
+            with _quiet():
+                spend.fit(repeat["frequency"].to_numpy(), repeat["monetary_value"].to_numpy())
+            spend_params = {k: float(v) for k, v in spend.params_.items()}
+            if not all(np.isfinite(list(spend_params.values()))):
+                raise ConvergenceError("non-finite parameters")
+        except (ConvergenceError, ValueError, FloatingPointError, np.linalg.LinAlgError):
+            spend_params = {}
+            continue
+        break
+    if not spend_params:
         return ClvResult(status="no_spend_model", reason="spend_no_convergence", **fitted)
     if spend_params["q"] <= 1:
         # The population mean spend v * p / (q - 1) only exists for q > 1.
@@ -245,6 +269,7 @@ def fit_clv(
         spend_params=spend_params,
         spend_model=spend,
         spend_fit_customers=len(repeat),
+        spend_penalizer=spend_used,
         **fitted,
     )
 

@@ -40,8 +40,11 @@ __all__ = [
     "needed_payments",
     "ratios_from_status",
     "status_from_ranks",
+    "survivors_from_status",
     "triangle",
+    "triangle_from_status",
     "trend",
+    "trend_from_status",
 ]
 
 PAYMENTS_PER_YEAR = {"monthly": 12, "quarterly": 4, "semiannual": 2, "annual": 1}
@@ -261,7 +264,13 @@ def triangle(
     before it); later cells are empty. ``basis`` ``count`` or ``premium``."""
     if as_of is None:
         as_of = pd.to_datetime(payments["transaction_date"]).max()
-    status = _with_issue_month(policy_status(policies, payments, tuple(months), until=as_of))
+    status = policy_status(policies, payments, tuple(months), until=as_of)
+    return triangle_from_status(status, as_of, basis)
+
+
+def triangle_from_status(status: pd.DataFrame, as_of, basis: str = "count") -> pd.DataFrame:
+    """:func:`triangle` from a ready :func:`policy_status` frame."""
+    status = _with_issue_month(status)
     end = pd.Timestamp(as_of).normalize() - pd.Timedelta(days=GRACE_DAYS)
     seen = status[(status["due"] <= end) & ~status["excluded"]]
     ratios = _ratios(seen, ["issue_month"])
@@ -280,6 +289,22 @@ def trend(
     rows = []
     for as_of in as_of_dates:
         table = persistency(policies, payments, as_of, (months,))
+        if len(table):
+            row = table.iloc[0]
+            rows.append({"as_of": pd.Timestamp(as_of), "policies": int(row["policies"]),
+                         "count_ratio": row["count_ratio"],
+                         "premium_ratio": row["premium_ratio"]})  # fmt: skip
+    return pd.DataFrame(rows, columns=["as_of", "policies", "count_ratio", "premium_ratio"])
+
+
+def trend_from_status(status: pd.DataFrame, as_of_dates: Iterable, months: int = 13):
+    """:func:`trend` from one :func:`policy_status` frame computed at the latest date: a cohort
+    at date A has its cut-off (due + 60 days) on or before A, so payments after A never count
+    for it and one frame serves every date."""
+    rows = []
+    frame = status[status["months"] == int(months)]
+    for as_of in as_of_dates:
+        table = _ratios(_cohort(frame, as_of), [])
         if len(table):
             row = table.iloc[0]
             rows.append({"as_of": pd.Timestamp(as_of), "policies": int(row["policies"]),
@@ -308,7 +333,13 @@ def policy_year_survivors(
     if as_of is None:
         as_of = pd.to_datetime(payments["transaction_date"]).max()
     months = tuple(12 * t + 1 for t in range(1, int(years) + 1))
-    status = policy_status(policies, payments, months, until=as_of)
+    return survivors_from_status(policy_status(policies, payments, months, until=as_of), as_of, by)
+
+
+def survivors_from_status(status: pd.DataFrame, as_of, by: str | None = None) -> pd.DataFrame:
+    """:func:`policy_year_survivors` from a ready :func:`policy_status` frame (the checks
+    ``K = 13, 25, ...`` it holds are the policy years)."""
+    months = tuple(sorted(k for k in status["months"].unique() if (k - 1) % 12 == 0))
     end = pd.Timestamp(as_of).normalize() - pd.Timedelta(days=GRACE_DAYS)
     leaving = status.loc[status["excluded"], "policy_id"].unique()
     status = status[~status["policy_id"].isin(leaving)]

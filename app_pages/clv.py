@@ -4,6 +4,7 @@ tunable tier shares, tier table, top customers, downloads."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -55,6 +56,8 @@ def fit_words(view) -> None:
         st.caption(t("read_one_timers"))
     if fit.sampled:
         st.caption(t("fit_sample_note", n=fmt_int(fit.fit_customers), rows=fmt_int(fit.n_fit_rows)))
+    if fit.penalizer or fit.spend_penalizer:
+        st.caption(t("fit_penalty_note", penalty=f"{max(fit.penalizer, fit.spend_penalizer):g}"))
     with st.expander(t("model_details")):
         rows = [(t("params_purchase", model=name(fit.model)) + f" · {SYMBOLS.get(k, k)}",
                  f"{v:.4f}") for k, v in fit.purchase_params.items()]  # fmt: skip
@@ -105,15 +108,18 @@ def backtest(view) -> None:
             t("backtest_model"): [name(m) for m in fitted],
             t("actual_total"): [fmt_int(r.actual_purchases) for r in fitted.values()],
             t("predicted_total"): [fmt_int(r.predicted_purchases) for r in fitted.values()],
+            # lifetimes' Pareto/NBD can overflow for a few very frequent payers: no number then
             t("predicted_vs_actual"): [
                 f"{r.predicted_purchases / max(r.actual_purchases, 1) - 1:+.1%}"
+                if np.isfinite(r.predicted_purchases)
+                else "–"
                 for r in fitted.values()
             ],
-            t("mae"): [f"{r.mae:.3f}" for r in fitted.values()],
+            t("mae"): [f"{r.mae:.3f}" if np.isfinite(r.mae) else "–" for r in fitted.values()],
         }
     )
     st.dataframe(table, hide_index=True, width="stretch")
-    best = min(fitted, key=lambda m: fitted[m].mae)
+    best = min(fitted, key=lambda m: fitted[m].mae if np.isfinite(fitted[m].mae) else np.inf)
     if len(fitted) > 1:
         st.caption(t("backtest_better", model=name(best)))
     chosen = fitted.get(view.settings.model) or fitted[best]

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics._validate import CodedError
-from data.load import ALIASES, OPTIONAL, REQUIRED, read_file, resolve_columns
+from data.load import ALIASES, OPTIONAL, POLICY_REQUIRED, REQUIRED, read_file, resolve_columns
 from data.schema import TABLES, personal_columns
 from ui import auth, sources, state
 from ui.exports import download_pair
@@ -34,6 +34,19 @@ def report(dataset) -> None:
     rep = dataset.report
     language = lang()
     st.subheader(plain(f"{t('active_source')}: {name(dataset.name)}"), anchor=False)
+    if dataset.policies_report is not None:
+        st.markdown(f"**{table_label('transactions', language)}**")
+    accounting(rep, dataset.name, "data")
+    if dataset.currency:
+        st.caption(t("currency_seen", currency=CURRENCY_NAMES[dataset.currency][language == "zh"]))
+    if dataset.policies_report is not None:
+        st.markdown(f"**{table_label('policies', language)}**")
+        accounting(dataset.policies_report, f"{dataset.name}-policies", "data_policies")
+
+
+def accounting(rep, stem: str, key: str) -> None:
+    """One table's row accounting: read, used, duplicates, rejected (by reason, downloadable)."""
+    language = lang()
     cells = st.columns(4)
     figures = (
         ("rows_read", rep.rows_read),
@@ -58,9 +71,6 @@ def report(dataset) -> None:
             f"{transaction_column_label(k, language)} ← {v}" for k, v in rep.column_mapping.items()
         )
         st.caption(plain(t("mapping_line", pairs=pairs)))
-    if dataset.currency:
-        st.caption(t("currency_seen", currency=CURRENCY_NAMES[dataset.currency][language == "zh"]))
-    stem = dataset.name
     if len(rep.rejected_rows):
         preview = rep.rejected_rows.head(200)
         preview = preview.assign(reason=[t(f"reason_{r}") for r in preview["reason"]])
@@ -70,7 +80,7 @@ def report(dataset) -> None:
             width="stretch",
         )
         download_pair(lambda: rep.rejected_rows, len(rep.rejected_rows), t("what_rejects"),
-                      ("rejected-rows", stem), None, key="data_rejects", columns=None,
+                      ("rejected-rows", stem), None, key=f"{key}_rejects", columns=None,
                       unit="rows")  # fmt: skip
     if rep.conflicting_duplicates:
         st.warning(t("conflicting_duplicates", n=fmt_int(rep.conflicting_duplicates)))
@@ -82,7 +92,7 @@ def report(dataset) -> None:
                 width="stretch",
             )
         download_pair(lambda: rep.duplicate_rows, len(rep.duplicate_rows), t("what_duplicates"),
-                      ("duplicate-rows", stem), None, key="data_duplicates", columns=None,
+                      ("duplicate-rows", stem), None, key=f"{key}_duplicates", columns=None,
                       unit="rows")  # fmt: skip
 
 
@@ -153,12 +163,15 @@ def upload() -> None:
             mapping[canonical] = chosen
     st.caption(t("preview"))
     st.dataframe(masked_preview(raw.head(5)), hide_index=True, width="stretch")
+    policies = st.file_uploader(t("upload_policies_label"), key="upload_policies_file",
+                                help=t("upload_policies_help"))  # fmt: skip
+    extra = (policies.getvalue(), policies.name) if policies is not None else (None, None)
     st.button(
         t("use_upload"),
         type="primary",
         key="use_upload",
         on_click=_use_upload,
-        args=(content, file.name, columns, mapping),
+        args=(content, file.name, columns, mapping, *extra),
     )
 
 
@@ -198,7 +211,14 @@ def _switch(source: str, **values) -> None:
     auth.audit(action, target=target, rows=dataset.report.rows_read)
 
 
-def _use_upload(content: bytes, file_name: str, columns: list[str], mapping: dict) -> None:
+def _use_upload(
+    content: bytes,
+    file_name: str,
+    columns: list[str],
+    mapping: dict,
+    policies: bytes | None = None,
+    policies_name: str | None = None,
+) -> None:
     try:
         resolve_columns(columns, mapping)
     except CodedError as exc:
@@ -208,7 +228,8 @@ def _use_upload(content: bytes, file_name: str, columns: list[str], mapping: dic
             exc,
         )
         return
-    _switch("upload", upload_bytes=content, upload_name=file_name, upload_mapping=mapping)
+    _switch("upload", upload_bytes=content, upload_name=file_name, upload_mapping=mapping,
+            upload_policies_bytes=policies, upload_policies_name=policies_name)  # fmt: skip
 
 
 def _connect() -> None:
@@ -222,6 +243,7 @@ def _connect() -> None:
         db_table=(s.get("db_table_input") or "").strip() or "transactions",
         db_customers=(s.get("db_customers_input") or "").strip(),
         db_loyalty=(s.get("db_loyalty_input") or "").strip(),
+        db_policies=(s.get("db_policies_input") or "").strip(),
     )
 
 
@@ -245,10 +267,11 @@ def database() -> None:
         st.text_input(
             t("db_url"), placeholder="postgresql+psycopg://user@host:5432/db", key="db_url_input"
         )
-        cells = st.columns(3)
+        cells = st.columns(4)
         cells[0].text_input(t("db_table"), value="transactions", key="db_table_input")
         cells[1].text_input(t("db_customers_table"), key="db_customers_input")
         cells[2].text_input(t("db_loyalty_table"), key="db_loyalty_input")
+        cells[3].text_input(t("db_policies_table"), key="db_policies_input")
         st.form_submit_button(t("connect"), on_click=_connect, key="db_connect")
 
 
@@ -273,6 +296,8 @@ def dictionary() -> None:
         for column in table.columns:
             notes = []
             if table.name == "transactions" and column.name in REQUIRED:
+                notes.append(t("required"))
+            if table.name == "policies" and column.name in POLICY_REQUIRED:
                 notes.append(t("required"))
             if column.info.get("pii"):
                 notes.append(t("pii_column"))

@@ -10,7 +10,7 @@ import streamlit as st
 from data.schema import PII_COLUMNS
 from ui import auth, charts, sources
 from ui.formats import fmt_date, fmt_int, fmt_money, fmt_number, fmt_pct
-from ui.i18n import column_label, lang, name, names, programme_tier, t
+from ui.i18n import column_label, lang, name, names, policy_status, programme_tier, t
 from ui.view import page_view
 from ui.widgets import chart, mask, paged_table, pii_allowed, plain, section
 
@@ -160,6 +160,37 @@ def contacts(customer_id: str) -> None:
     )
 
 
+def policies(view, customer_id: str) -> None:
+    """The customer's policies: product, mode, premium, dates, status and installments paid."""
+    if view.data.policies is None:
+        return
+    book = view.data.policies
+    own = book[book["customer_id"] == customer_id].sort_values("issue_date")
+    st.markdown(f"**{t('customer_policies')}**")
+    if own.empty:
+        st.caption(t("no_customer_policies"))
+        return
+    language, currency = lang(), view.currency
+    tx = view.data.transactions
+    paid = tx[(tx["customer_id"] == customer_id) & (tx["amount"] > 0)]
+    if "transaction_type" in paid:
+        paid = paid[paid["transaction_type"].isin(["new_policy", "renewal"])]
+    counts = paid.groupby("policy_id").size() if "policy_id" in paid else pd.Series(dtype=int)
+    table = {
+        t("policy_id"): own["policy_id"].astype(str),
+        t("product_line"): names(own["product_line"]) if "product_line" in own else "",
+        t("channel"): names(own["channel"]) if "channel" in own else "",
+        t("payment_mode"): names(own["payment_mode"]),
+        t("installment_premium"): [fmt_money(v, currency, language, compact=False)
+                                   for v in own["installment_premium"]],
+        t("issue_date"): [fmt_date(v, language) for v in own["issue_date"]],
+        t("status"): [policy_status(v) for v in own["status"]],
+        t("status_date"): [fmt_date(v, language) if pd.notna(v) else "" for v in own["status_date"]],
+        t("installments_paid"): [fmt_int(counts.get(p, 0)) for p in own["policy_id"]],
+    }  # fmt: skip
+    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+
+
 def history(view, customer_id: str) -> None:
     frame = sources.customer_history(view.data, customer_id)
     language, currency = lang(), view.currency
@@ -197,6 +228,8 @@ def main() -> None:
         facts(view, row)
     with section():
         personal(view, customer_id)
+    with section():
+        policies(view, customer_id)
     with section():
         contacts(customer_id)
     with section():

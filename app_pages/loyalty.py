@@ -40,6 +40,22 @@ def activity(view) -> None:
         )  # fmt: skip
 
 
+def member_persistency(view) -> dict | None:
+    """13- and 25-month persistency (by count) of members' and non-members' policies:
+    ``{k: {"member": ratio, "non-member": ratio}}``; None without policies."""
+    from analytics.persistency import ratios_from_status
+
+    if view.policies is None or view.policies.empty or "is_member" not in view.policies:
+        return None
+    status = view.policy_status()
+    table = ratios_from_status(status[status["months"].isin([13, 25])], view.as_of, "is_member")
+    out: dict = {}
+    for _, row in table.iterrows():
+        group = "member" if row["is_member"] else "non-member"
+        out.setdefault(int(row["months"]), {})[group] = row["count_ratio"]
+    return out
+
+
 def main() -> None:
     st.title(t("page_loyalty"))
     view = page_view()
@@ -80,7 +96,15 @@ def main() -> None:
             display[t("mean_p_alive")] = [fmt_pct(v) for v in compare["mean_p_alive"]]
         if "mean_churn_risk" in compare:
             display[t("mean_churn_risk")] = [fmt_pct(v) for v in compare["mean_churn_risk"]]
+        persisting = member_persistency(view)
+        if persisting is not None:
+            for k in (13, 25):
+                column = persisting.get(k, {})
+                display[t("persistency_k", k=k)] = [fmt_pct(column.get(g)) for g in
+                                                    compare["group"]]  # fmt: skip
         st.dataframe(pd.DataFrame(display), hide_index=True, width="stretch")
+        if persisting is not None:
+            st.caption(t("member_persistency_note"))
     with section():
         activity(view)
     with right, section():

@@ -61,6 +61,10 @@ def kpis(view) -> None:
     )
     second[2].metric(t("kpi_uptake"), fmt_pct(k["uptake"]), help=t("kpi_uptake_help"),
                      border=True)  # fmt: skip
+    if view.policies is not None:
+        ratio = view.persistency_13()
+        second[3].metric(t("kpi_persistency_13"), fmt_pct(ratio), help=t("kpi_persistency_13_help"),
+                         border=True)  # fmt: skip
 
 
 def main() -> None:

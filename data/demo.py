@@ -6,6 +6,7 @@ The insurer demo is generated on first use into ``data/demo/`` (git-ignored) and
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib.util
 import json
 import os
@@ -102,6 +103,7 @@ def load_demo(path: Path | None = None) -> Dataset:
         customers_table="customers",
         loyalty_table="loyalty_members",
         interactions_table="interactions",
+        policies_table="policies",
         currency="CNY",
         name="insurer demo",
     )
@@ -113,7 +115,7 @@ def load_demo(path: Path | None = None) -> Dataset:
 # The demo's validated tables are also kept as Parquet next to the database ("*.loaded/"), so a
 # restarted dashboard reads them in a tenth of the time the SQL read and validation take. The
 # snapshot is only used while it is newer than the database it was made from.
-_SNAPSHOT_TABLES = ("transactions", "customers", "loyalty_members", "interactions")
+_SNAPSHOT_TABLES = ("transactions", "customers", "loyalty_members", "interactions", "policies")
 
 
 def _fresh(snapshot: Path, database: Path) -> bool:
@@ -124,12 +126,19 @@ def _fresh(snapshot: Path, database: Path) -> bool:
 def _write_snapshot(data: Dataset, snapshot: Path) -> None:
     snapshot.mkdir(exist_ok=True)
     for name in _SNAPSHOT_TABLES:
-        getattr(data, name).to_parquet(snapshot / f"{name}.parquet", index=False)
+        if getattr(data, name) is not None:
+            getattr(data, name).to_parquet(snapshot / f"{name}.parquet", index=False)
     report = {
         **data.report.to_dict(),
         "source": data.report.source,
         "column_mapping": data.report.column_mapping,
     }
+    if data.policies_report is not None:
+        report["policies_report"] = {
+            **data.policies_report.to_dict(),
+            "source": data.policies_report.source,
+            "column_mapping": data.policies_report.column_mapping,
+        }
     (snapshot / "report.json").write_text(json.dumps(report), encoding="utf-8")
 
 
@@ -139,22 +148,35 @@ def _read_snapshot(snapshot: Path) -> Dataset:
     saved = json.loads((snapshot / "report.json").read_text(encoding="utf-8"))
     tables = {}
     for name in _SNAPSHOT_TABLES:
+        if not (snapshot / f"{name}.parquet").exists():
+            continue
         frame = pd.read_parquet(snapshot / f"{name}.parquet")
         for column in frame.columns:  # Parquet stores seconds-resolution dates as milliseconds
             if pd.api.types.is_datetime64_any_dtype(frame[column].dtype):
                 frame[column] = frame[column].astype("datetime64[s]")
         tables[name] = frame
-    report = LoadReport(
-        source=saved["source"],
-        rows_read=saved["rows_read"],
-        rows_used=saved["rows_used"],
-        duplicates=saved["duplicates"],
-        rejected=saved["rejected"],
-        rejected_rows=pd.DataFrame(),
-        duplicate_rows=pd.DataFrame(),
-        column_mapping=saved["column_mapping"],
+
+    def restored(counts: dict) -> LoadReport:
+        # the demo is generated clean, so no reject or duplicate rows are lost here
+        return LoadReport(
+            source=counts["source"],
+            rows_read=counts["rows_read"],
+            rows_used=counts["rows_used"],
+            duplicates=counts["duplicates"],
+            rejected=counts["rejected"],
+            rejected_rows=pd.DataFrame(),
+            duplicate_rows=pd.DataFrame(),
+            column_mapping=counts["column_mapping"],
+        )
+
+    policies_report = saved.get("policies_report")
+    return Dataset(
+        name="insurer demo",
+        report=restored(saved),
+        currency="CNY",
+        policies_report=restored(policies_report) if policies_report else None,
+        **tables,
     )
-    return Dataset(name="insurer demo", report=report, currency="CNY", **tables)
 
 
 def cdnow_path(which: str = "master") -> Path:
@@ -194,19 +216,11 @@ def _load_parquet_folder(folder: Path) -> Dataset:
 
     extra = {
         key: read_file(folder / f"{key}.parquet")
-        for key in ("customers", "loyalty_members", "interactions")
+        for key in ("customers", "loyalty_members", "interactions", "policies")
         if (folder / f"{key}.parquet").exists()
     }
     data = load_file(folder / "transactions.parquet", **extra)
-    return Dataset(
-        name="insurer demo (Parquet)",
-        transactions=data.transactions,
-        report=data.report,
-        customers=data.customers,
-        loyalty_members=data.loyalty_members,
-        interactions=data.interactions,
-        currency="CNY",
-    )
+    return dataclasses.replace(data, name="insurer demo (Parquet)", currency="CNY")
 
 
 def demo_contacts(customer_id: str) -> pd.DataFrame:

@@ -27,6 +27,7 @@ import pandas as pd
 
 from data.columns import ALIASES, OPTIONAL, REQUIRED, resolve_columns
 from data.parse import clean_ids, detect_currency, parse_amounts, parse_dates
+from data.policies import REQUIRED as POLICY_REQUIRED
 from data.readers import read_file, read_raw
 from data.report import DUPLICATE_REASONS, REJECT_REASONS, Dataset, LoadReport, SourceError
 from data.schema import personal_columns
@@ -35,6 +36,7 @@ __all__ = [
     "ALIASES",
     "DUPLICATE_REASONS",
     "OPTIONAL",
+    "POLICY_REQUIRED",
     "REJECT_REASONS",
     "REQUIRED",
     "Dataset",
@@ -256,13 +258,25 @@ def _optional_tables(tables: Mapping[str, pd.DataFrame | None]) -> dict[str, pd.
     return out
 
 
+def _policies(raw: pd.DataFrame | None, source: str) -> dict:
+    """The policies table validated (:func:`data.policies.load_policies`), with its report."""
+    if raw is None:
+        return {}
+    from data.policies import load_policies
+
+    policies, report = load_policies(raw, source=source)
+    return {"policies": policies, "policies_report": report}
+
+
 def load_file(
     source: str | Path | bytes | IO[bytes],
     name: str | None = None,
     mapping: Mapping[str, str] | None = None,
+    policies: pd.DataFrame | None = None,
     **tables: pd.DataFrame | None,
 ) -> Dataset:
-    """Read and validate a transactions file; optional tables may be passed already read."""
+    """Read and validate a transactions file; optional tables may be passed already read (the
+    ``policies`` table goes through its own row accounting)."""
     display = name or (Path(source).name if isinstance(source, (str, Path)) else "upload")
     raw = read_raw(source, name=name, mapping=mapping or {})
     transactions, report = load_frame(
@@ -274,6 +288,7 @@ def load_file(
         report=report,
         currency=report.currency,
         **_optional_tables(tables),
+        **_policies(policies, "policies"),
     )
 
 
@@ -285,6 +300,7 @@ def load_database(
     customers_table: str | None = None,
     loyalty_table: str | None = None,
     interactions_table: str | None = None,
+    policies_table: str | None = None,
     currency: str | None = None,
     name: str | None = None,
 ) -> Dataset:
@@ -304,4 +320,8 @@ def load_database(
         report=report,
         currency=currency or report.currency,
         **_optional_tables(extra),
+        **_policies(
+            read_table(url, policies_table) if policies_table else None,
+            f"{policies_table} table",
+        ),
     )

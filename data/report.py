@@ -84,3 +84,6 @@ class Dataset:
     loyalty_members: pd.DataFrame | None = field(default=None, repr=False)
     interactions: pd.DataFrame | None = field(default=None, repr=False)
     currency: str | None = None
+    policies: pd.DataFrame | None = field(default=None, repr=False)
+    #: The policies table's own row accounting (used, duplicates, rejects with reasons).
+    policies_report: LoadReport | None = field(default=None, repr=False)

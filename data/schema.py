@@ -76,8 +76,24 @@ interactions = Table(
     Column("satisfaction", Integer),
 )
 
+policies = Table(
+    "policies",
+    metadata,
+    Column("policy_id", String(32), primary_key=True),
+    Column("customer_id", String(32), nullable=False, index=True),
+    Column("channel", String(16)),
+    Column("product_line", String(32)),
+    Column("agent_id", String(16)),
+    Column("issue_date", Date, nullable=False),
+    Column("payment_mode", String(16), nullable=False),
+    Column("installment_premium", Double, nullable=False),
+    Column("term_years", Integer),
+    Column("status", String(16)),
+    Column("status_date", Date),
+)
+
 TABLES: dict[str, Table] = {
-    t.name: t for t in (transactions, customers, loyalty_members, interactions)
+    t.name: t for t in (transactions, customers, loyalty_members, interactions, policies)
 }
 
 PII_COLUMNS: frozenset[str] = frozenset(

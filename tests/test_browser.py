@@ -14,6 +14,7 @@ from tests.e2e import chromium, metric_value, new_page, settle, streamlit_server
 PAGES = [
     ("Overview", "Overview"),
     ("Churn risk", "Churn risk"),
+    ("Persistency", "Persistency"),
     ("Loyalty programme", "Loyalty programme"),
     ("Service", "Service"),
     ("RFM segments", "RFM segments"),
@@ -130,7 +131,7 @@ def test_upload_a_bad_file_then_a_good_one(server, browser_page, tmp_path):
     page.goto(f"{server}/data")
     expect(page.locator("h1").first).to_have_text("Data")
     settle(page)
-    uploader = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
+    uploader = page.locator('[data-testid="stFileUploaderDropzoneInput"]').first
 
     binary = tmp_path / "broken.xlsx"
     binary.write_bytes(b"PK\x03\x04 this is not a workbook")

@@ -28,7 +28,8 @@ ACCOUNTS = {
     "ada": ("admin", None),
     "lock": ("viewer", None),
 }
-DASHBOARDS = ["Overview", "Churn risk", "Loyalty programme", "Service", "RFM segments",
+DASHBOARDS = ["Overview", "Churn risk", "Persistency", "Loyalty programme", "Service",
+              "RFM segments",
               "ABC / Pareto", "CLV and value tiers", "Clusters (K-means)",
               "Customer picture"]  # fmt: skip
 NAV = {
@@ -188,7 +189,7 @@ def test_steward_upload_masks_personal_columns_and_is_audited(server, page, team
         "003,王五,13700001111,not-a-date,50\n",
         encoding="utf-8",
     )
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(upload))
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(upload))
     expect(page.get_by_role("button", name="Use this file")).to_be_visible()
     settle(page)
     preview = page.locator('[data-testid="stDataFrame"]').last

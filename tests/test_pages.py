@@ -13,6 +13,7 @@ from tests.conftest import ROOT
 PAGES = [
     "overview",
     "churn",
+    "persistency",
     "loyalty",
     "service",
     "picture",
@@ -447,3 +448,98 @@ def test_the_data_page_warns_of_conflicting_duplicates(demo_dir):
     # T1 repeats itself (a plain duplicate); T2's copy names another customer (a conflict)
     assert metric(at, "Duplicates") == "2"
     assert any(w.value.startswith("1 duplicate rows repeat a transaction id") for w in at.warning)
+
+
+# ---- policies: the Persistency page, the Overview figure, the lookup, an uploaded policies file
+
+
+def _demo_book():
+    import sqlite3
+
+    from data.demo import demo_path
+
+    with sqlite3.connect(demo_path()) as conn:
+        policies = pd.read_sql(
+            "SELECT * FROM policies", conn, parse_dates=["issue_date", "status_date"]
+        )
+        tx = pd.read_sql("SELECT policy_id, transaction_id, transaction_date, amount FROM "
+                         "transactions", conn, parse_dates=["transaction_date"])  # fmt: skip
+    return policies, tx
+
+
+def test_persistency_page_shows_the_book_and_follows_the_filters(app):
+    from analytics.persistency import persistency
+    from ui.formats import fmt_pct
+
+    policies, tx = _demo_book()
+    as_of = tx["transaction_date"].max()
+    table = persistency(policies, tx, as_of, (13, 25)).set_index("months")
+    open_page(app, "persistency")
+    assert metric(app, "13-month persistency") == fmt_pct(table.loc[13, "count_ratio"])
+    assert metric(app, "25-month persistency") == fmt_pct(table.loc[25, "count_ratio"])
+    assert metric(app, "13-month persistency (premium)") == fmt_pct(table.loc[13, "premium_ratio"])
+    assert len(app.get("plotly_chart")) >= 4  # ratios, trend, triangle, retention (+ backtest)
+    app.radio(key="persistency_by").set_value("channel").run()
+    shown = next(d.value for d in app.dataframe if "Channel" in d.value.columns)
+    assert set(shown["Channel"]) == {"Agency", "Bancassurance", "Group", "Online"}
+    # the sidebar's channel filter keeps the online customers' policies only
+    app.multiselect(key="f_channel").set_value(["online"]).run()
+    assert not app.exception
+    online = persistency(policies[policies["channel"] == "online"], tx, as_of, (13,))
+    assert metric(app, "13-month persistency") == fmt_pct(online["count_ratio"].iloc[0])
+    open_page(app, "overview")
+    assert metric(app, "13-month persistency") == fmt_pct(online["count_ratio"].iloc[0])
+
+
+def test_lookup_lists_the_customers_policies(app):
+    policies, _ = _demo_book()
+    customer = policies["customer_id"].value_counts().index[0]
+    open_page(app, "lookup")
+    app.text_input(key="lookup_id").set_value(customer).run()
+    assert not app.exception
+    table = next(d.value for d in app.dataframe if "Policy id" in d.value.columns)
+    assert sorted(table["Policy id"]) == sorted(policies.loc[policies["customer_id"] == customer,
+                                                              "policy_id"])  # fmt: skip
+    assert set(table["Policy status"]) <= {"In force", "Lapsed", "Surrendered", "Matured",
+                                           "Ended by claim"}  # fmt: skip
+
+
+def test_an_uploaded_policies_file_is_accounted_for_row_by_row(demo_dir):
+    from data.sample import DemoConfig, generate
+
+    tables = generate(DemoConfig(customers=400, random_state=12))
+    payments = tables["transactions"].to_csv(index=False).encode("utf-8")
+    policies = tables["policies"].rename(
+        columns={"policy_id": "保单号", "payment_mode": "缴费方式"}
+    )
+    policies = policies.astype({"缴费方式": object, "installment_premium": object})
+    policies.loc[0, "缴费方式"] = "每周"  # no such mode
+    policies.loc[1, "installment_premium"] = "-5"
+    bad = pd.concat([policies, policies.iloc[[2]]], ignore_index=True)  # a repeated policy
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    for key, value in {"upload_bytes": payments, "upload_name": "payments.csv",
+                       "upload_mapping": {}, "source": "upload",
+                       "upload_policies_bytes": bad.to_csv(index=False).encode("utf-8"),
+                       "upload_policies_name": "policies.csv"}.items():  # fmt: skip
+        at.session_state[key] = value
+    at.run()
+    open_page(at, "data")
+    read = [m.value for m in at.metric if m.label == "Rows read"]
+    assert read[-1] == f"{len(bad):,}"
+    used = [m.value for m in at.metric if m.label == "Rows used"]
+    assert used[-1] == f"{len(bad) - 3:,}"
+    reasons = next(d.value for d in at.dataframe if "Reason" in d.value.columns
+                   and "Unknown payment mode" in set(d.value["Reason"]))  # fmt: skip
+    assert set(reasons["Reason"]) >= {"Unknown payment mode", "Bad amount"}
+    open_page(at, "persistency")
+    assert metric(at, "13-month persistency").endswith("%")
+
+
+def test_a_source_without_policies_says_so_on_the_persistency_page(demo_dir):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.session_state["source"] = "cdnow"
+    at.run()
+    open_page(at, "persistency")
+    assert any("no policies table" in i.value for i in at.info)
+    open_page(at, "overview")
+    assert not any(m.label == "13-month persistency" for m in at.metric)

@@ -22,7 +22,7 @@ from tests.test_pages import PAGES, TIMEOUT
 ALLOWED = {
     "ValueScope", "CLV", "RFM", "ABC", "BG", "NBD", "Pareto", "Gamma", "CSV", "Excel", "xlsx",
     "XLSX", "Parquet", "PARQUET", "TXT", "UTF", "GBK", "GB18030", "SQLAlchemy", "CDNOW", "MB",
-    "YYYY", "MM", "DD", "CNY", "USD",
+    "YYYY", "MM", "DD", "CNY", "USD", "sBG", "DERL", "Fader", "Hardie",
     "English",  # the language selector names each language in itself
 }  # fmt: skip
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
@@ -35,7 +35,7 @@ def english_words(text: str) -> set[str]:
     text = re.sub(r"\d{4}-\d{2}-\d{2}T[\d:.]+", " ", text)  # chart data: ISO timestamps
     text = re.sub(r"\S*@\S+", " ", text)  # a (masked) e-mail address is data
     text = re.sub(r"\b[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+\b", " ", text)  # snake_case identifiers
-    text = re.sub(r"\b[A-Z]\d+\b", " ", text)  # ids such as C00000001, cells such as R5F1M2
+    text = re.sub(r"\b[A-Z]{1,2}\d+\b", " ", text)  # ids (C00000001, PC0000000101), R5F1M2
     words = set()
     for word in WORD.findall(text):
         if word in ALLOWED or (len(word) <= 2 and word.isupper()) or len(word) == 1:

@@ -232,7 +232,18 @@ def test_steward_uses_a_named_connection_whose_address_stays_on_the_server(app_d
 
 @pytest.mark.parametrize(
     "page",
-    ["overview", "churn", "loyalty", "service", "picture", "rfm", "abc", "clv", "clusters"],
+    [
+        "overview",
+        "churn",
+        "persistency",
+        "loyalty",
+        "service",
+        "picture",
+        "rfm",
+        "abc",
+        "clv",
+        "clusters",
+    ],
 )
 def test_viewer_gets_no_customer_rows_and_no_download_on_any_dashboard(app_db, page):
     at = as_user("vera", page)

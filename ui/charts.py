@@ -9,7 +9,7 @@ currency's sign, months as dates in the language. Hover texts use the same forma
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -221,6 +221,74 @@ def month_line(
     _month_axis(fig, months, axes)
     value_axis(fig, "y", np.concatenate(values_all) if values_all else [], kind, axes)
     return _layout(fig, title, x_label, y_label)
+
+
+def group_lines(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    group: str | None,
+    labels: dict,
+    title: str,
+    x_label: str,
+    y_label: str,
+    axes: Axes,
+    kind: str = PERCENT,
+    x_text: Callable[[object], str] = str,
+) -> go.Figure:
+    """One line with markers per group (``labels``: group value -> legend name) over ``x``."""
+    traces = []
+    groups = list(labels) if group else [None]
+    for i, key in enumerate(groups):
+        rows = frame if key is None else frame[frame[group] == key]
+        values = rows[y].to_numpy(dtype=float)
+        name = labels.get(key, y_label) if key is not None else y_label
+        traces.append(
+            go.Scatter(
+                x=[x_text(v) for v in rows[x]], y=values, name=str(name), mode="lines+markers",
+                line={"color": PALETTE[i % len(PALETTE)], "width": 2},
+                customdata=_format(values, kind, axes),
+                hovertemplate=f"{name} · %{{x}}: %{{customdata}}<extra></extra>",
+            )
+        )  # fmt: skip
+    fig = go.Figure(traces)
+    fig.update_xaxes(type="category")
+    value_axis(fig, "y", frame[y].to_numpy(dtype=float) if len(frame) else [], kind, axes)
+    return _layout(fig, title, x_label, y_label)
+
+
+def retention(
+    curves: pd.DataFrame,
+    labels: dict,
+    title: str,
+    x_label: str,
+    y_label: str,
+    actual_word: str,
+    projected_word: str,
+    axes: Axes,
+) -> go.Figure:
+    """Actual survival (solid, markers) against the model's projection (dashed) per group."""
+    traces = []
+    for i, (key, name) in enumerate(labels.items()):
+        rows = curves[curves["group"] == key]
+        color = PALETTE[i % len(PALETTE)]
+        for column, word, line, mode in (
+            ("actual", actual_word, {"color": color, "width": 2}, "lines+markers"),
+            ("projected", projected_word, {"color": color, "width": 2, "dash": "dash"}, "lines"),
+        ):
+            values = rows[column].to_numpy(dtype=float)
+            label = f"{name} · {word}"
+            traces.append(
+                go.Scatter(
+                    x=rows["period"], y=values, name=label, mode=mode, line=line,
+                    customdata=_format(values, PERCENT, axes),
+                    hovertemplate=f"{label} · %{{x}}: %{{customdata}}<extra></extra>",
+                )
+            )  # fmt: skip
+    fig = go.Figure(traces)
+    fig.update_xaxes(dtick=1)
+    value_axis(fig, "y", curves["projected"].to_numpy(dtype=float), PERCENT, axes)
+    return _layout(fig, title, x_label, y_label, height=420)
 
 
 def _months(months: pd.Series, axes: Axes) -> list[str]:

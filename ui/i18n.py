@@ -585,6 +585,15 @@ _T: dict[str, tuple[str, str]] = {
     "db_table": ("Transactions table", "交易表"),
     "db_customers_table": ("Customers table (optional)", "客户表（可选）"),
     "db_loyalty_table": ("Loyalty members table (optional)", "会员表（可选）"),
+    "db_policies_table": ("Policies table (optional)", "保单表（可选）"),
+    "upload_policies_label": ("Policies file (optional)", "保单文件（可选）"),
+    "upload_policies_help": (
+        "A table of policies (policy id, customer id, issue date, payment mode, installment "
+        "premium, status ...) for the Persistency page; its rows are accounted for like the "
+        "payments'.",
+        "保单表（保单号、客户编号、承保日期、缴费方式、期缴保费、保单状态等），用于继续率页面；"
+        "其每一行与缴费记录一样逐行核对。",
+    ),
     "connect": ("Connect", "连接"),
     "source_error": ("This source cannot be used: {error}", "无法使用该数据源：{error}"),
     "source_loaded": ("Loaded {name}: {rows} rows used.", "已加载 {name}：使用 {rows} 行。"),
@@ -760,6 +769,167 @@ _T: dict[str, tuple[str, str]] = {
     "role_admin": ("Administrator", "系统管理员"),
     "page_audit": ("Audit log", "审计日志"),
     "page_service": ("Service", "客户服务"),
+    "page_persistency": ("Persistency", "继续率"),
+    "fit_penalty_note": (
+        "The unpenalised fit did not converge (premiums paid at fixed intervals and amounts "
+        "leave the likelihood flat), so the models were fitted with a small L2 penalty "
+        "({penalty}).",
+        "不加惩罚项的拟合未收敛（按固定间隔、固定金额缴纳的保费使似然函数过于平坦），因此模型加入了"
+        "很小的 L2 惩罚项（{penalty}）后拟合。",
+    ),
+    "customer_policies": ("Policies", "保单"),
+    "persistency_k": ("{k}-month persistency", "{k} 个月继续率"),
+    "member_persistency_note": (
+        "Persistency of the groups' regular-premium policies, as on the Persistency page. "
+        "Observed, not causal: members may be customers who would have kept paying anyway.",
+        "各组期缴保单的继续率，口径同“继续率”页面。仅为观察结果，并非因果：会员可能本来就更愿意"
+        "持续缴费。",
+    ),
+    "no_customer_policies": ("No policies on record for this customer.", "该客户没有保单记录。"),
+    "installments_paid": ("Installments paid", "已缴期数"),
+    "policy_id": ("Policy id", "保单号"),
+    "payment_mode": ("Payment mode", "缴费方式"),
+    "installment_premium": ("Installment premium", "期缴保费"),
+    "issue_date": ("Issue date", "承保日期"),
+    "status": ("Policy status", "保单状态"),
+    "status_date": ("Status date", "状态日期"),
+    "no_policies": (
+        "This source has no policies table, so persistency cannot be measured. Stewards can add "
+        "one on the Data page (a policies file with an upload, or a policies table of a "
+        "database).",
+        "当前数据源没有保单表，无法计算继续率。数据管理员可在“数据”页面添加（上传保单文件，或指定"
+        "数据库中的保单表）。",
+    ),
+    "no_policies_in_view": (
+        "No policies belong to the customers in view.",
+        "当前视图中的客户没有保单。",
+    ),
+    "kpi_persistency_13": ("13-month persistency", "13 个月继续率"),
+    "kpi_persistency_13_help": (
+        "Share of the regular-premium policies whose 13th-month installment fell due in the 12 "
+        "months before the grace period that paid it in time (by count).",
+        "在宽限期前 12 个月内第 13 个月保费到期的期缴保单中，按时缴费的保单占比（按件数）。",
+    ),
+    "kpi_persistency_13_premium": ("13-month persistency (premium)", "13 个月继续率（保费）"),
+    "kpi_persistency_13_premium_help": (
+        "The same cohort weighted by annualised premium: persisting premium / cohort premium.",
+        "同一批保单按年化保费加权：继续缴费的保费 / 应缴保费。",
+    ),
+    "kpi_persistency_25": ("25-month persistency", "25 个月继续率"),
+    "kpi_persistency_25_help": (
+        "As the 13-month ratio, for the 25th-month installment.",
+        "与 13 个月继续率相同，考察第 25 个月的保费。",
+    ),
+    "kpi_in_force": ("Policies in force", "有效保单"),
+    "kpi_in_force_help": (
+        "Regular-premium policies issued by the as-of date and not ended by it.",
+        "基准日前承保且至基准日仍未终止的期缴保单。",
+    ),
+    "kpi_in_force_premium": ("Annualised premium in force", "有效年化保费"),
+    "kpi_in_force_premium_help": (
+        "Installment premium × installments a year, summed over the policies in force.",
+        "有效保单的期缴保费 × 每年缴费次数之和。",
+    ),
+    "kpi_residual_value": ("Residual premium value", "剩余保费价值"),
+    "kpi_residual_value_help": (
+        "Expected present value of the premiums today's in-force policies will still pay: "
+        "annualised premium × DERL under the sBG model (8% a year on the headline).",
+        "当前有效保单未来仍将缴纳保费的期望现值：年化保费 × 续保模型（sBG）的折现剩余期望年数"
+        "（DERL），此处折现率为每年 8%。",
+    ),
+    "persistency_rule": (
+        "Persistency follows the insurer's rule: a policy persists at K months when the "
+        "installment due K - 1 months after issue was paid within the 60-day grace period; "
+        "policies ended by a claim or maturity before it leave the cohort; single premiums have "
+        "no persistency.",
+        "继续率按保险公司口径：第 K 个月应缴的保费在 60 天宽限期内缴纳即为继续；在此之前因理赔或满期"
+        "终止的保单不计入；趸缴保单不计算继续率。",
+    ),
+    "persistency_by": ("Persistency by", "继续率维度"),
+    "persistency_basis": ("Basis", "口径"),
+    "by_count": ("By count", "按件数"),
+    "by_premium": ("By premium", "按保费"),
+    "whole_book": ("Whole book", "全部保单"),
+    "persistency_chart": ("Persistency by months since issue", "各期继续率"),
+    "persistency_months": ("Months since issue", "保单月度"),
+    "months_label": ("{k} months", "{k} 个月"),
+    "cohort_policies": ("Policies in cohort", "考察保单数"),
+    "persisting_policies": ("Persisting", "继续缴费保单数"),
+    "count_ratio": ("Persistency (count)", "继续率（件数）"),
+    "premium_ratio": ("Persistency (premium)", "继续率（保费）"),
+    "cohort_premium": ("Annualised premium in cohort", "考察保单年化保费"),
+    "no_persistency_cohort": (
+        "No policy falls in a persistency cohort at this as-of date.",
+        "在此基准日没有保单进入继续率考察期。",
+    ),
+    "top_groups_shown": (
+        "The chart shows the {n} largest of {total} groups; the table has all.",
+        "图中显示最大的 {n} 组（共 {total} 组），表格列出全部。",
+    ),
+    "what_persistency": ("Persistency table", "继续率表"),
+    "what_not_persisting": ("Policies not persisting at 13 months", "13 个月未继续的保单"),
+    "persistency_trend": (
+        "13-month persistency over the last two years",
+        "近两年 13 个月继续率走势",
+    ),
+    "persistency_triangle": ("Persistency by issue month", "按承保月份的继续率三角"),
+    "issue_month": ("Issue month", "承保月份"),
+    "triangle_note": (
+        "The last {n} of {total} issue months; the download has all.",
+        "显示最近 {n} 个承保月份（共 {total} 个），下载文件包含全部。",
+    ),
+    "what_triangle": ("Cohort triangle", "继续率三角"),
+    "contract_retention": ("Contract retention", "续保留存"),
+    "contract_retention_help": (
+        "The shifted-beta-geometric (sBG) model of Fader & Hardie (2007), fitted on policy-year "
+        "survival from the persistency rule: each policy renews yearly with its own lapse "
+        "chance, and those likely to lapse leave first.",
+        "采用移位贝塔几何模型（sBG，Fader 与 Hardie 2007），以继续率口径的保单年度留存拟合：每张保单"
+        "每年以各自的失效概率续保，易失效的保单先行流失。",
+    ),
+    "retention_by": ("Fit per", "拟合维度"),
+    "retention_discount": ("Discount rate (% a year)", "折现率（每年 %）"),
+    "retention_horizon": ("Projection (policy years)", "预测年数"),
+    "no_retention_fit": (
+        "Too few renewals have been observed to fit the retention model.",
+        "观察到的续保次数太少，无法拟合留存模型。",
+    ),
+    "retention_chart": (
+        "Policies in force by policy year: actual and projected",
+        "各保单年度留存：实际与预测",
+    ),
+    "policy_year": ("Policy year", "保单年度"),
+    "share_in_force": ("Share still in force", "仍有效占比"),
+    "projected": ("Projected", "预测"),
+    "retention_year1": ("First renewal kept", "首次续保率"),
+    "survival_5": ("In force after 5 years", "5 年后留存"),
+    "mean_derl": ("Mean DERL (years)", "平均折现剩余年数"),
+    "derl_note": (
+        "DERL: the discounted expected number of renewals still to come for each in-force "
+        "policy (Fader & Hardie 2010), at {rate} a year; residual value = annualised premium × "
+        "DERL.",
+        "DERL：每张有效保单未来续保次数的折现期望（Fader 与 Hardie 2010），年折现率 {rate}；"
+        "剩余价值 = 年化保费 × DERL。",
+    ),
+    "what_retention": ("Retention and residual value", "留存与剩余价值表"),
+    "retention_backtest": ("Backtest", "回测"),
+    "calibration_years": ("Fit on the first policy years", "用前几个保单年度拟合"),
+    "backtest_chart": (
+        "{cohort} cohort: fitted on {years} policy years, then projected",
+        "{cohort} 年承保批次：用前 {years} 个保单年度拟合后的预测",
+    ),
+    "backtest_error": ("Mean error on the later years: {error}.", "后续年度的平均误差：{error}。"),
+    "backtest_too_short": (
+        "This group's oldest cohort is too short to backtest.",
+        "该组最早的承保批次年数太少，无法回测。",
+    ),
+    "agent_persistency": ("Agents' 13-month persistency", "代理人 13 个月继续率"),
+    "agent_persistency_help": (
+        "Agents with at least {n} policies in the 13-month cohort ({agents} agents), lowest "
+        "persistency first.",
+        "13 个月考察期内至少有 {n} 张保单的代理人（共 {agents} 名），按继续率从低到高排列。",
+    ),
+    "what_agents": ("Agents' persistency", "代理人继续率表"),
     "page_picture": ("Customer picture", "客户画像"),
     "agent_id": ("Agent", "代理人"),
     "duplicate_identities": ("One person, several customer ids", "一人多号（重复身份）"),
@@ -1005,6 +1175,17 @@ _NAMES: dict[str, tuple[str, str]] = {
     "investment_linked": ("Investment-linked", "投资连结型"),
     "health": ("Health", "健康险"),
     "accident": ("Accident", "意外险"),
+    # policies: payment modes and statuses ("lapsed" alone is a cluster word: policy_status())
+    "annual": ("Annual", "年缴"),
+    "semiannual": ("Semi-annual", "半年缴"),
+    "quarterly": ("Quarterly", "季缴"),
+    "monthly": ("Monthly", "月缴"),
+    "single": ("Single premium", "趸缴"),
+    "in_force": ("In force", "有效"),
+    "policy_lapsed": ("Lapsed", "失效"),
+    "surrendered": ("Surrendered", "退保"),
+    "matured": ("Matured", "满期"),
+    "claimed": ("Ended by claim", "理赔终止"),
     # bundled sources
     "insurer demo": ("Insurer demo", "保险公司演示数据"),
     "insurer demo (Parquet)": ("Insurer demo (Parquet)", "保险公司演示数据（Parquet）"),
@@ -1123,6 +1304,12 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "contact_at": ("Contacted", "联络时间"),
     "contact_channel": ("Contact channel", "联络渠道"),
     "satisfaction": ("Satisfaction (1-5)", "满意度（1-5）"),
+    "issue_date": ("Issue date", "承保日期"),
+    "payment_mode": ("Payment mode", "缴费方式"),
+    "installment_premium": ("Installment premium", "期缴保费"),
+    "term_years": ("Premium term (years)", "缴费年期"),
+    "status": ("Policy status", "保单状态"),
+    "status_date": ("Status date", "状态日期"),
 }
 
 #: Table names of the data contract.
@@ -1131,6 +1318,7 @@ TABLE_LABELS: dict[str, tuple[str, str]] = {
     "customers": ("Customers", "客户"),
     "loyalty_members": ("Loyalty members", "忠诚度计划会员"),
     "interactions": ("Call-centre contacts", "呼叫中心联络记录"),
+    "policies": ("Policies", "保单"),
 }
 
 
@@ -1189,6 +1377,11 @@ def name(value: object, language: str | None = None) -> str:
         words = [_pick(_NAMES[word], language) for word in text.split(", ")]
         return ("、" if (language or lang()) == "zh" else ", ").join(words)
     return text
+
+
+def policy_status(value: object, language: str | None = None) -> str:
+    """A policy status (``lapsed`` is worded as a policy's, not as the cluster word)."""
+    return name("policy_lapsed" if str(value) == "lapsed" else value, language)
 
 
 def names(values, language: str | None = None) -> list[str]:

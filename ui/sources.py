@@ -35,18 +35,35 @@ def _cdnow(which: str) -> Dataset:
 
 
 @st.cache_resource(max_entries=3, show_spinner=False)
-def _upload(digest: str, name: str, mapping: tuple, _data: bytes) -> Dataset:
-    return load_file(_data, name=name, mapping=dict(mapping))
+def _upload(
+    digest: str,
+    name: str,
+    mapping: tuple,
+    _data: bytes,
+    policies: tuple = (),
+    _policies_data: bytes | None = None,
+) -> Dataset:
+    """An uploaded transactions file, with an uploaded policies file when there is one
+    (``policies``: its digest and name, keying the cache; ``_policies_data``: its bytes)."""
+    from data.readers import read_file
+
+    extra = {}
+    if policies and _policies_data:
+        extra["policies"] = read_file(_policies_data, name=policies[1])
+    return load_file(_data, name=name, mapping=dict(mapping), **extra)
 
 
 @st.cache_resource(max_entries=3, ttl=900, show_spinner=False)
-def _database(url: str, table: str, customers: str, loyalty: str, mapping: tuple) -> Dataset:
+def _database(
+    url: str, table: str, customers: str, loyalty: str, mapping: tuple, policies: str = ""
+) -> Dataset:
     return load_database(
         url,
         table,
         mapping=dict(mapping),
         customers_table=customers or None,
         loyalty_table=loyalty or None,
+        policies_table=policies or None,
         name=table,
     )
 
@@ -71,7 +88,8 @@ def named_connections() -> dict[str, dict]:
     """The database connections an admin configured as ``[connections.NAME]`` in
     ``.streamlit/secrets.toml``: either ``url = "..."`` or ``dialect``, ``driver``, ``host``,
     ``port``, ``database``, ``username``, ``password``; plus ValueScope's ``table`` (default
-    ``transactions``), ``customers_table`` and ``loyalty_table``. The URLs stay on the server."""
+    ``transactions``), ``customers_table``, ``loyalty_table`` and ``policies_table``. The URLs
+    stay on the server."""
     from data.database import connection_url
 
     try:
@@ -91,6 +109,7 @@ def named_connections() -> dict[str, dict]:
             "table": str(config.get("table") or "transactions"),
             "customers_table": str(config.get("customers_table") or ""),
             "loyalty_table": str(config.get("loyalty_table") or ""),
+            "policies_table": str(config.get("policies_table") or ""),
         }
     return out
 
@@ -116,7 +135,8 @@ def _connection(name: str) -> tuple[Dataset, str]:
     config = named_connections().get(name)
     if config is None:
         raise SourceError(f"no connection named {name!r}", code="no_connection", name=name)
-    args = (config["url"], config["table"], config["customers_table"], config["loyalty_table"], ())
+    args = (config["url"], config["table"], config["customers_table"], config["loyalty_table"], (),
+            config["policies_table"])  # fmt: skip
     data = _database(*args)
     return data, "conn:" + hashlib.sha1(repr(args).encode()).hexdigest()
 
@@ -147,6 +167,9 @@ def _scoped(fingerprint: str, regions: tuple[str, ...], _data: Dataset) -> Datas
     interactions = _data.interactions
     if interactions is not None:
         interactions = interactions[in_scope(interactions["customer_id"], _data.customers, regions)]
+    policies = _data.policies
+    if policies is not None:
+        policies = policies[in_scope(policies["customer_id"], _data.customers, regions)]
     rep = _data.report
 
     def kept(rows: pd.DataFrame) -> pd.DataFrame:
@@ -174,7 +197,27 @@ def _scoped(fingerprint: str, regions: tuple[str, ...], _data: Dataset) -> Datas
         customers=customers,
         loyalty_members=members,
         interactions=interactions,
+        policies=policies,
         report=report,
+        # a policies report counts the whole table: out of a region scope, only its size shows
+        policies_report=_scoped_report(_data.policies_report, policies),
+    )
+
+
+def _scoped_report(report: LoadReport | None, policies: pd.DataFrame | None) -> LoadReport | None:
+    """A region-bound user's view of the policies load: their policies used, and no other
+    region's rejected or duplicate rows (which name other customers)."""
+    if report is None or policies is None:
+        return None
+    return LoadReport(
+        source=report.source,
+        rows_read=len(policies),
+        rows_used=len(policies),
+        duplicates=0,
+        rejected={},
+        rejected_rows=report.rejected_rows.iloc[:0],
+        duplicate_rows=report.duplicate_rows.iloc[:0],
+        column_mapping=dict(report.column_mapping),
     )
 
 
@@ -196,7 +239,16 @@ def _unscoped(user) -> tuple[Dataset, str]:
         digest = hashlib.sha1(data).hexdigest()
         mapping = tuple(sorted(s.get("upload_mapping", {}).items()))
         name = s.get("upload_name", "upload")
-        return _upload(digest, name, mapping, data), f"upload:{digest}:{mapping}"
+        policies = ()
+        if s.get("upload_policies_bytes"):
+            policies = (
+                hashlib.sha1(s["upload_policies_bytes"]).hexdigest(),
+                s.get("upload_policies_name", "policies"),
+            )
+        return (
+            _upload(digest, name, mapping, data, policies, s.get("upload_policies_bytes")),
+            f"upload:{digest}:{mapping}:{policies[:1]}",
+        )
     if source == "database" and s.get("db_url"):
         args = (
             s["db_url"],
@@ -204,6 +256,7 @@ def _unscoped(user) -> tuple[Dataset, str]:
             s.get("db_customers", ""),
             s.get("db_loyalty", ""),
             (),
+            s.get("db_policies", ""),
         )
         return _database(*args), "db:" + hashlib.sha1(repr(args).encode()).hexdigest()
     folder = os.environ.get("VALUESCOPE_DEMO_PARQUET")

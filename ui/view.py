@@ -153,6 +153,53 @@ class View:
         return self.memo(self._key("view", "holdings"), compute)
 
     @cached_property
+    def policies(self) -> pd.DataFrame | None:
+        """Policies of the customers in view (the product filter on the policy's line), with
+        the customer's type, segment, value tier, region and membership; None without a
+        policies table."""
+        if self.data.policies is None:
+            return None
+        from analytics.book import policies_in_view
+
+        def compute():
+            return policies_in_view(self.data.policies, self.table, self.settings.products)
+
+        return self.memo(self._key("view", "policies"), compute)
+
+    def policy_status(self) -> pd.DataFrame:
+        """Each policy in view at every K (13 ... 61) at the as-of date (the persistency rule)."""
+        from analytics.persistency import MONTHS, policy_status
+
+        policies = self.policies
+        return self.memo(
+            self._key("view", "policy_status"),
+            lambda: policy_status(policies, self.data.transactions, MONTHS, until=self.as_of),
+        )
+
+    def persistency_13(self) -> float:
+        """The 13-month persistency (by count) of the policies in view: NaN without a cohort."""
+        from analytics.persistency import persistency
+
+        policies = self.policies
+
+        def compute() -> float:
+            if policies is None or policies.empty:
+                return float("nan")
+            table = persistency(policies, self.data.transactions, self.as_of, (13,))
+            return float(table["count_ratio"].iloc[0]) if len(table) else float("nan")
+
+        return self.memo(self._key("view", "persistency_13"), compute)
+
+    def retention(self, by: str | None) -> dict:
+        """The sBG models per ``by`` group, fitted on the view's policy-year survival."""
+        from analytics.book import retention_by
+
+        status = self.policy_status()
+        return self.memo(
+            self._key("view", "retention", by), lambda: retention_by(status, self.as_of, by)
+        )
+
+    @cached_property
     def agg(self) -> Aggregates:
         clustered = self.scored.clusters is not None
         cluster_fields = self.settings.key("clusters")[1:] if clustered else ("no_clusters",)
