@@ -470,7 +470,8 @@ def _persistency(args) -> dict:
         return _persistency_pushdown(args)
     policies, payments = _policy_tables(args)
     as_of = pd.Timestamp(args.as_of) if args.as_of else payments["transaction_date"].max()
-    table = persistency(policies, payments, as_of, tuple(args.months), by=args.by)
+    # the payments come through the loader, which set repeated transaction ids aside
+    table = persistency(policies, payments, as_of, tuple(args.months), by=args.by, ids_unique=True)
     return {
         "as_of": as_of.date().isoformat(),
         "by": args.by,

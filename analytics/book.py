@@ -130,7 +130,9 @@ def residual_values(
                          "alpha": np.nan, "beta": np.nan, "mean_derl": np.nan,
                          "residual_value": np.nan})  # fmt: skip
             continue
-        derl = sbg.derl(fitted.alpha, fitted.beta, rows_of["renewals_n"].to_numpy(), discount)
+        # n takes a few values (policy years): DERL once per value, not once per policy
+        renewals, where = np.unique(rows_of["renewals_n"].to_numpy(), return_inverse=True)
+        derl = sbg.derl(fitted.alpha, fitted.beta, renewals, discount)[where.ravel()]
         value = float((rows_of["annual_premium"].to_numpy() * derl).sum())
         rows.append({"group": group, "policies": len(rows_of), "annual_premium": premium,
                      "alpha": fitted.alpha, "beta": fitted.beta, "mean_derl": float(derl.mean()),

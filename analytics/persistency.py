@@ -94,20 +94,45 @@ def _codes(values: pd.Series, ids: pd.Index) -> np.ndarray:
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
-def _payment_days(payments: pd.DataFrame, policy_ids: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+def _payment_days(
+    payments: pd.DataFrame, policy_ids: pd.Index, ids_unique: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Distinct positive payments of the given policies: each one's policy (a position in
-    ``policy_ids``) and calendar day."""
+    ``policy_ids``) and calendar day. Rows repeating a (policy, transaction id) pair count once;
+    rows without a transaction id count each."""
     require_columns(payments, PAYMENT_COLUMNS, "payments")
-    paid = payments[payments["amount"] > 0]
-    if "transaction_id" in paid:
-        has_id = paid["transaction_id"].notna()
-        paid = pd.concat(
-            [paid[has_id].drop_duplicates(["policy_id", "transaction_id"]), paid[~has_id]]
-        )
-    codes = _codes(paid["policy_id"], policy_ids)
-    keep = codes >= 0
-    days = pd.to_datetime(paid["transaction_date"]).to_numpy()[keep].astype("datetime64[D]")
+    amount = pd.to_numeric(payments["amount"], errors="coerce").to_numpy(
+        dtype=float, na_value=np.nan
+    )
+    codes = _codes(payments["policy_id"], policy_ids)
+    keep = (amount > 0) & (codes >= 0)
+    if "transaction_id" in payments and not ids_unique:
+        keep &= ~_repeated(payments["transaction_id"], codes, keep)
+    days = pd.to_datetime(payments["transaction_date"]).to_numpy()[keep].astype("datetime64[D]")
     return codes[keep], days
+
+
+def _repeated(ids: pd.Series, codes: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Among ``rows``, those whose (policy, transaction id) pair came before (ids present).
+    Hashes the ids once (Arrow); when no id repeats at all (a loaded source: the loader already
+    set repeated ids aside) that is the whole cost."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        values = pc.filter(pa.chunked_array([pa.array(ids, from_pandas=True)]), pa.array(rows))
+        values = values.combine_chunks()
+        distinct = pc.unique(values.drop_null())
+        if len(distinct) == len(values) - values.null_count:
+            return np.zeros(len(ids), dtype=bool)
+        tx = pc.index_in(values, value_set=distinct).fill_null(-1).to_numpy(zero_copy_only=False)
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        tx = pd.factorize(ids[rows])[0]
+    tx = np.asarray(tx, dtype=np.int64)
+    pair = codes[rows].astype(np.int64) * (int(tx.max(initial=0)) + 1) + tx
+    again = np.zeros(len(ids), dtype=bool)
+    again[np.flatnonzero(rows)] = (tx >= 0) & pd.Series(pair).duplicated().to_numpy()
+    return again
 
 
 def _checks(regular: pd.DataFrame, months: Sequence[int]):
@@ -135,14 +160,17 @@ def policy_status(
     payments: pd.DataFrame,
     months: Sequence[int] = MONTHS,
     until=None,
+    ids_unique: bool = False,
 ) -> pd.DataFrame:
     """One row per regular policy and K: ``policy_id, months, due, persisting, excluded,
     annual_premium`` plus the policy's own columns. ``due`` is ``due(j_K)``; ``persisting``
     whether ``j_K + 1`` distinct payments came by ``due + 60 days`` (never counting payments
     after ``until``); ``excluded`` a claim or maturity before ``due``. Each K costs one pass
-    over the payments (a comparison and a count per policy), no sort."""
+    over the payments (a comparison and a count per policy), no sort. ``ids_unique``: the
+    payments' transaction ids are known to be distinct (a loaded source: the loader set repeats
+    aside), so they need not be checked again."""
     regular = _regular(policies).reset_index(drop=True)
-    codes, days = _payment_days(payments, pd.Index(regular["policy_id"]))
+    codes, days = _payment_days(payments, pd.Index(regular["policy_id"]), ids_unique)
     limit = None if until is None else np.datetime64(pd.Timestamp(until).date(), "D")
     frames = []
     for k, due, needed, cutoff, excluded in _checks(regular, months):
@@ -234,15 +262,17 @@ def persistency(
     as_of=None,
     months: Iterable[int] = MONTHS,
     by: str | Sequence[str] | None = None,
+    ids_unique: bool = False,
 ) -> pd.DataFrame:
     """K-month persistency at ``as_of`` (default: the last payment date) by count and premium:
     one row per group and K with ``policies, persisting, count_ratio, premium,
     persisting_premium, premium_ratio``. ``by``: none, or columns of :data:`BY_COLUMNS` the
-    policies carry (``issue_month`` is derived). K without any policy in its cohort has no row."""
+    policies carry (``issue_month`` is derived). K without any policy in its cohort has no row.
+    ``ids_unique`` as in :func:`policy_status`."""
     if as_of is None:
         as_of = pd.to_datetime(payments["transaction_date"]).max()
     by = [] if by in (None, "none") else ([by] if isinstance(by, str) else list(by))
-    status = policy_status(policies, payments, tuple(months), until=as_of)
+    status = policy_status(policies, payments, tuple(months), until=as_of, ids_unique=ids_unique)
     if "issue_month" in by:
         status = _with_issue_month(status)
     missing = [c for c in by if c not in status]
@@ -269,13 +299,32 @@ def triangle(
 
 
 def triangle_from_status(status: pd.DataFrame, as_of, basis: str = "count") -> pd.DataFrame:
-    """:func:`triangle` from a ready :func:`policy_status` frame."""
-    status = _with_issue_month(status)
+    """:func:`triangle` from a ready :func:`policy_status` frame (grouped on integer month
+    codes, so a million policies take well under a second)."""
     end = pd.Timestamp(as_of).normalize() - pd.Timedelta(days=GRACE_DAYS)
     seen = status[(status["due"] <= end) & ~status["excluded"]]
-    ratios = _ratios(seen, ["issue_month"])
-    column = "count_ratio" if basis == "count" else "premium_ratio"
-    return ratios.pivot(index="issue_month", columns="months", values=column).sort_index()
+    month = pd.to_datetime(seen["issue_date"]).to_numpy().astype("datetime64[M]").astype(np.int64)
+    persisting = seen["persisting"].to_numpy(dtype=bool)
+    premium = seen["annual_premium"].to_numpy(dtype=float)
+    frame = pd.DataFrame(
+        {
+            "month": month,
+            "months": seen["months"].to_numpy(),
+            "policies": 1,
+            "persisting": persisting.astype(np.int64),
+            "premium": premium,
+            "persisting_premium": np.where(persisting, premium, 0.0),
+        }
+    )
+    sums = frame.groupby(["month", "months"], sort=True).sum()
+    if basis == "count":
+        ratio = sums["persisting"] / sums["policies"]
+    else:
+        ratio = sums["persisting_premium"] / sums["premium"].where(sums["premium"] > 0)
+    grid = ratio.unstack("months")
+    grid.index = pd.Index([str(np.datetime64(int(m), "M")) for m in grid.index], name="issue_month")
+    grid.columns.name = "months"
+    return grid.sort_index()
 
 
 def trend(
@@ -338,32 +387,55 @@ def policy_year_survivors(
 
 def survivors_from_status(status: pd.DataFrame, as_of, by: str | None = None) -> pd.DataFrame:
     """:func:`policy_year_survivors` from a ready :func:`policy_status` frame (the checks
-    ``K = 13, 25, ...`` it holds are the policy years)."""
-    months = tuple(sorted(k for k in status["months"].unique() if (k - 1) % 12 == 0))
-    end = pd.Timestamp(as_of).normalize() - pd.Timedelta(days=GRACE_DAYS)
-    leaving = status.loc[status["excluded"], "policy_id"].unique()
-    status = status[~status["policy_id"].isin(leaving)]
-    keys = ([by] if by else []) + ["issue_year"]
-    status = status.assign(issue_year=status["issue_date"].dt.year)
-    wide = status.pivot_table(
-        index=[*keys, "policy_id"], columns="months", values="persisting", aggfunc="first"
+    ``K = 13, 25, ...`` it holds are the policy years). Works on arrays, one row per policy, so
+    a million policies take a second."""
+    months = sorted(int(k) for k in status["months"].unique() if (k - 1) % 12 == 0)
+    end = np.datetime64(pd.Timestamp(as_of).normalize() - pd.Timedelta(days=GRACE_DAYS), "D")
+    columns = [*([by] if by else []), "cohort", "period", "survivors"]
+    if not months:
+        return pd.DataFrame(columns=columns)
+    needed = ["policy_id", "months", "persisting", "due", "excluded", "issue_date"]
+    status = status[[*needed, *([by] if by and by not in needed else [])]]  # narrow, then slice
+    first = status[status["months"] == months[0]].reset_index(drop=True)
+    ids = first["policy_id"].to_numpy()
+    persisting = np.empty((len(months), len(first)), dtype=bool)
+    due = np.empty((len(months), len(first)), dtype="datetime64[D]")
+    excluded = np.zeros(len(first), dtype=bool)
+    for i, k in enumerate(months):
+        block = status[status["months"] == k]
+        if len(block) != len(first) or not np.array_equal(block["policy_id"].to_numpy(), ids):
+            block = block.drop_duplicates("policy_id").set_index("policy_id").reindex(ids)
+        persisting[i] = block["persisting"].fillna(False).to_numpy(dtype=bool)
+        due[i] = pd.to_datetime(block["due"]).to_numpy().astype("datetime64[D]")
+        excluded |= block["excluded"].fillna(True).to_numpy(dtype=bool)
+    # a policy claimed or matured before one of its checks leaves the cohort altogether
+    keep = ~excluded
+    frame = first.loc[keep, [by] if by else []].assign(
+        issue_year=first.loc[keep, "issue_date"].dt.year.to_numpy()
     )
-    alive = wide.cummin(axis=1)  # persisting at every check so far
-    due_last = status.groupby([*keys, "months"], observed=True)["due"].max()
+    keys = [*([by] if by else []), "issue_year"]
+    grouped = frame.groupby(keys, observed=True, sort=True, dropna=False)
+    group = grouped.ngroup().to_numpy()
+    labels = list(grouped.groups)
+    alive = np.logical_and.accumulate(persisting[:, keep], axis=0)  # persisting at every check
+    due_days = due[:, keep].astype(np.int64)
+    size = len(labels)
+    start = np.bincount(group, minlength=size)
     rows = []
-    for group, frame in alive.groupby(level=list(range(len(keys))), observed=True):
-        group = group if isinstance(group, tuple) else (group,)
-        row_key = dict(zip(keys, group, strict=True))
-        label = "/".join(str(v) for v in group)
-        cohort = [{**row_key, "cohort": label, "period": 0, "survivors": len(frame)}]
-        for t, k in enumerate(months, start=1):
-            if due_last.get((*group, k), end + pd.Timedelta(days=1)) > end:
+    last_due = np.full((len(months), size), np.iinfo(np.int64).min)
+    for i in range(len(months)):
+        np.maximum.at(last_due[i], group, due_days[i])
+    counts = [np.bincount(group, weights=alive[i], minlength=size) for i in range(len(months))]
+    for g, label in enumerate(labels):
+        label = label if isinstance(label, tuple) else (label,)
+        row_key = dict(zip(keys[:-1], label[:-1], strict=True))
+        name = "/".join(str(v) for v in label)
+        cohort = [{**row_key, "cohort": name, "period": 0, "survivors": int(start[g])}]
+        for t in range(1, len(months) + 1):
+            if last_due[t - 1, g] > end.astype(np.int64):
                 break
-            cohort.append({**row_key, "cohort": label, "period": t,
-                           "survivors": int(frame[k].sum())})  # fmt: skip
+            cohort.append({**row_key, "cohort": name, "period": t,
+                           "survivors": int(round(counts[t - 1][g]))})  # fmt: skip
         if len(cohort) > 1:  # a cohort with no observed renewal tells the model nothing
             rows.extend(cohort)
-    columns = [*([by] if by else []), "cohort", "period", "survivors"]
-    return pd.DataFrame(rows, columns=[*columns[:-3], "issue_year", *columns[-3:]]).drop(
-        columns="issue_year"
-    )
+    return pd.DataFrame(rows, columns=columns)

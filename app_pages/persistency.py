@@ -81,7 +81,7 @@ def ratio_table(ratios: pd.DataFrame, by: str, money) -> pd.DataFrame:
     )
 
 
-def by_group(view, status: pd.DataFrame, axes) -> None:
+def by_group(view, status: pd.DataFrame, summary: dict, axes) -> None:
     options = [g for g in GROUPS if g == "none" or g in status]
     words = {g: t("whole_book") if g == "none" else t(g) for g in options}
     cells = st.columns([3, 1])
@@ -90,7 +90,10 @@ def by_group(view, status: pd.DataFrame, axes) -> None:
     bases = {"count_ratio": t("by_count"), "premium_ratio": t("by_premium")}
     basis = cells[1].radio(t("persistency_basis"), list(bases), format_func=bases.get,
                            horizontal=True, key="persistency_basis")  # fmt: skip
-    ratios = P.ratios_from_status(status, view.as_of, None if by == "none" else by)
+    if by == "none":
+        ratios = summary["ratios"]
+    else:
+        ratios = P.ratios_from_status(status, view.as_of, by)
     if ratios.empty:
         st.info(t("no_persistency_cohort"))
         return
@@ -115,19 +118,17 @@ def by_group(view, status: pd.DataFrame, axes) -> None:
                       unit="rows")  # fmt: skip
 
 
-def trend_and_triangle(view, status: pd.DataFrame, axes) -> None:
+def trend_and_triangle(view, summary: dict, axes) -> None:
     left, right = st.columns(2)
     with left, section():
-        as_of = pd.Timestamp(view.as_of)
-        dates = [P.add_months([as_of], -i)[0] for i in range(23, -1, -1)]
-        trend = P.trend_from_status(status, dates, 13)
+        trend = summary["trend"]
         fig = charts.month_line(trend, "as_of",
                                 {t("by_count"): "count_ratio", t("by_premium"): "premium_ratio"},
                                 t("persistency_trend"), t("as_of"), t("kpi_persistency_13"), axes,
                                 kind=charts.PERCENT)  # fmt: skip
         chart(_percent_axis(fig), key="persistency_trend")
     with right, section():
-        grid = P.triangle_from_status(status, view.as_of)
+        grid = summary["triangle"]
         recent = grid.tail(36)  # the last three years of issue months
         long = recent.reset_index().melt(id_vars="issue_month", var_name="months",
                                          value_name="ratio")  # fmt: skip
@@ -239,12 +240,11 @@ def backtest(models: dict, labels: dict, by: str, axes) -> None:
     st.caption(t("backtest_error", error=fmt_pct(error.mean())))
 
 
-def agents(view, status: pd.DataFrame, axes) -> None:
-    if "agent_id" not in status or status["agent_id"].isna().all():
+def agents(view, summary: dict, axes) -> None:
+    table = summary["agents"]
+    if table is None:
         return
     st.subheader(t("agent_persistency"), anchor=False)
-    with_agent = status[(status["months"] == 13) & status["agent_id"].notna()]
-    table = P.ratios_from_status(with_agent, view.as_of, "agent_id")
     ranked = table[table["policies"] >= AGENT_MINIMUM].sort_values(["count_ratio", "agent_id"])
     st.caption(t("agent_persistency_help", n=AGENT_MINIMUM, agents=fmt_int(len(ranked))))
     if ranked.empty:
@@ -297,20 +297,18 @@ def main() -> None:
         return
     axes = charts.Axes(lang(), view.currency)
     status = view.policy_status()
+    summary = view.persistency_summary()
     with section():
-        ratios = P.ratios_from_status(status, view.as_of)
-        models = view.retention(None)
-        residual = book.residual_values(view.policies, models, view.as_of, None, 0.08)
-        kpis(view, ratios, residual)
+        kpis(view, summary["ratios"], summary["residual"])
         st.caption(t("persistency_rule"))
     with section():
-        by_group(view, status, axes)
+        by_group(view, status, summary, axes)
         lapsed_list(view, status)
-    trend_and_triangle(view, status, axes)
+    trend_and_triangle(view, summary, axes)
     with section():
         retention(view, axes)
     with section():
-        agents(view, status, axes)
+        agents(view, summary, axes)
 
 
 main()

@@ -47,7 +47,8 @@ def wait_title(page, name: str) -> None:
 
 
 PAGES = [
-    "Overview", "Churn risk", "Loyalty programme", "RFM segments", "ABC / Pareto",
+    "Overview", "Churn risk", "Persistency", "Loyalty programme", "Service", "RFM segments",
+    "ABC / Pareto",
     "CLV and value tiers", "Clusters (K-means)", "Customer lookup", "Data",
 ]  # fmt: skip
 

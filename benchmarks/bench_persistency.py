@@ -1,6 +1,10 @@
 """Persistency (继续率) and sBG retention on a synthetic book of 1,000,000 policies.
 
     .venv/bin/python benchmarks/bench_persistency.py [--policies 1000000]
+    .venv/bin/python benchmarks/bench_persistency.py --demo [--customers 750000]
+
+``--demo`` instead takes the demo insurer's generator (750,000 customers hold about 1,000,000
+policies) and times the work the Persistency page does on its first visit, step by step.
 
 The book: issue dates over six years, payment modes 40% annual, 10% semiannual, 15% quarterly,
 35% monthly; each policy pays its installments on time, a few days late, or beyond the grace
@@ -58,10 +62,59 @@ def book(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestam
     return policies, payments, as_of
 
 
+def page_work(customers: int) -> None:
+    """The Persistency page's computations on the demo generator's book, timed step by step."""
+    from analytics import book as B
+    from data.sample import DemoConfig, generate
+
+    rows: list[dict] = []
+    with timed(rows, "generate the demo (not measured work)"):
+        tables = generate(DemoConfig(customers=customers))
+    policies, tx = tables["policies"], tables["transactions"]
+    view = tables["customers"][["customer_id", "customer_type", "region"]]
+    as_of = tx["transaction_date"].max()
+    print(f"{machine()}\n{customers:,} customers, {len(policies):,} policies, {len(tx):,} "
+          f"transactions, as of {as_of.date()}")  # fmt: skip
+    with timed(rows, "policies of the customers in view"):
+        inview = B.policies_in_view(policies, view)
+    with timed(rows, "policy status at 13-61 months (the page's one pass)"):
+        status = PE.policy_status(inview, tx, until=as_of, ids_unique=True)  # as the page
+    with timed(rows, "ratios, whole book and by channel"):
+        PE.ratios_from_status(status, as_of)
+        PE.ratios_from_status(status, as_of, "channel")
+    with timed(rows, "13-month trend at 24 month-ends"):
+        PE.trend_from_status(status, [PE.add_months([as_of], -i)[0] for i in range(24)])
+    with timed(rows, "cohort triangle"):
+        PE.triangle_from_status(status, as_of)
+    with timed(rows, "sBG per channel and for the whole book"):
+        models = B.retention_by(status, as_of, "channel")
+        whole = B.retention_by(status, as_of, None)
+    with timed(rows, "residual value of the in-force book (DERL)"):
+        B.residual_values(inview, models, as_of, "channel", 0.08)
+        B.residual_values(inview, whole, as_of, None, 0.08)
+    with timed(rows, "agents' 13-month persistency"):
+        agents = status[(status["months"] == 13) & status["agent_id"].notna()]
+        PE.ratios_from_status(agents, as_of, "agent_id")
+    page = sum(r["seconds"] for r in rows[1:])
+    rows.append(
+        {
+            "stage": "the page's work in all",
+            "seconds": page,
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in rows),
+        }
+    )
+    print_table(rows, f"Persistency page work, {len(policies):,} policies")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--policies", type=int, default=1_000_000)
+    parser.add_argument("--demo", action="store_true", help="the Persistency page's work")
+    parser.add_argument("--customers", type=int, default=750_000)
     args = parser.parse_args()
+    if args.demo:
+        page_work(args.customers)
+        return
     rows: list[dict] = []
     with timed(rows, "generate the book (not measured work)"):
         policies, payments, as_of = book(args.policies)

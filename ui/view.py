@@ -173,7 +173,10 @@ class View:
         policies = self.policies
         return self.memo(
             self._key("view", "policy_status"),
-            lambda: policy_status(policies, self.data.transactions, MONTHS, until=self.as_of),
+            # a source's transactions come through the loader: their ids are distinct
+            lambda: policy_status(
+                policies, self.data.transactions, MONTHS, until=self.as_of, ids_unique=True
+            ),
         )
 
     def persistency_13(self) -> float:
@@ -185,10 +188,37 @@ class View:
         def compute() -> float:
             if policies is None or policies.empty:
                 return float("nan")
-            table = persistency(policies, self.data.transactions, self.as_of, (13,))
+            table = persistency(
+                policies, self.data.transactions, self.as_of, (13,), ids_unique=True
+            )
             return float(table["count_ratio"].iloc[0]) if len(table) else float("nan")
 
         return self.memo(self._key("view", "persistency_13"), compute)
+
+    def persistency_summary(self) -> dict:
+        """What the Persistency page opens with, kept per view: the ratios of the whole book,
+        the 13-month trend over 24 month-ends, the count triangle, the sBG model of the whole
+        book with the residual value at 8%, and the agents' 13-month ratios."""
+        from analytics import book
+        from analytics import persistency as PE
+
+        status = self.policy_status()
+        whole = self.retention(None)
+
+        def compute() -> dict:
+            as_of = pd.Timestamp(self.as_of)
+            dates = [PE.add_months([as_of], -i)[0] for i in range(23, -1, -1)]
+            agents = status[(status["months"] == 13) & status["agent_id"].notna()] if (
+                "agent_id" in status) else status.iloc[:0]  # fmt: skip
+            return {
+                "ratios": PE.ratios_from_status(status, as_of),
+                "trend": PE.trend_from_status(status, dates, 13),
+                "triangle": PE.triangle_from_status(status, as_of),
+                "residual": book.residual_values(self.policies, whole, as_of, None, 0.08),
+                "agents": PE.ratios_from_status(agents, as_of, "agent_id") if len(agents) else None,
+            }
+
+        return self.memo(self._key("view", "persistency_summary"), compute)
 
     def retention(self, by: str | None) -> dict:
         """The sBG models per ``by`` group, fitted on the view's policy-year survival."""
@@ -465,6 +495,9 @@ def prefetch(current: View | None) -> None:
                 memo=current.memo,
             )
             current.suggest_k()
+            if current.policies is not None and len(current.policies):
+                current.persistency_summary()  # the Persistency page then opens at once
+                current.retention("channel")
 
     threading.Thread(target=work, name="valuescope-prefetch", daemon=True).start()
 
