@@ -104,10 +104,13 @@ def type_comparison(
     view: pd.DataFrame,
     held: pd.DataFrame | None = None,
     contacts: pd.DataFrame | None = None,
+    persistency: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Individual vs organisational customers: ``customer_type``, ``customers``, ``share``,
     mean ``total_spend``, ``spend_12m`` and ``clv`` where the view has them, the share at high
-    churn risk, mean ``products`` held and mean ``satisfaction`` of their contacts."""
+    churn risk, mean ``products`` held, mean ``satisfaction`` of their contacts and, given a
+    persistency table by ``customer_type`` (:func:`analytics.persistency.ratios_from_status`),
+    ``persistency_<K>`` by count for each K it holds."""
     require_columns(view, ["customer_id", "customer_type"], "view")
     frame = view.copy()
     if held is not None:
@@ -123,4 +126,8 @@ def type_comparison(
     if contacts is not None and len(contacts) and "customer_type" in contacts:
         satisfaction = contacts.groupby("customer_type")["satisfaction"].mean()
         out["mean_satisfaction"] = out["customer_type"].map(satisfaction)
+    if persistency is not None and len(persistency):
+        for k, rows in persistency.groupby("months"):
+            ratio = rows.set_index("customer_type")["count_ratio"]
+            out[f"persistency_{int(k)}"] = out["customer_type"].map(ratio)
     return out

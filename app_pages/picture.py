@@ -21,7 +21,14 @@ def types(view, held) -> None:
     contacts = None
     if view.data.interactions is not None and len(view.data.interactions):
         contacts = service.contacts_in_view(view.data.interactions, view.table, view.as_of)
-    table = picture.type_comparison(view.table, held, contacts)
+    persisting = None
+    if view.policies is not None and len(view.policies) and "customer_type" in view.policies:
+        from analytics.persistency import ratios_from_status
+
+        status = view.policy_status()
+        persisting = ratios_from_status(status[status["months"].isin([13, 25])], view.as_of,
+                                        "customer_type")  # fmt: skip
+    table = picture.type_comparison(view.table, held, contacts, persisting)
     currency, language = view.currency, lang()
     shown = {
         t("customer_type"): names(table["customer_type"]),
@@ -39,6 +46,9 @@ def types(view, held) -> None:
         shown[t("mean_products")] = [fmt_number(v, 2) for v in table["mean_products"]]
     if "mean_satisfaction" in table:
         shown[t("mean_satisfaction")] = [fmt_number(v, 2) for v in table["mean_satisfaction"]]
+    for k in (13, 25):
+        if f"persistency_{k}" in table:
+            shown[t("persistency_k", k=k)] = [fmt_pct(v) for v in table[f"persistency_{k}"]]
     st.dataframe(pd.DataFrame(shown), hide_index=True, width="stretch")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -79,3 +80,18 @@ def test_individuals_and_organisations_side_by_side(held):
     assert table.loc["individual", "mean_products"] == pytest.approx((2 + 1 + 0) / 3)
     assert table.loc["individual", "mean_high_risk"] == pytest.approx(2 / 3)
     assert table.loc["organization", "mean_products"] == 3
+
+
+def test_the_side_by_side_carries_each_types_persistency(held):
+    persisting = pd.DataFrame(
+        {
+            "customer_type": ["individual", "organization", "individual"],
+            "months": [13, 13, 25],
+            "count_ratio": [0.8, 0.95, 0.7],
+        }
+    )
+    table = type_comparison(VIEW, held, persistency=persisting).set_index("customer_type")
+    assert table.loc["individual", "persistency_13"] == 0.8
+    assert table.loc["organization", "persistency_13"] == 0.95
+    assert table.loc["individual", "persistency_25"] == 0.7
+    assert np.isnan(table.loc["organization", "persistency_25"])  # no 25-month cohort
