@@ -90,10 +90,7 @@ def by_group(view, status: pd.DataFrame, summary: dict, axes) -> None:
     bases = {"count_ratio": t("by_count"), "premium_ratio": t("by_premium")}
     basis = cells[1].radio(t("persistency_basis"), list(bases), format_func=bases.get,
                            horizontal=True, key="persistency_basis")  # fmt: skip
-    if by == "none":
-        ratios = summary["ratios"]
-    else:
-        ratios = P.ratios_from_status(status, view.as_of, by)
+    ratios = summary["ratios"] if by == "none" else P.ratios_from_status(status, view.as_of, by)
     if ratios.empty:
         st.info(t("no_persistency_cohort"))
         return
