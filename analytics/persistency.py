@@ -298,9 +298,12 @@ def triangle(
     return triangle_from_status(status, as_of, basis)
 
 
-def triangle_from_status(status: pd.DataFrame, as_of, basis: str = "count") -> pd.DataFrame:
+def triangle_from_status(
+    status: pd.DataFrame, as_of, basis: str = "count", min_policies: int = 1
+) -> pd.DataFrame:
     """:func:`triangle` from a ready :func:`policy_status` frame (grouped on integer month
-    codes, so a million policies take well under a second)."""
+    codes, so a million policies take well under a second). Cells of fewer than
+    ``min_policies`` policies are left empty (a ratio of two policies says little)."""
     end = pd.Timestamp(as_of).normalize() - pd.Timedelta(days=GRACE_DAYS)
     seen = status[(status["due"] <= end) & ~status["excluded"]]
     month = pd.to_datetime(seen["issue_date"]).to_numpy().astype("datetime64[M]").astype(np.int64)
@@ -321,6 +324,7 @@ def triangle_from_status(status: pd.DataFrame, as_of, basis: str = "count") -> p
         ratio = sums["persisting"] / sums["policies"]
     else:
         ratio = sums["persisting_premium"] / sums["premium"].where(sums["premium"] > 0)
+    ratio = ratio.where(sums["policies"] >= min_policies)
     grid = ratio.unstack("months")
     grid.index = pd.Index([str(np.datetime64(int(m), "M")) for m in grid.index], name="issue_month")
     grid.columns.name = "months"
@@ -416,7 +420,7 @@ def survivors_from_status(status: pd.DataFrame, as_of, by: str | None = None) ->
     keys = [*([by] if by else []), "issue_year"]
     grouped = frame.groupby(keys, observed=True, sort=True, dropna=False)
     group = grouped.ngroup().to_numpy()
-    labels = list(grouped.groups)
+    labels = list(grouped.size().index)  # in ngroup order (sorted keys)
     alive = np.logical_and.accumulate(persisting[:, keep], axis=0)  # persisting at every check
     due_days = due[:, keep].astype(np.int64)
     size = len(labels)

@@ -11,11 +11,19 @@ import pandas as pd
 import streamlit as st
 
 from analytics._validate import CodedError
-from data.load import ALIASES, OPTIONAL, POLICY_REQUIRED, REQUIRED, read_file, resolve_columns
+from data.load import (
+    ALIASES,
+    OPTIONAL,
+    POLICY_ALIASES,
+    POLICY_REQUIRED,
+    REQUIRED,
+    read_file,
+    resolve_columns,
+)
 from data.schema import TABLES, personal_columns
 from ui import auth, sources, state
 from ui.exports import download_pair
-from ui.formats import fmt_int
+from ui.formats import fmt_date, fmt_int
 from ui.i18n import (
     column_label,
     describe_error,
@@ -41,10 +49,29 @@ def report(dataset) -> None:
         st.caption(t("currency_seen", currency=CURRENCY_NAMES[dataset.currency][language == "zh"]))
     if dataset.policies_report is not None:
         st.markdown(f"**{table_label('policies', language)}**")
-        accounting(dataset.policies_report, f"{dataset.name}-policies", "data_policies")
+        accounting(dataset.policies_report, f"{dataset.name}-policies", "data_policies",
+                   conflicts="conflicting_policies")  # fmt: skip
+        policy_notes(dataset)
 
 
-def accounting(rep, stem: str, key: str) -> None:
+def policy_notes(dataset) -> None:
+    """What the row accounting cannot see: policies no payment belongs to, policies issued after
+    the payments end, payments without a policy id."""
+    policies, tx = dataset.policies, dataset.transactions
+    if policies is None or policies.empty:
+        return
+    if "policy_id" not in tx:
+        st.warning(t("no_policy_ids"))
+    orphans = int((~policies["customer_id"].isin(tx["customer_id"])).sum())
+    if orphans:
+        st.warning(t("policies_without_payments", n=fmt_int(orphans)))
+    last = tx["transaction_date"].max()
+    later = int((policies["issue_date"] > last).sum())
+    if later:
+        st.warning(t("policies_issued_later", n=fmt_int(later), date=fmt_date(last, lang())))
+
+
+def accounting(rep, stem: str, key: str, conflicts: str = "conflicting_duplicates") -> None:
     """One table's row accounting: read, used, duplicates, rejected (by reason, downloadable)."""
     language = lang()
     cells = st.columns(4)
@@ -54,8 +81,8 @@ def accounting(rep, stem: str, key: str) -> None:
         ("duplicates", rep.duplicates),
         ("rejected", sum(rep.rejected.values())),
     )
-    for cell, (key, value) in zip(cells, figures, strict=True):
-        cell.metric(t(key), fmt_int(value), help=t(f"help_{key}"), border=True)
+    for cell, (word, value) in zip(cells, figures, strict=True):
+        cell.metric(t(word), fmt_int(value), help=t(f"help_{word}"), border=True)
     if rep.rejected:
         st.dataframe(
             pd.DataFrame(
@@ -83,7 +110,7 @@ def accounting(rep, stem: str, key: str) -> None:
                       ("rejected-rows", stem), None, key=f"{key}_rejects", columns=None,
                       unit="rows")  # fmt: skip
     if rep.conflicting_duplicates:
-        st.warning(t("conflicting_duplicates", n=fmt_int(rep.conflicting_duplicates)))
+        st.warning(t(conflicts, n=fmt_int(rep.conflicting_duplicates)))
     if len(rep.duplicate_rows):
         with st.expander(t("duplicates_preview")):
             st.dataframe(
@@ -197,11 +224,12 @@ def _switch(source: str, **values) -> None:
         s.update(previous)
         s["_data_message"] = ("error", t("source_error", error=describe_error(exc)), exc)
         return
-    s["_data_message"] = (
-        "success",
-        t("source_loaded", name=name(dataset.name), rows=fmt_int(dataset.report.rows_used)),
-        None,
-    )
+    loaded = t("source_loaded", name=name(dataset.name), rows=fmt_int(dataset.report.rows_used))
+    if dataset.policies is not None:
+        loaded = t("source_loaded_policies", name=name(dataset.name),
+                   rows=fmt_int(dataset.report.rows_used),
+                   policies=fmt_int(len(dataset.policies)))  # fmt: skip
+    s["_data_message"] = ("success", loaded, None)
     action = "upload" if source == "upload" else "source_change"
     target = values.get("upload_name") if source == "upload" else source
     if source == "database":
@@ -301,8 +329,9 @@ def dictionary() -> None:
                 notes.append(t("required"))
             if column.info.get("pii"):
                 notes.append(t("pii_column"))
-            if table.name == "transactions":
-                aliases = [a for a in ALIASES.get(column.name, ()) if a != column.name]
+            if table.name in ("transactions", "policies"):
+                source = ALIASES if table.name == "transactions" else POLICY_ALIASES
+                aliases = [a for a in source.get(column.name, ()) if a != column.name]
                 if language == "zh":  # the Chinese headers are the ones a Chinese user has
                     aliases = [a for a in aliases if all("\u4e00" <= ch <= "\u9fff" for ch in a)]
                 aliases = aliases[:6]
@@ -315,7 +344,12 @@ def dictionary() -> None:
                     t("dict_label"): (
                         transaction_column_label(column.name, language)
                         if table.name == "transactions"
-                        else column_label(column.name, language)
+                        else column_label(
+                            "policy_product_line"
+                            if (table.name, column.name) == ("policies", "product_line")
+                            else column.name,
+                            language,
+                        )
                     ),
                     t("dict_type"): _type_words(column),
                     t("dict_note"): " · ".join(notes),

@@ -179,7 +179,6 @@ def policies(view, customer_id: str) -> None:
     table = {
         t("policy_id"): own["policy_id"].astype(str),
         t("product_line"): names(own["product_line"]) if "product_line" in own else "",
-        t("channel"): names(own["channel"]) if "channel" in own else "",
         t("payment_mode"): names(own["payment_mode"]),
         t("installment_premium"): [fmt_money(v, currency, language, compact=False)
                                    for v in own["installment_premium"]],

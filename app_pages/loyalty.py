@@ -41,7 +41,7 @@ def activity(view) -> None:
 
 
 def member_persistency(view) -> dict | None:
-    """13- and 25-month persistency (by count) of members' and non-members' policies:
+    """13-month persistency (by count) of members' and non-members' policies (and 25-month):
     ``{k: {"member": ratio, "non-member": ratio}}``; None without policies."""
     from analytics.persistency import ratios_from_status
 
@@ -98,7 +98,7 @@ def main() -> None:
             display[t("mean_churn_risk")] = [fmt_pct(v) for v in compare["mean_churn_risk"]]
         persisting = member_persistency(view)
         if persisting is not None:
-            for k in (13, 25):
+            for k in (13,):
                 column = persisting.get(k, {})
                 display[t("persistency_k", k=k)] = [fmt_pct(column.get(g)) for g in
                                                     compare["group"]]  # fmt: skip

@@ -11,17 +11,27 @@ import streamlit as st
 
 from analytics import book, sbg
 from analytics import persistency as P
+from analytics._validate import CodedError
 from ui import charts
 from ui.auth import allowed
 from ui.exports import download_pair
-from ui.formats import fmt_int, fmt_number, fmt_pct
-from ui.i18n import lang, name, t
+from ui.formats import fmt_int, fmt_month, fmt_number, fmt_pct
+from ui.i18n import describe_error, lang, name, t
 from ui.view import page_view
-from ui.widgets import chart, empty_view_guard, section
+from ui.widgets import chart, empty_view_guard, section, show_error
 
 GROUPS = ("none", "channel", "product_line", "customer_type", "segment", "value_tier", "region")
 MODEL_GROUPS = ("channel", "product_line", "none")
 AGENT_MINIMUM = 10  # policies in an agent's 13-month cohort before the agent is ranked
+POINT_MINIMUM = 30  # policies behind a plotted ratio (fewer: in the table, not on the chart)
+CELL_MINIMUM = 20  # policies behind a triangle cell
+COHORT_MINIMUM = 100  # policies in the cohort a backtest follows
+CURRENT_LABELS = ("segment", "value_tier")  # today's labels, which lapses themselves shape
+
+
+def discount_rate() -> float:
+    """The page's discount rate (a year), set under Contract retention; 8% until changed."""
+    return float(st.session_state.get("retention_discount", 8.0)) / 100
 
 
 def _percent_axis(fig):
@@ -38,7 +48,7 @@ def _group_name(by: str, value) -> str:
     return name(value)
 
 
-def kpis(view, ratios: pd.DataFrame, residual: pd.DataFrame) -> None:
+def kpis(view, ratios: pd.DataFrame, residual: pd.DataFrame, rate: float) -> None:
     money = charts.Axes(lang(), view.currency).money
     by_k = ratios.set_index("months") if len(ratios) else pd.DataFrame()
 
@@ -59,7 +69,8 @@ def kpis(view, ratios: pd.DataFrame, residual: pd.DataFrame) -> None:
                     help=t("kpi_in_force_premium_help"), border=True)  # fmt: skip
     value = residual["residual_value"]
     cells[2].metric(t("kpi_residual_value"), money(value.sum()) if value.notna().any() else "–",
-                    help=t("kpi_residual_value_help"), border=True)  # fmt: skip
+                    help=t("kpi_residual_value_help", rate=fmt_pct(rate)),
+                    border=True)  # fmt: skip
 
 
 def ratio_table(ratios: pd.DataFrame, by: str, money) -> pd.DataFrame:
@@ -96,18 +107,24 @@ def by_group(view, status: pd.DataFrame, summary: dict, axes) -> None:
         return
     key = by if by != "none" else None
     if key:
-        ratios[key] = ratios[key].astype("object")
+        ratios = ratios.assign(**{key: ratios[key].astype("object")})
         groups = ratios.groupby(key)["policies"].sum().sort_values(ascending=False)
         labels = {g: _group_name(by, g) for g in groups.index[:8]}
     else:
         labels = {}
     shown = ratios if not key else ratios[ratios[key].isin(list(labels))]
+    thin = shown["policies"] < POINT_MINIMUM
+    shown = shown.assign(**{basis: shown[basis].where(~thin)})  # too few policies to plot
     fig = charts.group_lines(shown, "months", basis, key, labels, t("persistency_chart"),
                              t("persistency_months"), t(basis), axes,
                              x_text=lambda k: t("months_label", k=int(k)))  # fmt: skip
     chart(_percent_axis(fig), key="persistency_lines")
     if key and len(groups) > len(labels):
         st.caption(t("top_groups_shown", n=len(labels), total=len(groups)))
+    if thin.any():
+        st.caption(t("thin_points", n=POINT_MINIMUM))
+    if by in CURRENT_LABELS:
+        st.caption(t("current_labels_note"))
     st.dataframe(ratio_table(ratios, by, axes.money), hide_index=True, width="stretch")
     if allowed("download"):
         download_pair(lambda: ratios, len(ratios), t("what_persistency"),
@@ -126,18 +143,23 @@ def trend_and_triangle(view, summary: dict, axes) -> None:
         chart(_percent_axis(fig), key="persistency_trend")
     with right, section():
         grid = summary["triangle"]
-        recent = grid.tail(36)  # the last three years of issue months
-        long = recent.reset_index().melt(id_vars="issue_month", var_name="months",
-                                         value_name="ratio")  # fmt: skip
+        long = grid.reset_index().melt(id_vars="issue_month", var_name="months",
+                                       value_name="ratio")  # fmt: skip
         long["months"] = [t("months_label", k=int(k)) for k in long["months"]]
+        long["issue_month"] = [fmt_month(pd.Timestamp(m), lang()) for m in long["issue_month"]]
         fig = charts.heatmap(long, "months", "issue_month", "ratio", t("persistency_triangle"),
                              t("persistency_months"), t("issue_month"), axes,
                              kind=charts.PERCENT)  # fmt: skip
-        fig.update_layout(height=520)
+        fig.update_layout(height=max(420, 9 * len(grid)))
+        fig.update_yaxes(
+            categoryorder="array",
+            autorange="reversed",
+            categoryarray=[fmt_month(pd.Timestamp(m), lang()) for m in grid.index],
+        )
         fig.update_traces(colorbar={"tickmode": "auto", "tickvals": None, "ticktext": None,
                                     "tickformat": ".0%", "nticks": 6})  # fmt: skip
         chart(fig, key="persistency_triangle")
-        st.caption(t("triangle_note", n=len(recent), total=len(grid)))
+        st.caption(t("triangle_note", n=CELL_MINIMUM))
         if allowed("download"):
             download_pair(lambda: grid.reset_index(), len(grid), t("what_triangle"),
                           ("persistency", "triangle"), view.as_of, key="triangle_dl",
@@ -153,7 +175,7 @@ def retention(view, axes) -> None:
                         key="retention_by")  # fmt: skip
     discount = cells[1].number_input(t("retention_discount"), min_value=0.0, max_value=50.0,
                                      value=8.0, step=1.0, key="retention_discount") / 100  # fmt: skip
-    horizon = int(cells[2].number_input(t("retention_horizon"), min_value=2, max_value=30,
+    horizon = int(cells[2].number_input(t("retention_horizon"), min_value=5, max_value=30,
                                         value=10, step=1, key="retention_horizon"))  # fmt: skip
     key = None if by == "none" else by
     models = view.retention(key)
@@ -167,24 +189,27 @@ def retention(view, axes) -> None:
     labels = {g: _group_name(by, g) for g in biggest}
     fig = charts.retention(curves, labels, t("retention_chart"), t("policy_year"),
                            t("share_in_force"), t("actual"), t("projected"), axes)  # fmt: skip
-    fig.update_layout(margin={"t": 60 + 22 * ((2 * len(labels) + 2) // 3)})
+    fig.update_layout(margin={"t": 60 + 22 * ((len(labels) + 3) // 4)})
     chart(_percent_axis(fig), key="retention_curves")
+    st.caption(t("retention_lines"))
     residual = book.residual_values(view.policies, models, view.as_of, key, discount)
     rows = []
     for _, row in residual.iterrows():
         model = models.get(row["group"], {})
         fit = model.get("fit")
+        # a fit that ran to the edge of its box (retention nearly the same every year) has
+        # a and b too loosely determined to print; its curve is still the right one
+        loose = fit is not None and not fit.converged
         rows.append(
             {
                 t("group"): _group_name(by, row["group"]),
-                "a": fmt_number(fit.alpha, 3) if fit else "–",
-                "b": fmt_number(fit.beta, 3) if fit else "–",
+                "α": "–" if fit is None or loose else fmt_number(fit.alpha, 2),
+                "β": "–" if fit is None or loose else fmt_number(fit.beta, 2),
                 t("retention_year1"): fmt_pct(sbg.retention_rates(fit.alpha, fit.beta, 1))
                 if fit
                 else "–",
                 t("survival_5"): fmt_pct(sbg.survival(fit.alpha, fit.beta, 5)) if fit else "–",
                 t("kpi_in_force"): fmt_int(row["policies"]),
-                t("kpi_in_force_premium"): axes.money(row["annual_premium"]),
                 t("mean_derl"): fmt_number(row["mean_derl"], 2),
                 t("kpi_residual_value"): axes.money(row["residual_value"]),
             }
@@ -199,7 +224,8 @@ def retention(view, axes) -> None:
 
 
 def backtest(models: dict, labels: dict, by: str, axes) -> None:
-    """Fit a group's oldest cohort on its first policy years; compare with the later ones."""
+    """Fit one issue-year cohort of a group on its first policy years and compare the projection
+    with the later ones: the largest cohort observed for at least four years."""
     st.markdown(f"**{t('retention_backtest')}**")
     options = list(labels)
     cells = st.columns([2, 1])
@@ -207,13 +233,15 @@ def backtest(models: dict, labels: dict, by: str, axes) -> None:
     group = cells[0].selectbox(t("group"), options, format_func=worded.get,
                                key=f"retention_backtest_group_{by}")  # fmt: skip
     survivors = models[group]["survivors"]
-    oldest = survivors.groupby("cohort")["period"].max()
-    cohort = oldest.idxmax()
+    per_cohort = survivors.groupby("cohort").agg(years=("period", "max"),
+                                                 size=("survivors", "max"))  # fmt: skip
+    long = per_cohort[(per_cohort["years"] >= 4) & (per_cohort["size"] >= COHORT_MINIMUM)]
+    if long.empty:
+        st.caption(t("backtest_too_short", n=COHORT_MINIMUM))
+        return
+    cohort = long.sort_values(["size", "years"], ascending=False).index[0]
     counts = survivors[survivors["cohort"] == cohort].sort_values("period")["survivors"]
     last = len(counts) - 1
-    if last < 3:
-        st.caption(t("backtest_too_short"))
-        return
     periods = cells[1].slider(t("calibration_years"), 2, last - 1, min(3, last - 1),
                               key=f"retention_calibration_{by}")  # fmt: skip
     result = sbg.backtest(counts.to_numpy(), periods)
@@ -227,7 +255,8 @@ def backtest(models: dict, labels: dict, by: str, axes) -> None:
         }
     )
     fig = charts.retention(frame, {group: labels[group]},
-                           t("backtest_chart", cohort=str(cohort).split("/")[-1], years=periods),
+                           t("backtest_chart", cohort=str(cohort).split("/")[-1], years=periods,
+                             n=fmt_int(start)),
                            t("policy_year"), t("share_in_force"), t("actual"), t("projected"),
                            axes)  # fmt: skip
     fig.add_vrect(x0=periods, x1=len(frame) - 1, fillcolor="#eef2f7", line_width=0, layer="below")
@@ -276,7 +305,8 @@ def lapsed_list(view, status: pd.DataFrame) -> None:
     columns = [c for c in ("policy_id", "customer_id", "channel", "product_line", "agent_id",
                            "payment_mode", "issue_date", "installment_premium", "annual_premium",
                            "status", "segment", "value_tier") if c in missed]  # fmt: skip
-    download_pair(lambda: missed[columns], len(missed), t("what_not_persisting"),
+    rows = missed[columns].rename(columns={"product_line": "policy_product_line"})
+    download_pair(lambda: rows, len(missed), t("what_not_persisting"),
                   ("persistency", "not-persisting-13"), view.as_of, key="missed_dl",
                   columns=None, unit="rows")  # fmt: skip
 
@@ -287,16 +317,26 @@ def main() -> None:
     if empty_view_guard(view):
         return
     if view.policies is None:
-        st.info(t("no_policies"))
+        missing_ids = view.data.policies is not None
+        st.info(t("no_policy_ids" if missing_ids else "no_policies"))
         return
     if view.policies.empty:
         st.info(t("no_policies_in_view"))
         return
     axes = charts.Axes(lang(), view.currency)
-    status = view.policy_status()
-    summary = view.persistency_summary()
+    try:
+        status = view.policy_status()
+        summary = view.persistency_summary()
+    except (CodedError, ValueError) as exc:  # policies or payments the rule cannot use
+        show_error(t("source_error", error=describe_error(exc)), exc)
+        return
     with section():
-        kpis(view, summary["ratios"], summary["residual"])
+        rate = discount_rate()
+        residual = summary["residual"]
+        if rate != 0.08:  # the opening figure is kept at 8%; another rate is computed here
+            residual = book.residual_values(view.policies, view.retention(None), view.as_of,
+                                            None, rate)  # fmt: skip
+        kpis(view, summary["ratios"], residual, rate)
         st.caption(t("persistency_rule"))
     with section():
         by_group(view, status, summary, axes)

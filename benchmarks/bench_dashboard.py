@@ -49,7 +49,7 @@ def wait_title(page, name: str) -> None:
 PAGES = [
     "Overview", "Churn risk", "Persistency", "Loyalty programme", "Service", "RFM segments",
     "ABC / Pareto",
-    "CLV and value tiers", "Clusters (K-means)", "Customer lookup", "Data",
+    "CLV and value tiers", "Clusters (K-means)", "Customer picture", "Customer lookup", "Data",
 ]  # fmt: skip
 
 

@@ -27,6 +27,7 @@ import pandas as pd
 
 from data.columns import ALIASES, OPTIONAL, REQUIRED, resolve_columns
 from data.parse import clean_ids, detect_currency, parse_amounts, parse_dates
+from data.policies import POLICY_ALIASES
 from data.policies import REQUIRED as POLICY_REQUIRED
 from data.readers import read_file, read_raw
 from data.report import DUPLICATE_REASONS, REJECT_REASONS, Dataset, LoadReport, SourceError
@@ -36,6 +37,7 @@ __all__ = [
     "ALIASES",
     "DUPLICATE_REASONS",
     "OPTIONAL",
+    "POLICY_ALIASES",
     "POLICY_REQUIRED",
     "REJECT_REASONS",
     "REQUIRED",

@@ -4,15 +4,18 @@ rejected with one reason:
 
 * ``missing_policy_id``, ``missing_customer_id``;
 * ``bad_date``: an issue date that cannot be read, or a status date given but unreadable;
-* ``bad_amount``: an installment premium that is missing, unreadable or negative;
+* ``bad_amount``: an installment premium that is missing, unreadable, zero or negative;
 * ``bad_payment_mode``: not ``annual``, ``semiannual``, ``quarterly``, ``monthly`` or ``single``
   (Chinese 年缴, 半年缴, 季缴, 月缴 and 趸缴 are understood);
 * ``bad_status``: not ``in_force``, ``lapsed``, ``surrendered``, ``matured`` or ``claimed``
   (有效, 失效, 退保, 满期, 理赔 are understood). A table without a status column is in force.
 
 Columns are found under their usual English and Chinese headers (保单号, 投保日期, 缴费方式,
-期缴保费, 保单状态 ...). Rejected and duplicate rows keep their row number, the reason and the
-non-personal columns, as for transactions.
+期缴保费, 保单状态 ...). Rejected and duplicate rows keep their row number and the reason first,
+then the non-personal columns, as for transactions. A duplicate is ``duplicate_policy`` (the same
+row again) or ``conflicting_policy`` (the same id with other values), with ``kept_row``: the
+first valid copy is used. Channel, product line and agent are cleaned like ids (spaces trimmed,
+blank = missing).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from data.schema import personal_columns
 __all__ = [
     "PAYMENT_MODES",
     "POLICY_ALIASES",
+    "POLICY_DUPLICATE_REASONS",
     "POLICY_REJECT_REASONS",
     "POLICY_STATUSES",
     "load_policies",
@@ -35,6 +39,7 @@ __all__ = [
 
 PAYMENT_MODES = ("annual", "semiannual", "quarterly", "monthly", "single")
 POLICY_STATUSES = ("in_force", "lapsed", "surrendered", "matured", "claimed")
+POLICY_DUPLICATE_REASONS = ("duplicate_policy", "conflicting_policy")
 POLICY_REJECT_REASONS = (
     "missing_policy_id", "missing_customer_id", "bad_date", "bad_amount", "bad_payment_mode",
     "bad_status",
@@ -96,7 +101,7 @@ def load_policies(raw: pd.DataFrame, source: str = "policies") -> tuple[pd.DataF
         raise SourceError(
             f"the policies table lacks {', '.join(missing)}; found columns: "
             f"{', '.join(map(str, raw.columns))}",
-            code="missing_columns",
+            code="policies_missing_columns",
             missing=missing,
             found=[str(c) for c in raw.columns],
         )
@@ -124,7 +129,7 @@ def load_policies(raw: pd.DataFrame, source: str = "policies") -> tuple[pd.DataF
         ("missing_policy_id", policy_id.isna()),
         ("missing_customer_id", customer_id.isna()),
         ("bad_date", issue.isna() | bad_status_date),
-        ("bad_amount", premium.isna() | (premium < 0)),
+        ("bad_amount", premium.isna() | (premium <= 0)),
         ("bad_payment_mode", mode.isna()),
         ("bad_status", status.isna()),
     ]
@@ -132,29 +137,40 @@ def load_policies(raw: pd.DataFrame, source: str = "policies") -> tuple[pd.DataF
     for code, failed in checks:
         reason = reason.where(reason.notna() | ~failed.to_numpy(), code)
     valid = reason.isna().to_numpy()
-    duplicate = valid & policy_id.duplicated(keep=False).to_numpy()
-    if duplicate.any():  # the first valid copy of an id is used, later valid copies are duplicates
-        first = pd.Series(np.where(valid, policy_id, None)).duplicated(keep="first").to_numpy()
-        duplicate = valid & first
-    used = valid & ~duplicate
     clean = pd.DataFrame(
         {
-            "policy_id": policy_id[used].astype("str"),
-            "customer_id": customer_id[used].astype("str"),
-            "issue_date": issue[used],
-            "payment_mode": mode[used].astype("str"),
-            "installment_premium": premium[used].astype(float),
-            "status": status[used].astype("str"),
-            "status_date": status_date[used],
+            "policy_id": policy_id,
+            "customer_id": customer_id,
+            "issue_date": issue,
+            "payment_mode": mode,
+            "installment_premium": premium,
+            "status": status,
+            "status_date": status_date,
         }
     )
-    for column in ("channel", "product_line", "agent_id", "term_years"):
+    for column in ("channel", "product_line", "agent_id"):
         if column in frame:
-            clean[column] = frame.loc[used, column].to_numpy()
+            clean[column] = clean_ids(frame[column])
+    if "term_years" in frame:
+        clean["term_years"] = pd.to_numeric(frame["term_years"], errors="coerce")
+    # the first valid copy of an id is used; later valid copies are duplicates
+    keyed = pd.Series(np.where(valid, policy_id.astype("object"), None), index=frame.index)
+    duplicate = valid & keyed.duplicated(keep="first").to_numpy() & keyed.notna().to_numpy()
+    used = valid & ~duplicate
     shown = raw.drop(columns=personal_columns(raw.columns))
     rows = pd.Series(np.arange(len(raw)) + 2, index=raw.index)  # the file row, header = 1
-    rejected_rows = shown[~valid].assign(source_row=rows[~valid], reason=reason[~valid])
-    duplicate_rows = shown[duplicate].assign(source_row=rows[duplicate], reason="duplicate")
+    rejected_rows = _leading(shown[~valid], rows[~valid], reason[~valid])
+    conflicting = 0
+    if duplicate.any():
+        first_row = pd.Series(np.flatnonzero(used), index=keyed[used].to_numpy())
+        kept = first_row.reindex(keyed[duplicate].to_numpy()).to_numpy()
+        values = clean.drop(columns="policy_id").astype("string").fillna("")
+        differs = (values.to_numpy()[duplicate] != values.to_numpy()[kept]).any(axis=1)
+        conflicting = int(differs.sum())
+        why = np.where(differs, POLICY_DUPLICATE_REASONS[1], POLICY_DUPLICATE_REASONS[0])
+        duplicate_rows = _leading(shown[duplicate], rows[duplicate], why, kept + 2)
+    else:
+        duplicate_rows = _leading(shown.iloc[:0], rows.iloc[:0], [])
     counts = reason[~valid].value_counts()
     report = LoadReport(
         source=source,
@@ -162,8 +178,22 @@ def load_policies(raw: pd.DataFrame, source: str = "policies") -> tuple[pd.DataF
         rows_used=int(used.sum()),
         duplicates=int(duplicate.sum()),
         rejected={code: int(counts[code]) for code in POLICY_REJECT_REASONS if code in counts},
-        rejected_rows=rejected_rows.reset_index(drop=True),
-        duplicate_rows=duplicate_rows.reset_index(drop=True),
+        rejected_rows=rejected_rows,
+        duplicate_rows=duplicate_rows,
         column_mapping={k: str(v) for k, v in found.items()},
+        conflicting_duplicates=conflicting,
     )
-    return clean.reset_index(drop=True), report
+    out = clean[used].reset_index(drop=True)
+    return out.astype({"policy_id": "str", "customer_id": "str", "payment_mode": "str",
+                       "status": "str", "installment_premium": float}), report  # fmt: skip
+
+
+def _leading(shown: pd.DataFrame, rows: pd.Series, reason, kept=None) -> pd.DataFrame:
+    """Set-aside rows as the Data page shows them: row number and reason (and the row kept)
+    first, then the source's own columns."""
+    lead = {"source_row": rows.to_numpy(), "reason": np.asarray(reason, dtype=object)}
+    if kept is not None:
+        lead["kept_row"] = np.asarray(kept)
+    front = pd.DataFrame(lead, index=shown.index)
+    body = shown.rename(columns={c: f"{c}_source" for c in shown.columns if c in lead})
+    return pd.concat([front, body], axis=1).reset_index(drop=True)

@@ -93,6 +93,8 @@ def settle(page) -> None:
 
 def nav_links(page) -> list[str]:
     nav = page.locator('[data-testid="stSidebarNav"] a')
+    nav.first.wait_for()  # the menu is drawn after the page's first script run
+    settle(page)
     return [
         text.strip().splitlines()[-1].strip() for text in nav.all_inner_texts()
     ]  # past the icon

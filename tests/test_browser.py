@@ -180,7 +180,7 @@ def test_upload_a_bad_file_then_a_good_one(server, browser_page, tmp_path):
     assert metric_value(page, "Rejected") == "1"
     with page.expect_download() as info:
         page.locator('[data-testid="stDownloadButton"] button').filter(
-            has_text="Rejected rows · CSV (1 rows)"
+            has_text="Rejected rows · CSV (1 row)"
         ).click()
     rejects = pd.read_csv(info.value.path(), encoding="utf-8-sig", dtype=str)
     assert rejects["reason"].tolist() == ["Bad date"]

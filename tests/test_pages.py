@@ -508,13 +508,16 @@ def test_an_uploaded_policies_file_is_accounted_for_row_by_row(demo_dir):
     from data.sample import DemoConfig, generate
 
     tables = generate(DemoConfig(customers=400, random_state=12))
-    payments = tables["transactions"].to_csv(index=False).encode("utf-8")
+    tx = tables["transactions"].astype({"amount": object})
+    tx.loc[0, "amount"] = "lots"  # the payments have rejects of their own
+    payments = tx.to_csv(index=False).encode("utf-8")
     policies = tables["policies"].rename(
         columns={"policy_id": "保单号", "payment_mode": "缴费方式"}
     )
     policies = policies.astype({"缴费方式": object, "installment_premium": object})
     policies.loc[0, "缴费方式"] = "每周"  # no such mode
     policies.loc[1, "installment_premium"] = "-5"
+    policies.loc[policies["channel"] == "online", "channel"] = "<b>x</b>"  # markup in the data
     bad = pd.concat([policies, policies.iloc[[2]]], ignore_index=True)  # a repeated policy
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     for key, value in {"upload_bytes": payments, "upload_name": "payments.csv",
@@ -531,8 +534,39 @@ def test_an_uploaded_policies_file_is_accounted_for_row_by_row(demo_dir):
     reasons = next(d.value for d in at.dataframe if "Reason" in d.value.columns
                    and "Unknown payment mode" in set(d.value["Reason"]))  # fmt: skip
     assert set(reasons["Reason"]) >= {"Unknown payment mode", "Bad amount"}
+    # both tables' rejects are listed and downloadable (their widgets do not collide)
+    keys = [b.proto.id for b in at.get("download_button")]
+    assert len(keys) == len(set(keys)) and len(keys) >= 4
     open_page(at, "persistency")
     assert metric(at, "13-month persistency").endswith("%")
+    at.radio(key="persistency_by").set_value("channel").run()
+    assert not at.exception
+    import json
+
+    texts = json.dumps([json.loads(c.proto.spec) for c in at.get("plotly_chart")],
+                       ensure_ascii=False)  # fmt: skip
+    assert "&lt;b&gt;x&lt;/b&gt;" in texts  # shown as typed ...
+    assert "<b>x" not in texts  # ... never as markup (nor inside a hover template)
+
+
+def test_payments_without_policy_ids_are_explained_not_crashed(demo_dir):
+    from data.sample import DemoConfig, generate
+
+    tables = generate(DemoConfig(customers=200, random_state=13))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    payments = tables["transactions"].drop(columns=["policy_id"]).to_csv(index=False)
+    for key, value in {"upload_bytes": payments.encode("utf-8"), "upload_name": "p.csv",
+                       "upload_mapping": {}, "source": "upload",
+                       "upload_policies_bytes": tables["policies"].to_csv(index=False).encode(),
+                       "upload_policies_name": "policies.csv"}.items():  # fmt: skip
+        at.session_state[key] = value
+    at.run()
+    open_page(at, "persistency")
+    assert any("no policy id" in i.value for i in at.info)
+    open_page(at, "data")
+    assert any("no policy id" in w.value for w in at.warning)
+    open_page(at, "overview")
+    assert metric(at, "Customers") == "200"
 
 
 def test_a_source_without_policies_says_so_on_the_persistency_page(demo_dir):

@@ -299,3 +299,27 @@ def test_policy_year_survivors_equal_a_plain_reference(by):
     # the transaction ids of a loaded source are distinct: skipping their check changes nothing
     again = policy_status(policies, tx, (13, 25, 37, 49, 61), until=as_of, ids_unique=True)
     pd.testing.assert_frame_equal(again, status)
+
+
+def test_triangle_leaves_thin_cells_empty():
+    from analytics.persistency import triangle_from_status
+
+    status = pd.DataFrame(
+        {
+            "policy_id": ["a", "b", "c", "a", "b", "c"],
+            "issue_date": pd.to_datetime(["2023-01-10", "2023-01-20", "2023-02-01"] * 2),
+            "months": [13, 13, 13, 25, 25, 25],
+            "due": pd.to_datetime(
+                ["2024-01-10", "2024-01-20", "2024-02-01", "2025-01-10", "2025-01-20", "2025-02-01"]
+            ),  # fmt: skip
+            "persisting": [True, False, True, True, False, True],
+            "excluded": [False] * 6,
+            "annual_premium": [100.0, 300.0, 50.0] * 2,
+        }
+    )
+    grid = triangle_from_status(status, "2025-06-30")
+    assert grid.loc["2023-01", 13] == 0.5 and grid.loc["2023-02", 13] == 1.0
+    premium = triangle_from_status(status, "2025-06-30", basis="premium")
+    assert premium.loc["2023-01", 13] == pytest.approx(100 / 400)
+    thin = triangle_from_status(status, "2025-06-30", min_policies=2)
+    assert thin.loc["2023-01", 13] == 0.5 and pd.isna(thin.loc["2023-02", 13])

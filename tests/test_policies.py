@@ -60,7 +60,32 @@ def test_a_duplicate_whose_first_copy_was_rejected_keeps_the_valid_one():
 def test_a_table_without_the_required_columns_is_one_error():
     with pytest.raises(SourceError) as caught:
         load_policies(pd.DataFrame({"policy_id": ["P1"], "foo": [1]}))
-    assert caught.value.code == "missing_columns"
+    assert caught.value.code == "policies_missing_columns"
     assert caught.value.params["missing"] == [
         "customer_id", "issue_date", "payment_mode", "installment_premium",
     ]  # fmt: skip
+
+
+def test_duplicates_say_whether_they_conflict_and_blank_attributes_are_missing():
+    raw = pd.DataFrame(
+        {
+            "policy_id": ["P1", "P1", "P1", "P2", "P3"],
+            "customer_id": ["C1", "C1", "C1", "C2", "C3"],
+            "issue_date": ["2023-01-01"] * 5,
+            "payment_mode": ["annual"] * 5,
+            "installment_premium": ["100", "100", "99999", "0", "50"],
+            "agent_id": [" A1 ", "A1", "A1", "A2", "   "],
+            "reason": ["x", "y", "z", "w", "v"],  # a source column named like ours
+        }
+    )
+    clean, report = load_policies(raw)
+    assert clean["policy_id"].tolist() == ["P1", "P3"]
+    assert clean["agent_id"].tolist()[0] == "A1" and pd.isna(clean["agent_id"].iloc[1])
+    assert report.rejected == {"bad_amount": 1}  # a zero premium
+    rows = report.duplicate_rows
+    assert rows.columns[:3].tolist() == ["source_row", "reason", "kept_row"]
+    assert rows["reason"].tolist() == ["duplicate_policy", "conflicting_policy"]
+    assert rows["kept_row"].tolist() == [2, 2] and rows["source_row"].tolist() == [3, 4]
+    assert rows["reason_source"].tolist() == ["y", "z"]  # the source's own column kept
+    assert report.conflicting_duplicates == 1
+    assert report.rejected_rows.columns[:2].tolist() == ["source_row", "reason"]

@@ -179,7 +179,8 @@ def grouped_bars(
                 y=list(values),
                 marker={"color": PALETTE[i % len(PALETTE)]},
                 customdata=_format(values, kind, axes),
-                hovertemplate=f"{name} · %{{x}}: %{{customdata}}<extra></extra>",
+                # the trace name (escaped by safe_figure), never data inside the template
+                hovertemplate="%{fullData.name} · %{x}: %{customdata}<extra></extra>",
             )
             for i, (name, values) in enumerate(series.items())
         ]
@@ -214,7 +215,7 @@ def month_line(
                 x=months, y=values, name=name, mode="lines",
                 line={"color": PALETTE[i % len(PALETTE)], "width": 2},
                 customdata=np.c_[month_text, _format(values, kind, axes)] if len(values) else None,
-                hovertemplate=f"{name} · %{{customdata[0]}}: %{{customdata[1]}}<extra></extra>",
+                hovertemplate="%{fullData.name} · %{customdata[0]}: %{customdata[1]}<extra></extra>",
             )
         )  # fmt: skip
     fig = go.Figure(traces)
@@ -248,7 +249,8 @@ def group_lines(
                 x=[x_text(v) for v in rows[x]], y=values, name=str(name), mode="lines+markers",
                 line={"color": PALETTE[i % len(PALETTE)], "width": 2},
                 customdata=_format(values, kind, axes),
-                hovertemplate=f"{name} · %{{x}}: %{{customdata}}<extra></extra>",
+                # the trace name (escaped by safe_figure), never data inside the template
+                hovertemplate="%{fullData.name} · %{x}: %{customdata}<extra></extra>",
             )
         )  # fmt: skip
     fig = go.Figure(traces)
@@ -267,7 +269,8 @@ def retention(
     projected_word: str,
     axes: Axes,
 ) -> go.Figure:
-    """Actual survival (solid, markers) against the model's projection (dashed) per group."""
+    """Actual survival (solid, markers) against the model's projection (dashed) per group: one
+    legend entry per group (the line styles are the same for all), hovers naming the year."""
     traces = []
     for i, (key, name) in enumerate(labels.items()):
         rows = curves[curves["group"] == key]
@@ -277,16 +280,21 @@ def retention(
             ("projected", projected_word, {"color": color, "width": 2, "dash": "dash"}, "lines"),
         ):
             values = rows[column].to_numpy(dtype=float)
-            label = f"{name} · {word}"
             traces.append(
                 go.Scatter(
-                    x=rows["period"], y=values, name=label, mode=mode, line=line,
-                    customdata=_format(values, PERCENT, axes),
-                    hovertemplate=f"{label} · %{{x}}: %{{customdata}}<extra></extra>",
+                    x=rows["period"], y=values, name=str(name), mode=mode, line=line,
+                    legendgroup=f"group{i}", showlegend=column == "actual",
+                    customdata=np.c_[[word] * len(values), _format(values, PERCENT, axes)]
+                    if len(values) else None,
+                    # the trace name (escaped by safe_figure), never data inside the template
+                    hovertemplate=f"%{{fullData.name}} · %{{customdata[0]}}<br>{x_label}: "
+                                  "%{x}<br>%{customdata[1]}<extra></extra>",
                 )
             )  # fmt: skip
     fig = go.Figure(traces)
-    fig.update_xaxes(dtick=1)
+    last = int(curves["period"].max()) if len(curves) else 1
+    fig.update_xaxes(tickmode="linear", tick0=0, dtick=1 if last <= 12 else 5,
+                     range=[-0.3, last + 0.3])  # fmt: skip
     value_axis(fig, "y", curves["projected"].to_numpy(dtype=float), PERCENT, axes)
     return _layout(fig, title, x_label, y_label, height=420)
 
@@ -336,7 +344,7 @@ def heatmap(
             text=shown if pivot.size <= 130 else None,
             texttemplate="%{text}" if pivot.size <= 130 else None,
             customdata=shown,
-            hovertemplate=f"{x_label} %{{x}}<br>{y_label} %{{y}}<br>%{{customdata}}<extra></extra>",
+            hovertemplate=f"{x_label}: %{{x}}<br>{y_label}: %{{y}}<br>%{{customdata}}<extra></extra>",
             colorbar=_colorbar(z, kind, axes),
         )
     )  # fmt: skip

@@ -18,7 +18,7 @@ import streamlit as st
 
 from analytics.pipeline import SCORE_COLUMNS
 from data.export import EXCEL_MAX_ROWS, csv_bytes, export_frame, xlsx_bytes
-from ui.i18n import column_label, lang, name, programme_tier, t
+from ui.i18n import column_label, lang, name, policy_status, programme_tier, t
 from ui.widgets import plain
 
 #: Columns a customer export carries after the scored table's contract.
@@ -29,7 +29,7 @@ EXPORT_EXTRA = [
 #: Columns whose codes are worded in the export (segment and tier names, channels ...).
 NAMED_COLUMNS = (
     "segment", "value_tier", "churn_band", "customer_type", "channel", "product_line",
-    "cluster_name", "transaction_type", "reason",
+    "policy_product_line", "payment_mode", "group", "cluster_name", "transaction_type", "reason",
 )  # fmt: skip
 TEXT_COLUMNS = ("customer_id", "transaction_id", "policy_id", "agent_id")
 #: Most rows an Excel download offers: an Excel cell is written in Python (about 100,000 cells a
@@ -73,6 +73,9 @@ def prepare(
                 values[column] = {u: t(f"reason_{u}", language) for u in uniques}
             else:
                 values[column] = {u: name(u, language) for u in uniques}
+    if "status" in frame:  # a policy's status ("lapsed" is a policy's, not a cluster word)
+        uniques = pd.unique(frame["status"].dropna().astype(str))
+        values["status"] = {u: policy_status(u, language) for u in uniques}
     if "loyalty_tier" in frame:
         uniques = pd.unique(frame["loyalty_tier"].dropna().astype(str))
         values["loyalty_tier"] = {u: programme_tier(u, language) for u in uniques}
@@ -127,6 +130,8 @@ def download_pair(
     label_key = ("download_csv_label", "download_xlsx_label")
     if unit == "rows":
         label_key = ("download_rows_csv", "download_rows_xlsx")
+        if count == 1:
+            label_key = ("download_row_csv", "download_row_xlsx")
     left, right = st.columns(2)
     left.download_button(
         plain(t(label_key[0], what=what, n=f"{count:,}")),

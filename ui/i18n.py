@@ -121,6 +121,8 @@ _T: dict[str, tuple[str, str]] = {
     "download_xlsx_label": ("{what} · Excel ({n})", "{what} · Excel（{n} 位）"),
     "download_rows_csv": ("{what} · CSV ({n} rows)", "{what} · CSV（{n} 行）"),
     "download_rows_xlsx": ("{what} · Excel ({n} rows)", "{what} · Excel（{n} 行）"),
+    "download_row_csv": ("{what} · CSV (1 row)", "{what} · CSV（1 行）"),
+    "download_row_xlsx": ("{what} · Excel (1 row)", "{what} · Excel（1 行）"),
     "excel_too_large": (
         "Excel downloads hold at most {n} rows; download this group as CSV.",
         "Excel 下载最多 {n} 行，请以 CSV 下载该组客户。",
@@ -556,6 +558,11 @@ _T: dict[str, tuple[str, str]] = {
     "reason": ("Reason", "原因"),
     "source_row": ("Row in file", "文件行号"),
     "reason_duplicate": ("Same payment again", "重复的同一笔交易"),
+    "reason_duplicate_policy": ("Same policy again", "重复的同一张保单"),
+    "reason_conflicting_policy": (
+        "Same policy id with other values (the first copy is used)",
+        "保单号相同但内容不同（采用第一条）",
+    ),
     "reason_conflicting_duplicate": (
         "Same transaction id, other customer, date or amount",
         "交易编号相同，但客户、日期或金额不同",
@@ -597,6 +604,29 @@ _T: dict[str, tuple[str, str]] = {
     "connect": ("Connect", "连接"),
     "source_error": ("This source cannot be used: {error}", "无法使用该数据源：{error}"),
     "source_loaded": ("Loaded {name}: {rows} rows used.", "已加载 {name}：使用 {rows} 行。"),
+    "source_loaded_policies": (
+        "Loaded {name}: {rows} payment rows and {policies} policies used.",
+        "已加载 {name}：使用 {rows} 行缴费记录和 {policies} 张保单。",
+    ),
+    "conflicting_policies": (
+        "{n} policy ids appear again with other values (premium, dates, status ...): the first "
+        "copy is used; check the duplicates below.",
+        "有 {n} 个保单号重复出现且内容不同（保费、日期、状态等）：已采用第一条，请检查下方的重复行。",
+    ),
+    "policies_without_payments": (
+        "{n} policies belong to customers with no payment in this source: they are kept but no "
+        "page can show them.",
+        "有 {n} 张保单所属客户在此数据源中没有缴费记录：已保留，但任何页面都无法显示。",
+    ),
+    "policies_issued_later": (
+        "{n} policies are issued after the last payment date ({date}): check their issue dates.",
+        "有 {n} 张保单的承保日期晚于最后缴费日期（{date}）：请核对承保日期。",
+    ),
+    "no_policy_ids": (
+        "The payments carry no policy id, so they cannot be matched to the policies table. Add a "
+        "policy id column (保单号) to the payments.",
+        "缴费记录中没有保单号，无法与保单表对应。请在缴费记录中加入保单号字段。",
+    ),
     "dictionary": ("Data dictionary", "数据字典"),
     "dict_table": ("Table", "数据表"),
     "dict_column": ("Column", "字段"),
@@ -658,6 +688,10 @@ _T: dict[str, tuple[str, str]] = {
     "error_mapped_column_missing": (
         "Column {column} (mapped to {canonical}) is not in the source; found columns: {found}.",
         "数据源中没有字段 {column}（映射为{canonical}）；现有字段：{found}。",
+    ),
+    "error_policies_missing_columns": (
+        "The policies file lacks required column(s): {missing}; found columns: {found}.",
+        "保单文件缺少必填字段：{missing}；现有字段：{found}。",
     ),
     "error_missing_columns": (
         "Missing required column(s): {missing}; found columns: {found}.",
@@ -806,9 +840,11 @@ _T: dict[str, tuple[str, str]] = {
     ),
     "kpi_persistency_13": ("13-month persistency", "13 个月继续率"),
     "kpi_persistency_13_help": (
-        "Share of the regular-premium policies whose 13th-month installment fell due in the 12 "
-        "months before the grace period that paid it in time (by count).",
-        "在宽限期前 12 个月内第 13 个月保费到期的期缴保单中，按时缴费的保单占比（按件数）。",
+        "Of the regular-premium policies whose 13th-month installment fell due in the 12 months "
+        "ending 60 days before the as-of date, the share that paid it within the 60-day grace "
+        "period (by count).",
+        "第 13 个月保费应缴日期落在基准日前 60 天为止的 12 个月内的期缴保单中，在 60 天宽限期内"
+        "缴费的保单占比（按件数）。",
     ),
     "kpi_persistency_13_premium": ("13-month persistency (premium)", "13 个月继续率（保费）"),
     "kpi_persistency_13_premium_help": (
@@ -833,9 +869,10 @@ _T: dict[str, tuple[str, str]] = {
     "kpi_residual_value": ("Residual premium value", "剩余保费价值"),
     "kpi_residual_value_help": (
         "Expected present value of the premiums today's in-force policies will still pay: "
-        "annualised premium × DERL under the sBG model (8% a year on the headline).",
-        "当前有效保单未来仍将缴纳保费的期望现值：年化保费 × 续保模型（sBG）的折现剩余期望年数"
-        "（DERL），此处折现率为每年 8%。",
+        "annualised premium × DERL under the sBG model of the whole book, at the discount rate "
+        "set under Contract retention ({rate} a year).",
+        "当前有效保单未来仍将缴纳保费的期望现值：年化保费 × 全部保单续保模型（sBG）的折现剩余期望"
+        "年数（DERL），折现率为“续保留存”处所设（每年 {rate}）。",
     ),
     "persistency_rule": (
         "Persistency follows the insurer's rule: a policy persists at K months when the "
@@ -875,8 +912,8 @@ _T: dict[str, tuple[str, str]] = {
     "persistency_triangle": ("Persistency by issue month", "按承保月份的继续率三角"),
     "issue_month": ("Issue month", "承保月份"),
     "triangle_note": (
-        "The last {n} of {total} issue months; the download has all.",
-        "显示最近 {n} 个承保月份（共 {total} 个），下载文件包含全部。",
+        "Cells of fewer than {n} policies are left blank.",
+        "保单数少于 {n} 张的格子留空。",
     ),
     "what_triangle": ("Cohort triangle", "继续率三角"),
     "contract_retention": ("Contract retention", "续保留存"),
@@ -915,13 +952,25 @@ _T: dict[str, tuple[str, str]] = {
     "retention_backtest": ("Backtest", "回测"),
     "calibration_years": ("Fit on the first policy years", "用前几个保单年度拟合"),
     "backtest_chart": (
-        "{cohort} cohort: fitted on {years} policy years, then projected",
-        "{cohort} 年承保批次：用前 {years} 个保单年度拟合后的预测",
+        "{cohort} cohort ({n} policies): fitted on {years} policy years, then projected",
+        "{cohort} 年承保批次（{n} 张保单）：用前 {years} 个保单年度拟合后的预测",
     ),
     "backtest_error": ("Mean error on the later years: {error}.", "后续年度的平均误差：{error}。"),
     "backtest_too_short": (
-        "This group's oldest cohort is too short to backtest.",
-        "该组最早的承保批次年数太少，无法回测。",
+        "No issue-year cohort of this group has been observed for four years with at least {n} policies: too little to backtest.",
+        "该组没有观察满四年且至少 {n} 张保单的承保年度批次，数据不足，无法回测。",
+    ),
+    "thin_points": (
+        "Ratios of fewer than {n} policies are in the table, not on the chart.",
+        "保单数少于 {n} 张的继续率只列在表中，不画在图上。",
+    ),
+    "current_labels_note": (
+        "Segments and value tiers are today's, and lapsing itself moves customers into the weaker ones: read these ratios as a description, not a cause.",
+        "客户细分与价值分层为当前结果，而失效本身会使客户落入较弱的组别：这些继续率只是描述，并非原因。",
+    ),
+    "retention_lines": (
+        "Solid lines with points: actual; dashed: projected by the model.",
+        "带点的实线为实际值，虚线为模型预测值。",
     ),
     "agent_persistency": ("Agents' 13-month persistency", "代理人 13 个月继续率"),
     "agent_persistency_help": (
@@ -1183,6 +1232,7 @@ _NAMES: dict[str, tuple[str, str]] = {
     "single": ("Single premium", "趸缴"),
     "in_force": ("In force", "有效"),
     "policy_lapsed": ("Lapsed", "失效"),
+    "all": ("Whole book", "全部保单"),
     "surrendered": ("Surrendered", "退保"),
     "matured": ("Matured", "满期"),
     "claimed": ("Ended by claim", "理赔终止"),
@@ -1310,6 +1360,22 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "term_years": ("Premium term (years)", "缴费年期"),
     "status": ("Policy status", "保单状态"),
     "status_date": ("Status date", "状态日期"),
+    "policy_product_line": ("Product line", "产品线"),
+    "annual_premium": ("Annualised premium", "年化保费"),
+    "months": ("Months since issue", "保单月度"),
+    "policies": ("Policies", "保单数"),
+    "persisting": ("Persisting", "继续缴费保单数"),
+    "count_ratio": ("Persistency (count)", "继续率（件数）"),
+    "premium": ("Annualised premium in cohort", "考察保单年化保费"),
+    "persisting_premium": ("Persisting premium", "继续缴费保费"),
+    "premium_ratio": ("Persistency (premium)", "继续率（保费）"),
+    "issue_month": ("Issue month", "承保月份"),
+    "group": ("Group", "组别"),
+    "alpha": ("sBG a", "sBG 参数 a"),
+    "beta": ("sBG b", "sBG 参数 b"),
+    "mean_derl": ("Mean DERL (years)", "平均折现剩余年数"),
+    "residual_value": ("Residual premium value", "剩余保费价值"),
+    "due": ("Installment due", "应缴日期"),
 }
 
 #: Table names of the data contract.

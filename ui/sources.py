@@ -200,24 +200,43 @@ def _scoped(fingerprint: str, regions: tuple[str, ...], _data: Dataset) -> Datas
         policies=policies,
         report=report,
         # a policies report counts the whole table: out of a region scope, only its size shows
-        policies_report=_scoped_report(_data.policies_report, policies),
+        policies_report=_scoped_report(_data.policies_report, policies, _data.customers, regions),
     )
 
 
-def _scoped_report(report: LoadReport | None, policies: pd.DataFrame | None) -> LoadReport | None:
-    """A region-bound user's view of the policies load: their policies used, and no other
-    region's rejected or duplicate rows (which name other customers)."""
+def _scoped_report(
+    report: LoadReport | None,
+    policies: pd.DataFrame | None,
+    customers: pd.DataFrame | None,
+    regions: tuple[str, ...],
+) -> LoadReport | None:
+    """A region-bound user's view of the policies load: their policies used, and the rejected
+    and duplicate rows of their regions' customers only (found under the source's own header
+    for the customer id); rows without a readable customer are in no region."""
     if report is None or policies is None:
         return None
+    header = report.column_mapping.get("customer_id")
+
+    def kept(rows: pd.DataFrame) -> pd.DataFrame:
+        if header is None or header not in rows:
+            return rows.iloc[:0]
+        ids = rows[header].astype("str").str.strip()
+        return rows[in_scope(ids, customers, regions)].reset_index(drop=True)
+
+    rejected_rows, duplicate_rows = kept(report.rejected_rows), kept(report.duplicate_rows)
+    counts = rejected_rows["reason"].value_counts().to_dict() if len(rejected_rows) else {}
+    conflicting = int((duplicate_rows["reason"] == "conflicting_policy").sum()) if len(
+        duplicate_rows) else 0  # fmt: skip
     return LoadReport(
         source=report.source,
-        rows_read=len(policies),
+        rows_read=len(policies) + len(rejected_rows) + len(duplicate_rows),
         rows_used=len(policies),
-        duplicates=0,
-        rejected={},
-        rejected_rows=report.rejected_rows.iloc[:0],
-        duplicate_rows=report.duplicate_rows.iloc[:0],
+        duplicates=len(duplicate_rows),
+        rejected={k: int(v) for k, v in counts.items()},
+        rejected_rows=rejected_rows,
+        duplicate_rows=duplicate_rows,
         column_mapping=dict(report.column_mapping),
+        conflicting_duplicates=conflicting,
     )
 
 

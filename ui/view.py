@@ -157,8 +157,8 @@ class View:
         """Policies of the customers in view (the product filter on the policy's line), with
         the customer's type, segment, value tier, region and membership; None without a
         policies table."""
-        if self.data.policies is None:
-            return None
+        if self.data.policies is None or "policy_id" not in self.data.transactions:
+            return None  # (the Data page says why when there is a policies table)
         from analytics.book import policies_in_view
 
         def compute():
@@ -213,7 +213,7 @@ class View:
             return {
                 "ratios": PE.ratios_from_status(status, as_of),
                 "trend": PE.trend_from_status(status, dates, 13),
-                "triangle": PE.triangle_from_status(status, as_of),
+                "triangle": PE.triangle_from_status(status, as_of, min_policies=20),
                 "residual": book.residual_values(self.policies, whole, as_of, None, 0.08),
                 "agents": PE.ratios_from_status(agents, as_of, "agent_id") if len(agents) else None,
             }
