@@ -211,7 +211,7 @@ def retention(view, axes) -> None:
                 t("survival_5"): fmt_pct(sbg.survival(fit.alpha, fit.beta, 5)) if fit else "–",
                 t("kpi_in_force"): fmt_int(row["policies"]),
                 t("mean_derl"): fmt_number(row["mean_derl"], 2),
-                t("kpi_residual_value"): axes.money(row["residual_value"]),
+                t("residual_short"): axes.money(row["residual_value"]),
             }
         )
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")

@@ -979,6 +979,7 @@ _T: dict[str, tuple[str, str]] = {
         "13 个月考察期内至少有 {n} 张保单的代理人（共 {agents} 名），按继续率从低到高排列。",
     ),
     "what_agents": ("Agents' persistency", "代理人继续率表"),
+    "residual_short": ("Residual value", "剩余价值"),
     "page_picture": ("Customer picture", "客户画像"),
     "agent_id": ("Agent", "代理人"),
     "duplicate_identities": ("One person, several customer ids", "一人多号（重复身份）"),
