@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analytics._fast import member
 from analytics._validate import require_columns
 
 __all__ = [
@@ -30,7 +31,7 @@ def holdings(transactions: pd.DataFrame, view: pd.DataFrame, as_of=None) -> pd.D
                     "transactions")  # fmt: skip
     paid = transactions[
         (transactions["amount"] > 0)
-        & transactions["customer_id"].isin(view["customer_id"])
+        & member(transactions["customer_id"], view["customer_id"])
         & transactions["product_line"].notna()
     ]
     if as_of is not None:

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import churn, clusters, pareto, rfm
+from analytics._fast import member
 from analytics._validate import CodedError
 from analytics.clv import MODELS, ClvResult, fit_clv, score_clv
 from analytics.summary import UNIT_DAYS, summarise
@@ -226,7 +227,7 @@ def in_scope(customer_ids: pd.Series, customers: pd.DataFrame | None, regions) -
     if customers is None or "region" not in customers or not regions:
         return np.zeros(len(customer_ids), dtype=bool)
     kept = customers.loc[customers["region"].isin(list(regions)), "customer_id"]
-    return customer_ids.isin(kept).to_numpy()
+    return member(customer_ids, kept)
 
 
 def scope(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analytics._fast import member
 from analytics._validate import require_columns
 
 __all__ = [
@@ -39,7 +40,7 @@ def contacts_in_view(interactions: pd.DataFrame, view: pd.DataFrame, as_of=None)
     """The contacts of the customers in ``view`` (up to ``as_of``), with the customer's
     ``segment``, ``value_tier``, ``channel`` and ``customer_type`` where the view has them."""
     require_columns(interactions, INTERACTION_COLUMNS, "interactions")
-    contacts = interactions[interactions["customer_id"].isin(view["customer_id"])]
+    contacts = interactions[member(interactions["customer_id"], view["customer_id"])]
     if as_of is not None:
         day = pd.to_datetime(contacts["contact_at"]).dt.normalize()  # the as-of day counts whole
         contacts = contacts[day <= pd.Timestamp(as_of).normalize()]

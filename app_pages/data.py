@@ -54,6 +54,19 @@ def report(dataset) -> None:
         policy_notes(dataset)
 
 
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _orphan_count(fingerprint: str, _dataset) -> int:
+    from analytics._fast import member
+
+    policies = _dataset.policies
+    return int((~member(policies["customer_id"], _dataset.transactions["customer_id"])).sum())
+
+
+def _orphans(dataset) -> int:
+    """Policies whose customer has no payment in the source (kept per source)."""
+    return _orphan_count(sources.dataset()[1], dataset)
+
+
 def policy_notes(dataset) -> None:
     """What the row accounting cannot see: policies no payment belongs to, policies issued after
     the payments end, payments without a policy id."""
@@ -62,7 +75,7 @@ def policy_notes(dataset) -> None:
         return
     if "policy_id" not in tx:
         st.warning(t("no_policy_ids"))
-    orphans = int((~policies["customer_id"].isin(tx["customer_id"])).sum())
+    orphans = _orphans(dataset)
     if orphans:
         st.warning(t("policies_without_payments", n=fmt_int(orphans)))
     last = tx["transaction_date"].max()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics import identity, picture, service
+from analytics import identity, picture
 from ui import charts
 from ui.auth import allowed
 from ui.formats import fmt_int, fmt_money, fmt_number, fmt_pct
@@ -18,17 +18,19 @@ from ui.widgets import chart, empty_view_guard, section
 
 def types(view, held) -> None:
     st.subheader(t("type_comparison"), anchor=False)
-    contacts = None
-    if view.data.interactions is not None and len(view.data.interactions):
-        contacts = service.contacts_in_view(view.data.interactions, view.table, view.as_of)
-    persisting = None
-    if view.policies is not None and len(view.policies) and "customer_type" in view.policies:
-        from analytics.persistency import ratios_from_status
 
-        status = view.policy_status()
-        persisting = ratios_from_status(status[status["months"].isin([13, 25])], view.as_of,
-                                        "customer_type")  # fmt: skip
-    table = picture.type_comparison(view.table, held, contacts, persisting)
+    def compute():
+        contacts = view.contacts()
+        persisting = None
+        if view.policies is not None and len(view.policies) and "customer_type" in view.policies:
+            from analytics.persistency import ratios_from_status
+
+            status = view.policy_status()
+            persisting = ratios_from_status(status[status["months"].isin([13, 25])], view.as_of,
+                                            "customer_type")  # fmt: skip
+        return picture.type_comparison(view.table, held, contacts, persisting)
+
+    table = view.keep("type_comparison", compute)
     currency, language = view.currency, lang()
     shown = {
         t("customer_type"): names(table["customer_type"]),

@@ -45,7 +45,7 @@ def main() -> None:
     if interactions is None or interactions.empty:
         st.info(t("no_interactions"))
         return
-    contacts = service.contacts_in_view(interactions, view.table, view.as_of)
+    contacts = view.contacts()
     axes = charts.Axes(lang(), view.currency)
     with section():
         kpis(service.service_kpis(contacts, view.table))

@@ -166,6 +166,23 @@ class View:
 
         return self.memo(self._key("view", "policies"), compute)
 
+    def keep(self, name: str, compute: Callable[[], Any]) -> Any:
+        """A page's own derived result, kept per view (settings and filters) under ``name``."""
+        return self.memo(self._key("view", name), compute)
+
+    def contacts(self) -> pd.DataFrame | None:
+        """Call-centre contacts of the customers in view up to the as-of date (kept per view);
+        None without an interactions table."""
+        from analytics.service import contacts_in_view
+
+        interactions = self.data.interactions
+        if interactions is None or interactions.empty:
+            return None
+        return self.memo(
+            self._key("view", "contacts"),
+            lambda: contacts_in_view(interactions, self.table, self.as_of),
+        )
+
     def policy_status(self) -> pd.DataFrame:
         """Each policy in view at every K (13 ... 61) at the as-of date (the persistency rule)."""
         from analytics.persistency import MONTHS, policy_status
