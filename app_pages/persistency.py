@@ -101,7 +101,11 @@ def by_group(view, status: pd.DataFrame, summary: dict, axes) -> None:
     bases = {"count_ratio": t("by_count"), "premium_ratio": t("by_premium")}
     basis = cells[1].radio(t("persistency_basis"), list(bases), format_func=bases.get,
                            horizontal=True, key="persistency_basis")  # fmt: skip
-    ratios = summary["ratios"] if by == "none" else P.ratios_from_status(status, view.as_of, by)
+    ratios = (
+        summary["ratios"]
+        if by == "none"
+        else view.keep(("ratios", by), lambda: P.ratios_from_status(status, view.as_of, by))
+    )
     if ratios.empty:
         st.info(t("no_persistency_cohort"))
         return
@@ -192,7 +196,10 @@ def retention(view, axes) -> None:
     fig.update_layout(margin={"t": 60 + 22 * ((len(labels) + 3) // 4)})
     chart(_percent_axis(fig), key="retention_curves")
     st.caption(t("retention_lines"))
-    residual = book.residual_values(view.policies, models, view.as_of, key, discount)
+    residual = view.keep(
+        ("residual", by, discount),
+        lambda: book.residual_values(view.policies, models, view.as_of, key, discount),
+    )
     rows = []
     for _, row in residual.iterrows():
         model = models.get(row["group"], {})
@@ -297,11 +304,15 @@ def lapsed_list(view, status: pd.DataFrame) -> None:
     """The policies that did not persist at 13 months (a win-back list), for download."""
     if not allowed("download"):
         return
-    frame = status[status["months"] == 13]
-    end = pd.Timestamp(view.as_of).normalize() - pd.Timedelta(days=P.GRACE_DAYS)
-    start = P.add_months([end], -12)[0]
-    window = (frame["due"] > start) & (frame["due"] <= end) & ~frame["excluded"]
-    missed = frame[window & ~frame["persisting"]]
+
+    def compute() -> pd.DataFrame:
+        frame = status[status["months"] == 13]
+        end = pd.Timestamp(view.as_of).normalize() - pd.Timedelta(days=P.GRACE_DAYS)
+        start = P.add_months([end], -12)[0]
+        window = (frame["due"] > start) & (frame["due"] <= end) & ~frame["excluded"]
+        return frame[window & ~frame["persisting"]]
+
+    missed = view.keep("not_persisting_13", compute)
     columns = [c for c in ("policy_id", "customer_id", "channel", "product_line", "agent_id",
                            "payment_mode", "issue_date", "installment_premium", "annual_premium",
                            "status", "segment", "value_tier") if c in missed]  # fmt: skip

@@ -166,7 +166,7 @@ class View:
 
         return self.memo(self._key("view", "policies"), compute)
 
-    def keep(self, name: str, compute: Callable[[], Any]) -> Any:
+    def keep(self, name, compute: Callable[[], Any]) -> Any:
         """A page's own derived result, kept per view (settings and filters) under ``name``."""
         return self.memo(self._key("view", name), compute)
 
