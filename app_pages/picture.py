@@ -106,14 +106,14 @@ def main() -> None:
             types(view, held)
     left, right = st.columns(2)
     with left, section():
-        per = picture.products_per_customer(held)
+        per = view.keep("products_per_customer", lambda: picture.products_per_customer(held))
         chart(
             charts.bar(per, "customers", t("products_per_customer"), t("product_lines_held"),
                        t("customers"), list(per["products"]), axes, text=True),
             key="picture_products",
         )  # fmt: skip
     with right, section():
-        pairs = picture.product_pairs(held)
+        pairs = view.keep("product_pairs", lambda: picture.product_pairs(held))
         same = pairs["product"] == pairs["with_product"]  # 100% by definition: left blank
         pairs = pairs.assign(share=pairs["share"].where(~same))
         pairs = pairs.assign(product=names(pairs["product"]),
@@ -128,7 +128,8 @@ def main() -> None:
         words = {"segment": t("segment"), "value_tier": t("value_tier")}
         by = st.radio(t("gaps_by"), list(words), format_func=words.get, horizontal=True,
                       key="picture_gaps_by")  # fmt: skip
-        gaps = picture.cross_sell_gaps(held, view.table, by, top=10)
+        gaps = view.keep(("cross_sell_gaps", by),
+                         lambda: picture.cross_sell_gaps(held, view.table, by, top=10))  # fmt: skip
         if gaps.empty:
             st.caption(t("no_gaps"))
             return
