@@ -486,8 +486,9 @@ _prefetch_lock = threading.Lock()
 
 
 def prefetch(current: View | None) -> None:
-    """After a page is on screen, compute the clustering and suggested k in a background thread
-    (once per key), so the Clusters page and exports open without waiting. (The other purchase
+    """After a page is on screen, compute the Persistency page's opening figures, then the
+    clustering and suggested k, in a background thread (once per key), so those pages and
+    exports open without waiting. (The other purchase
     model, a heavier fit, is started by the pages that compare the two: :meth:`View.start_comparison`.)"""
     if current is None or not current.fit.has_purchase_model:
         return
@@ -503,6 +504,12 @@ def prefetch(current: View | None) -> None:
         # and a low-priority thread would keep it waiting.)
         time.sleep(3.0)
         with contextlib.suppress(Exception):  # a prefetch must never disturb the app
+            # the Persistency page first (a few seconds at a million policies, a page managers
+            # open early), then the clustering (longer, and only the Clusters page waits for it)
+            if current.policies is not None and len(current.policies):
+                current.persistency_summary()
+                current.retention("channel")
+        with contextlib.suppress(Exception):
             P.run(
                 current.data.transactions,
                 current.settings,
@@ -512,9 +519,6 @@ def prefetch(current: View | None) -> None:
                 memo=current.memo,
             )
             current.suggest_k()
-            if current.policies is not None and len(current.policies):
-                current.persistency_summary()  # the Persistency page then opens at once
-                current.retention("channel")
 
     threading.Thread(target=work, name="valuescope-prefetch", daemon=True).start()
 
