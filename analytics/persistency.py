@@ -126,7 +126,7 @@ def _repeated(ids: pd.Series, codes: np.ndarray, rows: np.ndarray) -> np.ndarray
         if len(distinct) == len(values) - values.null_count:
             return np.zeros(len(ids), dtype=bool)
         tx = pc.index_in(values, value_set=distinct).fill_null(-1).to_numpy(zero_copy_only=False)
-    except ImportError:  # pragma: no cover - pyarrow is a dependency
+    except Exception:  # noqa: BLE001 - ids of mixed types (Arrow cannot type them): pandas can
         tx = pd.factorize(ids[rows])[0]
     tx = np.asarray(tx, dtype=np.int64)
     pair = codes[rows].astype(np.int64) * (int(tx.max(initial=0)) + 1) + tx

@@ -323,3 +323,20 @@ def test_triangle_leaves_thin_cells_empty():
     assert premium.loc["2023-01", 13] == pytest.approx(100 / 400)
     thin = triangle_from_status(status, "2025-06-30", min_policies=2)
     assert thin.loc["2023-01", 13] == 0.5 and pd.isna(thin.loc["2023-02", 13])
+
+
+def test_repeated_transaction_ids_of_mixed_types_count_once():
+    policies = pd.DataFrame({"policy_id": ["P1"], "issue_date": pd.to_datetime(["2023-01-01"]),
+                             "payment_mode": ["annual"], "installment_premium": [100.0]})  # fmt: skip
+    # the second installment arrives twice under the same id (the number 7), once as text "x"
+    payments = pd.DataFrame(
+        {
+            "policy_id": ["P1", "P1", "P1"],
+            "transaction_id": pd.Series(["x", 7, 7], dtype=object),
+            "transaction_date": pd.to_datetime(["2023-01-01", "2024-01-05", "2024-01-06"]),
+            "amount": [100.0, 100.0, 100.0],
+        }
+    )
+    status = policy_status(policies, payments, (13, 25), until="2025-06-30").set_index("months")
+    assert bool(status.loc[13, "persisting"])  # two distinct payments by 2024-01-01 + 60 days
+    assert not bool(status.loc[25, "persisting"])  # the repeat of 7 is not a third payment
