@@ -316,3 +316,28 @@ def test_an_unknown_username_locks_like_a_real_one(app_db):
         messages.append(at.error[0].value)
     assert messages[:4] == ["Wrong username or password."] * 4
     assert "locked for 15 minutes" in messages[4]  # as a real account's fifth failure reads
+
+
+def test_a_region_bound_steward_sees_only_their_regions_policy_rejects():
+    from data.policies import load_policies
+    from ui.sources import _scoped_report
+
+    raw = pd.DataFrame(
+        {
+            "保单号": ["P1", "P2", "P3", "P3", "P4"],
+            "客户编号": ["C1", "C2", "C1", "C1", "C2"],
+            "投保日期": ["2023-01-01", "bad", "2023-01-01", "2023-01-01", "2023-01-01"],
+            "缴费方式": ["annual", "annual", "annual", "annual", "weekly"],
+            "期缴保费": [100, 100, 100, 100, 100],
+        }
+    )
+    policies, report = load_policies(raw)
+    assert report.rejected == {"bad_date": 1, "bad_payment_mode": 1}
+    customers = pd.DataFrame({"customer_id": ["C1", "C2"], "region": ["广东", "北京"]})
+    mine = policies[policies["customer_id"] == "C1"]
+    scoped = _scoped_report(report, mine, customers, ("广东",))
+    assert scoped.rejected == {} and len(scoped.rejected_rows) == 0  # both rejects are C2's
+    assert scoped.duplicates == 1 and scoped.duplicate_rows["保单号"].tolist() == ["P3"]
+    assert scoped.rows_read == scoped.rows_used + scoped.duplicates == 3
+    other = _scoped_report(report, policies[policies["customer_id"] == "C2"], customers, ("北京",))
+    assert other.rejected == {"bad_date": 1, "bad_payment_mode": 1} and other.duplicates == 0
