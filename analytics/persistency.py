@@ -338,16 +338,13 @@ def trend(
     months: int = 13,
 ) -> pd.DataFrame:
     """The K-month ratios (count and premium) at each of ``as_of_dates``: ``as_of, policies,
-    count_ratio, premium_ratio``. Payments after each date are not counted."""
-    rows = []
-    for as_of in as_of_dates:
-        table = persistency(policies, payments, as_of, (months,))
-        if len(table):
-            row = table.iloc[0]
-            rows.append({"as_of": pd.Timestamp(as_of), "policies": int(row["policies"]),
-                         "count_ratio": row["count_ratio"],
-                         "premium_ratio": row["premium_ratio"]})  # fmt: skip
-    return pd.DataFrame(rows, columns=["as_of", "policies", "count_ratio", "premium_ratio"])
+    count_ratio, premium_ratio``. Payments after each date are not counted (one status frame
+    at the latest date serves every date: see :func:`trend_from_status`)."""
+    dates = [pd.Timestamp(d) for d in as_of_dates]
+    if not dates:
+        return pd.DataFrame(columns=["as_of", "policies", "count_ratio", "premium_ratio"])
+    status = policy_status(policies, payments, (int(months),), until=max(dates))
+    return trend_from_status(status, dates, months)
 
 
 def trend_from_status(status: pd.DataFrame, as_of_dates: Iterable, months: int = 13):

@@ -320,7 +320,7 @@ def test_an_unknown_username_locks_like_a_real_one(app_db):
 
 def test_a_region_bound_steward_sees_only_their_regions_policy_rejects():
     from data.policies import load_policies
-    from ui.sources import _scoped_report
+    from ui.sources import _scoped_load
 
     raw = pd.DataFrame(
         {
@@ -335,9 +335,25 @@ def test_a_region_bound_steward_sees_only_their_regions_policy_rejects():
     assert report.rejected == {"bad_date": 1, "bad_payment_mode": 1}
     customers = pd.DataFrame({"customer_id": ["C1", "C2"], "region": ["广东", "北京"]})
     mine = policies[policies["customer_id"] == "C1"]
-    scoped = _scoped_report(report, mine, customers, ("广东",))
+    scoped = _scoped_load(report, len(mine), customers, ("广东",))
     assert scoped.rejected == {} and len(scoped.rejected_rows) == 0  # both rejects are C2's
     assert scoped.duplicates == 1 and scoped.duplicate_rows["保单号"].tolist() == ["P3"]
     assert scoped.rows_read == scoped.rows_used + scoped.duplicates == 3
-    other = _scoped_report(report, policies[policies["customer_id"] == "C2"], customers, ("北京",))
+    other = _scoped_load(report, int((policies["customer_id"] == "C2").sum()), customers, ("北京",))
     assert other.rejected == {"bad_date": 1, "bad_payment_mode": 1} and other.duplicates == 0
+
+
+def test_a_region_bound_user_keeps_their_payment_rejects_under_a_chinese_header():
+    from data.load import load_frame
+    from ui.sources import _scoped_load
+
+    raw = pd.DataFrame({"客户编号": ["C1", "C2", "C1", "C2"],
+                        "交易日期": ["2024-01-01", "bad", "not a date", "2024-01-02"],
+                        "金额": [1, 2, 3, 4]})  # fmt: skip
+    _, report = load_frame(raw)
+    customers = pd.DataFrame({"customer_id": ["C1", "C2"], "region": ["广东", "北京"]})
+    scoped = _scoped_load(report, 1, customers, ("广东",))
+    # found under the source's own header, not only under "customer_id"
+    assert scoped.rejected == {"bad_date": 1}
+    assert scoped.rejected_rows["客户编号"].tolist() == ["C1"]
+    assert scoped.rows_read == 2

@@ -170,27 +170,7 @@ def _scoped(fingerprint: str, regions: tuple[str, ...], _data: Dataset) -> Datas
     policies = _data.policies
     if policies is not None:
         policies = policies[in_scope(policies["customer_id"], _data.customers, regions)]
-    rep = _data.report
-
-    def kept(rows: pd.DataFrame) -> pd.DataFrame:
-        if "customer_id" not in rows:
-            return rows.iloc[:0]
-        ids = rows["customer_id"].astype("str").str.strip()
-        return rows[in_scope(ids, _data.customers, regions)]
-
-    rejected_rows, duplicate_rows = kept(rep.rejected_rows), kept(rep.duplicate_rows)
-    rejected = rejected_rows["reason"].value_counts().to_dict() if "reason" in rejected_rows else {}
-    report = LoadReport(
-        source=rep.source,
-        rows_read=len(tx) + len(duplicate_rows) + len(rejected_rows),
-        rows_used=len(tx),
-        duplicates=len(duplicate_rows),
-        rejected={k: int(v) for k, v in rejected.items()},
-        rejected_rows=rejected_rows,
-        duplicate_rows=duplicate_rows,
-        column_mapping=dict(rep.column_mapping),
-        currency=rep.currency,
-    )
+    report = _scoped_load(_data.report, len(tx), _data.customers, regions)
     return replace(
         _data,
         transactions=tx,
@@ -199,43 +179,45 @@ def _scoped(fingerprint: str, regions: tuple[str, ...], _data: Dataset) -> Datas
         interactions=interactions,
         policies=policies,
         report=report,
-        # a policies report counts the whole table: out of a region scope, only its size shows
-        policies_report=_scoped_report(_data.policies_report, policies, _data.customers, regions),
+        policies_report=None
+        if _data.policies_report is None or policies is None
+        else _scoped_load(_data.policies_report, len(policies), _data.customers, regions),
     )
 
 
-def _scoped_report(
-    report: LoadReport | None,
-    policies: pd.DataFrame | None,
-    customers: pd.DataFrame | None,
-    regions: tuple[str, ...],
-) -> LoadReport | None:
-    """A region-bound user's view of the policies load: their policies used, and the rejected
-    and duplicate rows of their regions' customers only (found under the source's own header
-    for the customer id); rows without a readable customer are in no region."""
-    if report is None or policies is None:
-        return None
-    header = report.column_mapping.get("customer_id")
+#: duplicate reasons that mean "same id, other values" (transactions, policies)
+_CONFLICTING = ("conflicting_duplicate", "conflicting_policy")
+
+
+def _scoped_load(
+    report: LoadReport, used: int, customers: pd.DataFrame | None, regions: tuple[str, ...]
+) -> LoadReport:
+    """A table's load report as a region-bound user sees it: ``used`` rows of their scope, and
+    only the rejected and duplicate rows of their regions' customers (found under the source's
+    own header for the customer id); rows without a readable customer are in no region."""
+    header = report.column_mapping.get("customer_id", "customer_id")
 
     def kept(rows: pd.DataFrame) -> pd.DataFrame:
-        if header is None or header not in rows:
+        if header not in rows:
             return rows.iloc[:0]
         ids = rows[header].astype("str").str.strip()
         return rows[in_scope(ids, customers, regions)].reset_index(drop=True)
 
     rejected_rows, duplicate_rows = kept(report.rejected_rows), kept(report.duplicate_rows)
     counts = rejected_rows["reason"].value_counts().to_dict() if len(rejected_rows) else {}
-    conflicting = int((duplicate_rows["reason"] == "conflicting_policy").sum()) if len(
-        duplicate_rows) else 0  # fmt: skip
+    conflicting = (
+        int(duplicate_rows["reason"].isin(_CONFLICTING).sum()) if len(duplicate_rows) else 0
+    )
     return LoadReport(
         source=report.source,
-        rows_read=len(policies) + len(rejected_rows) + len(duplicate_rows),
-        rows_used=len(policies),
+        rows_read=used + len(rejected_rows) + len(duplicate_rows),
+        rows_used=used,
         duplicates=len(duplicate_rows),
         rejected={k: int(v) for k, v in counts.items()},
         rejected_rows=rejected_rows,
         duplicate_rows=duplicate_rows,
         column_mapping=dict(report.column_mapping),
+        currency=report.currency,
         conflicting_duplicates=conflicting,
     )
 
