@@ -73,7 +73,16 @@ def bgnbd_p_alive(params: dict[str, float], x, t_x, T) -> np.ndarray:
 
 def distinct_pairs(x, T) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Codes of the distinct (x, T) pairs and the pairs themselves."""
-    codes, uniques = pd.MultiIndex.from_arrays([np.asarray(x), np.asarray(T)]).factorize()
+    x, T = np.asarray(x), np.asarray(T)
+    xf = x.astype(float, copy=False)
+    if len(x) and np.isfinite(xf).all() and (xf >= 0).all() and (xf == np.floor(xf)).all():
+        # Whole repeat counts: one integer key per pair, T by its own (few) distinct values.
+        t_codes, t_values = pd.factorize(T)
+        if (t_codes >= 0).all():
+            width = max(len(t_values), 1)
+            codes, keys = pd.factorize(xf.astype(np.int64) * width + t_codes)
+            return codes, (keys // width).astype(float), np.asarray(t_values, float)[keys % width]
+    codes, uniques = pd.MultiIndex.from_arrays([x, T]).factorize()
     return (
         codes,
         uniques.get_level_values(0).to_numpy(float),

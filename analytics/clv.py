@@ -481,15 +481,23 @@ def lifetimes_reference_summary(
         )
 
 
-def lifetimes_reference_fit(summary: pd.DataFrame) -> tuple[dict[str, float], dict[str, float]]:
-    """Unweighted BG/NBD and Gamma-Gamma fits, one row per customer (the plain lifetimes route).
+def lifetimes_reference_fit(
+    summary: pd.DataFrame, penalizer: float = 0.0, spend_penalizer: float = 0.0
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Unweighted BG/NBD and Gamma-Gamma fits, one row per customer (the plain lifetimes route),
+    with lifetimes' L2 penalties (:data:`FALLBACK_PENALIZERS`: data on which the unpenalised fit
+    does not converge needs the same penalty on both routes).
 
     Returns the BG/NBD and the Gamma-Gamma parameters.
     """
     from lifetimes import BetaGeoFitter, GammaGammaFitter
 
     with _quiet():
-        purchase = BetaGeoFitter().fit(summary["frequency"], summary["recency"], summary["T"])
+        purchase = BetaGeoFitter(penalizer_coef=penalizer).fit(
+            summary["frequency"], summary["recency"], summary["T"]
+        )
         repeat = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
-        spend = GammaGammaFitter().fit(repeat["frequency"], repeat["monetary_value"])
+        spend = GammaGammaFitter(penalizer_coef=spend_penalizer).fit(
+            repeat["frequency"], repeat["monetary_value"]
+        )
     return dict(purchase.params_), dict(spend.params_)

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import churn, clusters, pareto, rfm
-from analytics._fast import member
+from analytics._fast import member, positions
 from analytics._validate import CodedError
 from analytics.clv import MODELS, ClvResult, fit_clv, score_clv
 from analytics.summary import UNIT_DAYS, summarise
@@ -298,21 +298,31 @@ def attach(
     membership (``is_member``, ``enrolled_at``, ``loyalty_tier``; enrolments after the as-of date
     do not count) to a summary."""
     attrs = dict(summary.attrs)
-    frame = summary
+    frame = summary.reset_index(drop=True)
     if customers is not None and len(customers):
-        keep = ["customer_id", *[c for c in ATTRIBUTE_COLUMNS if c in customers.columns]]
-        frame = frame.drop(columns=[c for c in keep[1:] if c in frame.columns]).merge(
-            customers[keep].drop_duplicates("customer_id"), on="customer_id", how="left"
-        )
+        keep = [c for c in ATTRIBUTE_COLUMNS if c in customers.columns]
+        frame = frame.drop(columns=[c for c in keep if c in frame.columns])
+        # A left join on the first row of each customer id (numbered ids without hashing).
+        rows = positions(frame["customer_id"], customers["customer_id"])
+        for column in keep:
+            frame[column] = _take(customers[column], rows)
     if members is not None:
         enrolled = members[["customer_id", "enrolled_at", *(["tier"] if "tier" in members else [])]]
         enrolled = enrolled.drop_duplicates("customer_id").rename(columns={"tier": "loyalty_tier"})
         as_of = pd.Timestamp(attrs.get("as_of", pd.Timestamp.max))
         enrolled = enrolled[pd.to_datetime(enrolled["enrolled_at"]) <= as_of]
-        frame = frame.merge(enrolled, on="customer_id", how="left")
+        rows = positions(frame["customer_id"], enrolled["customer_id"])
+        for column in enrolled.columns[1:]:
+            frame[column] = _take(enrolled[column], rows)
         frame["is_member"] = frame["enrolled_at"].notna()
     frame.attrs.update(attrs)
     return frame
+
+
+def _take(values: pd.Series, rows: np.ndarray) -> pd.Series:
+    """``values`` at ``rows``, missing where a row is -1 (integers become floats, as a left
+    merge makes them)."""
+    return pd.Series(values.array.take(rows, allow_fill=True), copy=False).array
 
 
 @dataclass(frozen=True, eq=False)

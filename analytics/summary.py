@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from analytics._fast import sorted_factorize
 from analytics._validate import CodedError, require_columns
 
 __all__ = [
@@ -59,6 +60,8 @@ def unit_days(unit: str) -> float:
 
 def _to_days(dates: pd.Series) -> np.ndarray:
     """Calendar days since 1970-01-01 as int64 (time of day dropped)."""
+    if dates.dtype == "datetime64[s]":  # the loaders' dates: integer seconds, floored
+        return np.floor_divide(dates.to_numpy().view(np.int64), 86400)
     values = pd.to_datetime(dates).to_numpy(dtype="datetime64[D]")
     return (values - _EPOCH).astype(np.int64)
 
@@ -138,9 +141,11 @@ def summarise(
         raise as_of_before_data(as_of_day, int(day.min()))
     amount = transactions["amount"].to_numpy(dtype=np.float64)
     keep = day <= as_of_day
-    codes, uniques = _sorted_codes(transactions["customer_id"])
-    rows = np.flatnonzero(keep) if first_purchase else None
-    codes, day, amount = codes[keep], day[keep], amount[keep]
+    every = bool(keep.all())  # the common case: no holdout rows, nothing to copy
+    codes, uniques = sorted_factorize(transactions["customer_id"])
+    rows = (np.arange(len(day)) if every else np.flatnonzero(keep)) if first_purchase else None
+    if not every:
+        codes, day, amount = codes[keep], day[keep], amount[keep]
     n_customers = len(uniques)
 
     is_purchase = amount >= 0
@@ -148,29 +153,37 @@ def summarise(
     n_rows = np.bincount(codes[is_purchase], minlength=n_customers)
     recent = is_purchase & (day > twelve_months_before(as_of_day))
     spend_12m = np.bincount(codes[recent], weights=amount[recent], minlength=n_customers)
-    codes, day, amount = codes[is_purchase], day[is_purchase], amount[is_purchase]
+    if not is_purchase.all():
+        codes, day, amount = codes[is_purchase], day[is_purchase], amount[is_purchase]
     if len(codes) == 0:
         return _empty().assign(**{c: pd.Series(dtype=object) for c in first_purchase})
 
-    # One key per (customer, calendar day); sorting it groups customers and orders their days.
-    low = day.min()
-    span = int(day.max() - low) + 1
-    keys, inverse = np.unique(codes.astype(np.int64) * span + (day - low), return_inverse=True)
-    day_spend = np.bincount(inverse, weights=amount)
-    day_customer = keys // span
-    day_value = keys % span + low
-    starts = np.flatnonzero(np.r_[True, day_customer[1:] != day_customer[:-1]])
-    ends = np.r_[starts[1:], len(keys)]
-    customer = day_customer[starts]
+    # Per customer: first and last purchase day, the first day's spend, and the number of
+    # distinct purchase days (one sort of (customer, day) keys; no hashing).
+    first_day = np.full(n_customers, np.iinfo(np.int64).max)
+    np.minimum.at(first_day, codes, day)
+    last_day = np.full(n_customers, np.iinfo(np.int64).min)
+    np.maximum.at(last_day, codes, day)
+    on_first = day == first_day[codes]
+    first_day_spend = np.bincount(codes[on_first], weights=amount[on_first], minlength=n_customers)
+    low = int(day.min())
+    span = int(day.max()) - low + 1
+    small = n_customers * span < 2**32  # 32-bit keys sort in half the time
+    keys = codes.astype(np.uint32 if small else np.int64) * (np.uint32(span) if small else span)
+    keys += (day - low).astype(keys.dtype)
+    keys.sort()
+    distinct = keys[np.r_[True, keys[1:] != keys[:-1]]] // keys.dtype.type(span)
+    purchase_days = np.bincount(distinct.astype(np.int64), minlength=n_customers)
+    customer = np.flatnonzero(n_rows > 0)
 
     summary = summary_from_day_aggregates(
-        customer_id=uniques[customer],
-        first_day=day_value[starts],
-        last_day=day_value[ends - 1],
-        purchase_days=ends - starts,
+        customer_id=uniques[customer] if len(customer) < n_customers else uniques,
+        first_day=first_day[customer],
+        last_day=last_day[customer],
+        purchase_days=purchase_days[customer],
         n_transactions=n_rows[customer],
-        total_spend=np.add.reduceat(day_spend, starts),
-        first_day_spend=day_spend[starts],
+        total_spend=np.bincount(codes, weights=amount, minlength=n_customers)[customer],
+        first_day_spend=first_day_spend[customer],
         refunds=refunds[customer],
         spend_12m=spend_12m[customer],
         as_of_day=as_of_day,
@@ -180,24 +193,13 @@ def summarise(
     )
     if first_purchase:
         # The first row on each customer's first purchase day (rows keep their input order).
-        first_day = np.zeros(n_customers, dtype=np.int64)
-        first_day[customer] = day_value[starts]
-        candidates = np.flatnonzero(day == first_day[codes])
+        candidates = np.flatnonzero(on_first)
         _, first = np.unique(codes[candidates], return_index=True)
-        source_rows = rows[is_purchase][candidates[first]]
+        source_rows = (rows if is_purchase.all() else rows[is_purchase])[candidates[first]]
         for column in first_purchase:
             values = transactions[column].iloc[source_rows]
             summary[column] = values.to_numpy() if not hasattr(values, "cat") else values.array
     return summary
-
-
-def _sorted_codes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes whose order is the ids' sort order, so grouped results come out sorted."""
-    codes, uniques = pd.factorize(ids)
-    order = pd.Series(uniques).argsort().to_numpy()  # Arrow-backed strings sort fast
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    return rank[codes], np.asarray(uniques, dtype=object)[order]
 
 
 def summary_from_day_aggregates(
@@ -233,7 +235,9 @@ def summary_from_day_aggregates(
     monetary = np.divide(repeat_spend, frequency, out=np.zeros(len(frequency)), where=frequency > 0)
     frame = pd.DataFrame(
         {
-            "customer_id": pd.array(np.asarray(customer_id, dtype=object), dtype="str"),
+            "customer_id": customer_id
+            if isinstance(customer_id, pd.Index) and customer_id.dtype == "str"
+            else pd.array(np.asarray(customer_id, dtype=object), dtype="str"),
             "first_purchase": (_EPOCH + first_day).astype("datetime64[s]"),
             "last_purchase": (_EPOCH + last_day).astype("datetime64[s]"),
             "n_transactions": np.asarray(n_transactions, dtype=np.int64),

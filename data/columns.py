@@ -13,6 +13,7 @@ from data.report import SourceError
 
 __all__ = [
     "ALIASES",
+    "LABEL_COLUMNS",
     "OPTIONAL",
     "REQUIRED",
     "check_unique_columns",
@@ -23,6 +24,8 @@ __all__ = [
 REQUIRED = ("customer_id", "transaction_date", "amount")
 # policy_id links a payment to its policy (persistency, 继续率).
 OPTIONAL = ("transaction_id", "policy_id", "product_line", "channel", "transaction_type")
+#: Optional columns that repeat a few values (stored as categoricals once loaded).
+LABEL_COLUMNS = ("product_line", "channel", "transaction_type")
 
 #: Header names recognised for each canonical column, compared after :func:`_normalise_header`.
 ALIASES: dict[str, tuple[str, ...]] = {

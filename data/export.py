@@ -86,6 +86,16 @@ def export_frame(
     for column in out.columns:
         series = out[column]
         if isinstance(series.dtype, pd.CategoricalDtype):
+            # The few categories are mapped and neutralised, not a million cells.
+            categories = pd.Series(series.cat.categories, dtype=object)
+            if values and column in values:
+                mapping = values[column]
+                categories = categories.map(lambda v, m=mapping: m.get(v, v))
+            if neutralise_text:
+                categories = neutralise(categories)
+            if categories.is_unique:
+                out[column] = series.cat.rename_categories(categories.tolist())
+                continue
             series = series.astype(object)
         if values and column in values:
             mapping = values[column]

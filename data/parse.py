@@ -39,6 +39,10 @@ def clean_ids(values: pd.Series) -> pd.Series:
     Leading zeros survive because text stays text; numbers that arrive as numbers (Excel cells,
     integer database columns) are written without a trailing ``.0``.
     """
+    from analytics._fast import plain_ids
+
+    if plain_ids(values):  # Arrow text of one width, no spaces, no null token: as it is
+        return values
     if pd.api.types.is_float_dtype(values.dtype):
         integral = values.dropna()
         if (integral == np.floor(integral)).all():
@@ -75,7 +79,19 @@ def parse_dates(values: pd.Series) -> pd.Series:
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         values = values.dt.tz_localize(None)
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        out = pd.Series(values.to_numpy(dtype="datetime64[s]"), index=index)
+        # Typed dates (Parquet, a database): whole days in place, one array, no masks unless a
+        # date is out of range.
+        seconds = values.to_numpy(dtype="datetime64[s]", copy=True).view(np.int64)
+        missing = np.isnat(seconds.view("datetime64[s]"))
+        seconds -= seconds % 86400  # floor to the day (NaT's minimum integer stays NaT)
+        if missing.any():
+            seconds[missing] = np.iinfo(np.int64).min
+        stamps = seconds.view("datetime64[s]")
+        present = stamps[~missing] if missing.any() else stamps
+        if not len(present) or (present.min() >= _MIN_DATE and present.max() <= _MAX_DATE):
+            return pd.Series(stamps, index=index)
+        out = pd.Series(stamps, index=index)
+        return out.where((out >= _MIN_DATE) & (out <= _MAX_DATE))
     elif pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values):
         out = _dates_from_numbers(pd.to_numeric(values, errors="coerce").astype(float))
     else:

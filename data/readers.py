@@ -31,7 +31,7 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
-from data.columns import check_unique_columns, resolve_columns
+from data.columns import LABEL_COLUMNS, REQUIRED, check_unique_columns, resolve_columns
 from data.report import SourceError
 
 __all__ = [
@@ -83,6 +83,7 @@ def read_raw(
     source: str | Path | bytes | IO[bytes],
     name: str | None = None,
     mapping: Mapping[str, str] | None = None,
+    optional: tuple[str, ...] | None = None,
 ) -> RawFile:
     """:func:`read_file`, also saying which rows could not be decoded (a CSV mixing UTF-8 and
     GBK rows): the loader rejects those as ``bad_encoding``."""
@@ -90,7 +91,7 @@ def read_raw(
         path = Path(source)
         name = name or path.name
         if mapping is not None and path.suffix.lower() in (".parquet", ".pq") and path.is_file():
-            return RawFile(_read_parquet_columns(path, mapping))
+            return RawFile(_read_parquet_columns(path, mapping, optional))
         try:
             with path.open("rb") as handle:
                 info = os.fstat(handle.fileno())
@@ -339,7 +340,11 @@ def _read_excel(data: bytes, name: str) -> pd.DataFrame:
     return frame
 
 
-def _read_parquet_columns(path: Path, mapping: Mapping[str, str]) -> pd.DataFrame:
+def _read_parquet_columns(
+    path: Path, mapping: Mapping[str, str], optional: tuple[str, ...] | None = None
+) -> pd.DataFrame:
+    """The contract's columns of a Parquet file; of the optional descriptive ones only
+    ``optional`` when given (the transaction id, which decides duplicates, always)."""
     import pyarrow.parquet as pq
 
     try:
@@ -350,8 +355,17 @@ def _read_parquet_columns(path: Path, mapping: Mapping[str, str]) -> pd.DataFram
             code="bad_parquet",
             name=path.name,
         ) from None
-    wanted = list(resolve_columns(names, mapping).values())
-    return pd.read_parquet(path, columns=wanted)
+    columns = resolve_columns(names, mapping)
+    if optional is not None:
+        columns = {
+            k: v
+            for k, v in columns.items()
+            if k in REQUIRED or k == "transaction_id" or k in optional
+        }
+    # Descriptive columns (channel, product line ...) repeat a few values: read as Arrow
+    # dictionaries they arrive as categoricals, decoded once per distinct value.
+    labels = [columns[c] for c in LABEL_COLUMNS if c in columns]
+    return pd.read_parquet(path, columns=list(columns.values()), read_dictionary=labels)
 
 
 def _read_parquet(data: bytes, name: str) -> pd.DataFrame:
