@@ -137,26 +137,33 @@ def id_keys(values: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
             either |= high
     varying = np.flatnonzero(both != either)
     digits = bool(len(varying)) and bool((both[varying] & 0xF0 == 0x30).all())
-    parts = [matrix[:, varying] for matrix, _ in chunks]
+    if digits and len(varying) <= 19:  # every varying byte a digit? (one chunk at a time)
+        for matrix, _ in chunks:
+            part = matrix[:, varying]
+            if len(part) and not (part.min() >= 48 and part.max() <= 57):
+                digits = False
+                break
     if digits and len(varying) <= 19:
-        digits = all(not len(p) or (p.min() >= 48 and p.max() <= 57) for p in parts)
-    if digits and len(varying) <= 19:
-        keys = []
-        for part in parts:
-            key = np.zeros(len(part), dtype=np.uint64)
-            for column in np.ascontiguousarray(part.T):
+        keys = np.zeros(sum(len(matrix) for matrix, _ in chunks), dtype=np.uint64)
+        start = 0
+        for matrix, _ in chunks:  # filled chunk by chunk, in place: one array of keys in all
+            key = keys[start : start + len(matrix)]
+            for column in np.ascontiguousarray(matrix[:, varying].T):
                 key *= np.uint64(10)
                 key += column - np.uint8(48)
-            keys.append(key)
+            start += len(matrix)
     elif len(varying) <= 8:
-        keys = []
-        for part in parts:
-            packed = np.zeros((len(part), 8), dtype=np.uint8)
-            packed[:, 8 - len(varying) :] = part
-            keys.append(packed.view(">u8").ravel().astype(np.uint64))
+        keys = np.zeros(sum(len(matrix) for matrix, _ in chunks), dtype=np.uint64)
+        start = 0
+        for matrix, _ in chunks:
+            packed = np.zeros((len(matrix), 8), dtype=np.uint8)
+            packed[:, 8 - len(varying) :] = matrix[:, varying]
+            keys[start : start + len(matrix)] = packed.view(">u8").ravel()
+            start += len(matrix)
     else:
         return None
-    return np.concatenate(keys), np.concatenate([p for _, p in chunks])
+    present = chunks[0][1] if len(chunks) == 1 else np.concatenate([p for _, p in chunks])
+    return keys, present
 
 
 def _dense(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -167,7 +174,7 @@ def _dense(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     low, high = int(keys.min()), int(keys.max())
     if high - low > 4 * len(keys) + 4096:
         return None
-    offset = (keys - np.uint64(low)).astype(np.int64)
+    offset = np.subtract(keys, np.uint64(low)).view(np.int64)  # below 2**63: the same bits
     seen = np.zeros(high - low + 1, dtype=bool)
     seen[offset] = True
     rank = np.cumsum(seen) - 1
@@ -193,9 +200,14 @@ def sorted_factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     codes = np.full(len(values), -1, dtype=np.int64) if not present.all() else key_codes
     if not present.all():
         codes[present] = key_codes
-    first = np.full(int(key_codes.max()) + 1, len(values), dtype=np.int64)
-    np.minimum.at(first, codes[present] if not present.all() else codes, np.flatnonzero(present))
-    return codes, pd.Index(values.array.take(first), dtype=values.dtype)
+    # A row of each code (equal keys are equal ids, so any row will do), a million at a time.
+    where = np.empty(int(key_codes.max()) + 1, dtype=np.int64)
+    rows = np.flatnonzero(present) if not present.all() else None
+    step = 1 << 20
+    for start in range(0, len(key_codes), step):
+        stop = min(start + step, len(key_codes))
+        where[key_codes[start:stop]] = rows[start:stop] if rows is not None else np.arange(start, stop)
+    return codes, pd.Index(values.array.take(where), dtype=values.dtype)
 
 
 def repeats(values: pd.Series) -> np.ndarray:

@@ -139,41 +139,62 @@ def summarise(
     day = _to_days(transactions["transaction_date"])
     if len(day) and as_of_day < day.min():
         raise as_of_before_data(as_of_day, int(day.min()))
-    amount = transactions["amount"].to_numpy(dtype=np.float64)
-    keep = day <= as_of_day
+    amount = transactions["amount"].to_numpy(dtype=np.float64)  # may be the caller's: not written
+    keep = day <= as_of_day  # ``day`` is this function's own array (changed in place below)
     every = bool(keep.all())  # the common case: no holdout rows, nothing to copy
     codes, uniques = sorted_factorize(transactions["customer_id"])
-    rows = (np.arange(len(day)) if every else np.flatnonzero(keep)) if first_purchase else None
+    rows = None if every or not first_purchase else np.flatnonzero(keep)  # None: the same rows
     if not every:
         codes, day, amount = codes[keep], day[keep], amount[keep]
     n_customers = len(uniques)
 
-    is_purchase = amount >= 0
-    refunds = np.bincount(codes[~is_purchase], weights=amount[~is_purchase], minlength=n_customers)
-    n_rows = np.bincount(codes[is_purchase], minlength=n_customers)
-    recent = is_purchase & (day > twelve_months_before(as_of_day))
-    spend_12m = np.bincount(codes[recent], weights=amount[recent], minlength=n_customers)
-    if not is_purchase.all():
-        codes, day, amount = codes[is_purchase], day[is_purchase], amount[is_purchase]
-    if len(codes) == 0:
+    # Refund rows stay in place (no copies of ten-million-row columns): their amount counts as
+    # 0 in the sums (adding 0.0 leaves a float sum exactly as it was) and their day is moved out
+    # of the way of the first/last purchase day and of the purchase-day count.
+    refund_rows = np.flatnonzero(~(amount >= 0))
+    refunds = np.bincount(
+        codes[refund_rows], weights=amount[refund_rows], minlength=n_customers
+    )
+    n_rows = np.bincount(codes, minlength=n_customers)
+    if len(refund_rows):
+        n_rows -= np.bincount(codes[refund_rows], minlength=n_customers)
+        amount = amount.copy()
+        amount[refund_rows] = 0.0
+    if not n_rows.any():
         return _empty().assign(**{c: pd.Series(dtype=object) for c in first_purchase})
 
     # Per customer: first and last purchase day, the first day's spend, and the number of
     # distinct purchase days (one sort of (customer, day) keys; no hashing).
     first_day = np.full(n_customers, np.iinfo(np.int64).max)
-    np.minimum.at(first_day, codes, day)
     last_day = np.full(n_customers, np.iinfo(np.int64).min)
+    day[refund_rows] = np.iinfo(np.int64).max
+    np.minimum.at(first_day, codes, day)
+    day[refund_rows] = np.iinfo(np.int64).min
     np.maximum.at(last_day, codes, day)
+    recent = day > twelve_months_before(as_of_day)
+    spend_12m = np.bincount(codes[recent], weights=amount[recent], minlength=n_customers)
+    del recent  # ten-million-row temporaries go as soon as they are used: the peak is theirs
     on_first = day == first_day[codes]
     first_day_spend = np.bincount(codes[on_first], weights=amount[on_first], minlength=n_customers)
-    low = int(day.min())
-    span = int(day.max()) - low + 1
-    small = n_customers * span < 2**32  # 32-bit keys sort in half the time
-    keys = codes.astype(np.uint32 if small else np.int64) * (np.uint32(span) if small else span)
-    keys += (day - low).astype(keys.dtype)
+    total_spend = np.bincount(codes, weights=amount, minlength=n_customers)
+    del amount
+    bought = n_rows > 0
+    low = int(first_day[bought].min())
+    span = int(last_day[bought].max()) - low + 1
+    small = n_customers * span < 2**32 - 1  # 32-bit keys sort in half the time
+    kind = np.uint32 if small else np.int64
+    keys = codes.astype(kind)
+    keys *= kind(span)
+    day -= low  # no longer needed as dates: the day within the span, in place
+    np.add(keys, day, out=keys, casting="unsafe")
+    del day
+    keys[refund_rows] = np.iinfo(kind).max  # sorted to the end, then left out
     keys.sort()
-    distinct = keys[np.r_[True, keys[1:] != keys[:-1]]] // keys.dtype.type(span)
-    purchase_days = np.bincount(distinct.astype(np.int64), minlength=n_customers)
+    keys = keys[: len(keys) - len(refund_rows)]
+    distinct = keys[np.r_[True, keys[1:] != keys[:-1]]] // kind(span)
+    del keys
+    purchase_days = np.bincount(distinct, minlength=n_customers)
+    del distinct
     customer = np.flatnonzero(n_rows > 0)
 
     summary = summary_from_day_aggregates(
@@ -182,7 +203,7 @@ def summarise(
         last_day=last_day[customer],
         purchase_days=purchase_days[customer],
         n_transactions=n_rows[customer],
-        total_spend=np.bincount(codes, weights=amount, minlength=n_customers)[customer],
+        total_spend=total_spend[customer],
         first_day_spend=first_day_spend[customer],
         refunds=refunds[customer],
         spend_12m=spend_12m[customer],
@@ -195,7 +216,7 @@ def summarise(
         # The first row on each customer's first purchase day (rows keep their input order).
         candidates = np.flatnonzero(on_first)
         _, first = np.unique(codes[candidates], return_index=True)
-        source_rows = (rows if is_purchase.all() else rows[is_purchase])[candidates[first]]
+        source_rows = candidates[first] if rows is None else rows[candidates[first]]
         for column in first_purchase:
             values = transactions[column].iloc[source_rows]
             summary[column] = values.to_numpy() if not hasattr(values, "cat") else values.array

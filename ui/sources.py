@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -25,7 +26,7 @@ from data.report import LoadReport
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
-def _demo(path: str, _mtime: float) -> Dataset:
+def _demo(path: str, _stamp) -> Dataset:
     return load_demo()
 
 
@@ -66,6 +67,13 @@ def _database(
         policies_table=policies or None,
         name=table,
     )
+
+
+def _folder_stamp(folder: str) -> str:
+    """The Parquet files' names, sizes and modification times: a new file changes it."""
+    files = sorted(Path(folder).glob("*.parquet"))
+    parts = [f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files]
+    return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
 
 
 def prepare_demo() -> None:
@@ -262,7 +270,8 @@ def _unscoped(user) -> tuple[Dataset, str]:
         return _database(*args), "db:" + hashlib.sha1(repr(args).encode()).hexdigest()
     folder = os.environ.get("VALUESCOPE_DEMO_PARQUET")
     if folder:
-        return _demo(folder, 0.0), f"demo-parquet:{folder}"
+        stamp = _folder_stamp(folder)
+        return _demo(folder, stamp), f"demo-parquet:{folder}:{stamp}"
     prepare_demo()
     path = demo_path()
     return _demo(str(path), path.stat().st_mtime), f"demo:{path}:{path.stat().st_mtime}"

@@ -79,12 +79,46 @@ _CACHES = {
 }
 
 
+#: Results worth keeping on disk across restarts (:mod:`ui.persist`): those that take a
+#: moment at a million customers. Filtering a view or joining columns is quicker than reading.
+PERSISTED = frozenset(
+    {
+        "base", "models", "segments", "abc", "tiers", "clusters", "table", "clustered",
+        "monthly", "aggregates", "options", "persistency_13", "policies", "policy_status",
+        "persistency_summary", "retention", "holdings", "contacts", "risk", "suggest_k",
+        "comparison", "date_range", "product_lines",
+    }
+)  # fmt: skip
+#: Sources whose fingerprint changes whenever their data does (file sizes and times); a
+#: database by URL can change behind the server's back, an upload is the session's own.
+DURABLE_SOURCES = ("demo:", "demo-parquet:", "cdnow:")
+
+
+def durable(fingerprint: str) -> bool:
+    return fingerprint.startswith(DURABLE_SOURCES)
+
+
 def memo_for(fingerprint: str) -> P.Memo:
-    """The memo hook :func:`analytics.pipeline.run` calls, filled with Streamlit's cache."""
+    """The memo hook :func:`analytics.pipeline.run` calls, filled with Streamlit's cache (and,
+    for the expensive stages of a durable source, the disk cache of :mod:`ui.persist`)."""
+    from ui import persist
+
+    on_disk = durable(fingerprint) and persist.enabled()
 
     def memo(key: tuple, compute: Callable[[], Any]):
         keep = _CACHES.get(key[0], _keep_extras)
-        return keep(fingerprint, repr(key), compute)
+        text = repr(key)
+        if not (on_disk and key[0] in PERSISTED):
+            return keep(fingerprint, text, compute)
+
+        def compute_or_read():
+            value = persist.load(fingerprint, text)
+            if value is persist.MISSING:
+                value = compute()
+                persist.save(fingerprint, text, value)
+            return value
+
+        return keep(fingerprint, text, compute_or_read)
 
     return memo
 

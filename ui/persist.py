@@ -1,0 +1,182 @@
+"""A persisted, fingerprint-keyed cache of the expensive stages, so a restarted server on unchanged
+data reuses the summary, the fitted models and the scored tables instead of recomputing them.
+
+Each result is one file, ``<sha256(fingerprint, key)>.pkl``, under :func:`cache_dir`
+(``VALUESCOPE_CACHE_DIR``, else ``cache/`` beside the demo data). A file is the pickled result
+behind an HMAC-SHA256 of its bytes under a random key made on first use (``.key``, readable by
+the server's user only): a file that was not written by this server (or was cut short, or
+altered) fails the check and is ignored, never unpickled. The cache holds derived figures of the
+data the server already reads (customer ids among them), so it lives beside that data with the
+same access. Writes happen off the page's thread (a million-customer table takes about a second
+to write) and are atomic (a temporary file, then a rename). The directory is bounded: beyond
+:data:`MAX_BYTES` the least recently used files go.
+
+A fingerprint that changes when the data changes is the caller's part (:mod:`ui.sources`: file
+sizes and modification times, the database file's, an upload's digest). Sources that can change
+behind the server's back (databases by URL) are not persisted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import logging
+import os
+import pickle
+import queue
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("valuescope")
+
+#: The most the cache directory may hold; older files are removed beyond it.
+MAX_BYTES = int(os.environ.get("VALUESCOPE_CACHE_MAX_BYTES", 8 * 2**30))
+MISSING = object()
+_MAGIC = b"VSC1"
+_writes: queue.Queue = queue.Queue()
+_writer: threading.Thread | None = None
+_lock = threading.Lock()
+
+
+def enabled() -> bool:
+    return os.environ.get("VALUESCOPE_CACHE", "1") != "0"
+
+
+def cache_dir() -> Path:
+    given = os.environ.get("VALUESCOPE_CACHE_DIR")
+    if given:
+        return Path(given)
+    from data.demo import demo_dir
+
+    return demo_dir() / "cache"
+
+
+def _secret(folder: Path) -> bytes:
+    path = folder / ".key"
+    with contextlib.suppress(FileNotFoundError):
+        return path.read_bytes()
+    folder.mkdir(parents=True, exist_ok=True)
+    secret = os.urandom(32)
+    with contextlib.suppress(FileExistsError):
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(secret)
+    return path.read_bytes()  # another process may have made it first: theirs is the key
+
+
+_code: list[str] = []
+
+
+def code_version() -> str:
+    """A digest of the code that computes the results (``analytics/``, ``data/``, ``ui/``): a
+    changed definition never reads a result the old code kept."""
+    if not _code:
+        root = Path(__file__).resolve().parents[1]
+        digest = hashlib.sha256()
+        for package in ("analytics", "data", "ui"):
+            for path in sorted((root / package).glob("*.py")):
+                digest.update(path.name.encode())
+                digest.update(path.read_bytes())
+        _code.append(digest.hexdigest()[:16])
+    return _code[0]
+
+
+def _path(folder: Path, fingerprint: str, key: str) -> Path:
+    text = f"{code_version()}\x00{fingerprint}\x00{key}"
+    return folder / f"{hashlib.sha256(text.encode()).hexdigest()}.pkl"
+
+
+def load(fingerprint: str, key: str) -> Any:
+    """The kept result for ``(fingerprint, key)``, or :data:`MISSING`."""
+    if not enabled():
+        return MISSING
+    folder = cache_dir()
+    path = _path(folder, fingerprint, key)
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        return MISSING
+    try:
+        secret = _secret(folder)
+        if blob[:4] != _MAGIC:
+            raise ValueError("not a ValueScope cache file")
+        mac, body = blob[4:36], blob[36:]
+        if not hmac.compare_digest(mac, hmac.new(secret, body, hashlib.sha256).digest()):
+            raise ValueError("the signature does not match")
+        value = pickle.loads(body)  # noqa: S301 - signed by this server (checked above)
+    except Exception as exc:  # noqa: BLE001 - a bad file is a miss, and is removed
+        log.warning("ignoring cache file %s: %s", path.name, exc)
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return MISSING
+    with contextlib.suppress(OSError):
+        os.utime(path)  # recently used: kept longest
+    return value
+
+
+def save(fingerprint: str, key: str, value: Any) -> None:
+    """Keep ``value`` for ``(fingerprint, key)`` (written by a background thread)."""
+    if not enabled():
+        return
+    global _writer
+    _writes.put((fingerprint, key, value))
+    with _lock:
+        if _writer is None or not _writer.is_alive():
+            _writer = threading.Thread(target=_write_loop, name="valuescope-persist", daemon=True)
+            _writer.start()
+
+
+def flush(timeout: float = 60.0) -> None:
+    """Wait until every queued result is written (tests, and before a server stops)."""
+    done = threading.Event()
+    _writes.put(done)
+    if _writer is not None and _writer.is_alive():
+        done.wait(timeout)
+
+
+def _write_loop() -> None:
+    while True:
+        item = _writes.get()
+        if isinstance(item, threading.Event):
+            item.set()
+            continue
+        fingerprint, key, value = item
+        try:
+            _write(fingerprint, key, value)
+        except Exception:  # noqa: BLE001 - a result that cannot be kept is recomputed later
+            log.exception("could not keep a result on disk")
+
+
+def _write(fingerprint: str, key: str, value: Any) -> None:
+    folder = cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    body = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    mac = hmac.new(_secret(folder), body, hashlib.sha256).digest()
+    path = _path(folder, fingerprint, key)
+    descriptor, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(_MAGIC + mac)
+            handle.write(body)
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    _bound(folder)
+
+
+def _bound(folder: Path) -> None:
+    files = sorted(
+        (p for p in folder.glob("*.pkl")), key=lambda p: p.stat().st_mtime, reverse=True
+    )
+    total = 0
+    for path in files:
+        total += path.stat().st_size
+        if total > MAX_BYTES:
+            with contextlib.suppress(OSError):
+                path.unlink()
