@@ -206,7 +206,9 @@ def sorted_factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     step = 1 << 20
     for start in range(0, len(key_codes), step):
         stop = min(start + step, len(key_codes))
-        where[key_codes[start:stop]] = rows[start:stop] if rows is not None else np.arange(start, stop)
+        where[key_codes[start:stop]] = (
+            rows[start:stop] if rows is not None else np.arange(start, stop)
+        )
     return codes, pd.Index(values.array.take(where), dtype=values.dtype)
 
 

@@ -12,9 +12,16 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analytics import sbg
 from analytics._validate import CodedError
 from analytics.persistency import PAYMENTS_PER_YEAR, survivors_from_status
+
+
+def _sbg():
+    """:mod:`analytics.sbg` (with scipy.optimize), imported when a model is fitted or used."""
+    from analytics import sbg
+
+    return sbg
+
 
 __all__ = [
     "CUSTOMER_COLUMNS",
@@ -76,7 +83,7 @@ def retention_by(status: pd.DataFrame, as_of, by: str | None = None) -> dict:
         if frame.empty:
             continue
         try:
-            fitted = sbg.fit_frame(frame[["cohort", "period", "survivors"]])
+            fitted = _sbg().fit_frame(frame[["cohort", "period", "survivors"]])
         except CodedError as exc:
             out[label] = {"error": exc.code, "survivors": frame}
             continue
@@ -104,7 +111,7 @@ def retention_curves(models: dict, horizon: int = 10) -> pd.DataFrame:
             level *= wide.loc[seen, period].sum() / before if before else np.nan
             actual[period] = level
         fitted = model["fit"]
-        projected = sbg.survival(fitted.alpha, fitted.beta, np.arange(horizon + 1))
+        projected = _sbg().survival(fitted.alpha, fitted.beta, np.arange(horizon + 1))
         for period in range(horizon + 1):
             rows.append({"group": group, "period": period, "actual": actual.get(period, np.nan),
                          "projected": float(projected[period])})  # fmt: skip
@@ -132,7 +139,7 @@ def residual_values(
             continue
         # n takes a few values (policy years): DERL once per value, not once per policy
         renewals, where = np.unique(rows_of["renewals_n"].to_numpy(), return_inverse=True)
-        derl = sbg.derl(fitted.alpha, fitted.beta, renewals, discount)[where.ravel()]
+        derl = _sbg().derl(fitted.alpha, fitted.beta, renewals, discount)[where.ravel()]
         value = float((rows_of["annual_premium"].to_numpy() * derl).sum())
         rows.append({"group": group, "policies": len(rows_of), "annual_premium": premium,
                      "alpha": fitted.alpha, "beta": fitted.beta, "mean_derl": float(derl.mean()),

@@ -126,6 +126,48 @@ def _quiet():
     return stack
 
 
+class Fitted:
+    """A fitted lifetimes model, kept so that it can be stored and read back cheaply.
+
+    It behaves as the fitter itself (attributes and methods are the fitter's). Pickled, it is
+    the fitter's class name and its plain fields (parameters, data, Hessian: pandas and numpy
+    only); read back, lifetimes (with autograd and scipy.stats, about a second of imports) is
+    imported only when a method of the fitter is first used, not to know the parameters. The
+    two closures lifetimes sets on a fitter (``generate_new_data``, ``predict``) are unused here
+    and left out.
+    """
+
+    _SKIP = ("generate_new_data", "predict")
+
+    def __init__(self, fitter) -> None:
+        self._kind = type(fitter).__name__
+        self._fields = {k: v for k, v in vars(fitter).items() if k not in self._SKIP}
+        self._fitter = fitter
+
+    def __getstate__(self) -> dict:
+        return {"kind": self._kind, "fields": self._fields}
+
+    def __setstate__(self, state: dict) -> None:
+        self._kind, self._fields, self._fitter = state["kind"], state["fields"], None
+
+    def __getattr__(self, name: str):
+        if name.startswith("__") or name in ("_kind", "_fields", "_fitter"):
+            raise AttributeError(name)
+        if name in self._fields:
+            return self._fields[name]
+        if self._fitter is None:
+            import lifetimes
+
+            kind = getattr(lifetimes, self._kind)
+            fitter = kind.__new__(kind)
+            fitter.__dict__.update(self._fields)
+            self._fitter = fitter
+        return getattr(self._fitter, name)
+
+    def __repr__(self) -> str:
+        return f"Fitted({self._kind})"
+
+
 def _fit_rows(summary: pd.DataFrame, max_rows: int, random_state: int) -> tuple[pd.DataFrame, int]:
     """Distinct (frequency, recency, T) rows with counts as weights, at most ``max_rows``.
 
@@ -229,7 +271,7 @@ def fit_clv(
         "log_likelihood": log_likelihood,
         "n_fit_rows": len(rows),
         "fit_customers": fit_customers,
-        "purchase_model": fitter,
+        "purchase_model": Fitted(fitter),
         "penalizer": used,
     }
     if len(repeat) < MIN_REPEAT_CUSTOMERS:
@@ -267,7 +309,7 @@ def fit_clv(
     return ClvResult(
         status="ok",
         spend_params=spend_params,
-        spend_model=spend,
+        spend_model=Fitted(spend),
         spend_fit_customers=len(repeat),
         spend_penalizer=spend_used,
         **fitted,

@@ -152,9 +152,7 @@ def summarise(
     # 0 in the sums (adding 0.0 leaves a float sum exactly as it was) and their day is moved out
     # of the way of the first/last purchase day and of the purchase-day count.
     refund_rows = np.flatnonzero(~(amount >= 0))
-    refunds = np.bincount(
-        codes[refund_rows], weights=amount[refund_rows], minlength=n_customers
-    )
+    refunds = np.bincount(codes[refund_rows], weights=amount[refund_rows], minlength=n_customers)
     n_rows = np.bincount(codes, minlength=n_customers)
     if len(refund_rows):
         n_rows -= np.bincount(codes[refund_rows], minlength=n_customers)

@@ -25,7 +25,6 @@ import time
 import streamlit as st
 
 from data.access import User, allows, normalise_regions
-from data.appdb import AUDIT_ACTIONS, app_db
 
 __all__ = [
     "AUDIT_ACTIONS",
@@ -61,7 +60,18 @@ def idle_seconds() -> float:
 
 
 def _db():
+    from data.appdb import app_db  # deferred: SQLAlchemy is imported when a page needs it
+
     return app_db()
+
+
+def __getattr__(name: str):
+    """``AUDIT_ACTIONS`` and ``app_db`` from :mod:`data.appdb`, imported on first use."""
+    if name in ("AUDIT_ACTIONS", "app_db"):
+        from data import appdb
+
+        return getattr(appdb, name)
+    raise AttributeError(name)
 
 
 def audit(action: str, target: object = None, rows: int | None = None, detail=None) -> None:

@@ -171,9 +171,7 @@ def _write(fingerprint: str, key: str, value: Any) -> None:
 
 
 def _bound(folder: Path) -> None:
-    files = sorted(
-        (p for p in folder.glob("*.pkl")), key=lambda p: p.stat().st_mtime, reverse=True
-    )
+    files = sorted((p for p in folder.glob("*.pkl")), key=lambda p: p.stat().st_mtime, reverse=True)
     total = 0
     for path in files:
         total += path.stat().st_size

@@ -84,7 +84,7 @@ _CACHES = {
 PERSISTED = frozenset(
     {
         "base", "models", "segments", "abc", "tiers", "clusters", "table", "clustered",
-        "monthly", "aggregates", "options", "persistency_13", "policies", "policy_status",
+        "monthly", "options", "persistency_13", "policies", "policy_status",
         "persistency_summary", "retention", "holdings", "contacts", "risk", "suggest_k",
         "comparison", "date_range", "product_lines",
     }
