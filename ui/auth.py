@@ -27,9 +27,7 @@ import streamlit as st
 from data.access import User, allows, normalise_regions
 
 __all__ = [
-    "AUDIT_ACTIONS",
     "allowed",
-    "app_db",
     "allows",
     "audit",
     "audit_as",
