@@ -205,8 +205,10 @@ _ID_CHECK = np.array(list("10X98765432"))
 
 def _numbered(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
     """``prefix`` + zero-padded ``numbers`` as an Arrow string array (fast at 10M rows)."""
-    digits = pc.utf8_lpad(pc.cast(pa.array(numbers), pa.string()), width, "0")
-    return pc.binary_join_element_wise(prefix, digits, "")
+    digits = pc.utf8_lpad(pc.cast(pa.array(numbers), pa.large_string()), width, "0")
+    # large_string: at 50M rows the text passes 2 GB, the limit of Arrow's 32-bit offsets
+    text = pa.large_string()
+    return pc.binary_join_element_wise(pa.scalar(prefix, text), digits, pa.scalar("", text))
 
 
 def _labels(names: np.ndarray, codes: np.ndarray) -> pd.Series:
@@ -291,11 +293,12 @@ def generate(config: DemoConfig = DemoConfig()) -> dict[str, pd.DataFrame]:
     )  # fmt: skip
     owner = book["owner"]
     customer_ids = _numbered("C", np.arange(1, n + 1), 8)
+    text = pa.large_string()
     policy_ids = pc.binary_join_element_wise(
-        "P",
+        pa.scalar("P", text),
         customer_ids.take(pa.array(owner)),
-        pc.utf8_lpad(pc.cast(pa.array(book["sequence"] + 1), pa.string()), 2, "0"),
-        "",
+        pc.utf8_lpad(pc.cast(pa.array(book["sequence"] + 1), text), 2, "0"),
+        pa.scalar("", text),
     )
     agent_ids = np.strings.add("A", np.strings.zfill(agent_number.astype(str), 6))
     policy_agent = np.where(channel[owner] == "agency", agent_ids[owner], None)

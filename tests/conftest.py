@@ -14,6 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault(
     "HYPOTHESIS_STORAGE_DIRECTORY", str(Path(tempfile.gettempdir()) / "valuescope-hypothesis")
 )
+# The disk cache of expensive stages (ui.persist) would let one test read what another kept, even
+# after a test clears Streamlit's caches or patches a stage; tests that test it turn it on.
+os.environ.setdefault("VALUESCOPE_CACHE", "0")
 POSTGRES_URL = os.environ.get(
     "VALUESCOPE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

@@ -1,0 +1,144 @@
+"""Where the single-machine path stops: `score` and every dashboard page at N customers.
+
+    .venv/bin/python benchmarks/bench_scale.py --customers 5000000 [--skip-score] [--skip-pages]
+
+1. ``python -m analytics score FOLDER --out scores.parquet`` in a fresh process: wall time and
+   peak RSS (bars at 5M customers / ~50M payments: 150 s, 10 GB);
+2. the dashboard on the same folder (``VALUESCOPE_DEMO_PARQUET``), driven by Streamlit's AppTest
+   in a fresh process: the first page, then every page in turn, each with its time, and the
+   process's peak RSS. AppTest runs the app's script exactly as the server does, without a
+   browser (a browser adds the same rendering at any size: the charts get aggregated data).
+
+Data is generated into benchmarks/out/ (git-ignored) when missing (5M customers take about four
+minutes and 12 GB to generate).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import OUT, ROOT, machine, print_table
+
+SCORE_BAR_S = 150
+SCORE_BAR_GB = 10
+
+PAGES = [
+    ("Overview", "app_pages/overview.py"), ("Churn risk", "app_pages/churn.py"),
+    ("Persistency", "app_pages/persistency.py"), ("Loyalty programme", "app_pages/loyalty.py"),
+    ("Service", "app_pages/service.py"), ("RFM segments", "app_pages/rfm.py"),
+    ("ABC / Pareto", "app_pages/abc.py"), ("CLV and value tiers", "app_pages/clv.py"),
+    ("Clusters (K-means)", "app_pages/clusters.py"), ("Customer picture", "app_pages/picture.py"),
+    ("Customer lookup", "app_pages/lookup.py"), ("Data", "app_pages/data.py"),
+]  # fmt: skip
+
+DRIVER = """
+import json, os, resource, sys, time
+from streamlit.testing.v1 import AppTest
+
+pages = json.loads(sys.argv[1])
+rows = []
+began = time.perf_counter()
+at = AppTest.from_file(os.path.join(os.getcwd(), "app.py"), default_timeout=3600)
+at.run()
+rows.append({"page": "first page (Overview), load and score included",
+             "seconds": time.perf_counter() - began,
+             "errors": len(at.exception), "shown": bool(at.metric)})
+for title, path in pages:
+    t0 = time.perf_counter()
+    at.switch_page(path).run()
+    heading = [h.value for h in at.title]
+    rows.append({"page": title, "seconds": time.perf_counter() - t0,
+                 "errors": len(at.exception), "shown": title in heading})
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+print(json.dumps({"rows": rows, "peak_gb": peak}))
+"""
+
+
+def ensure_data(customers: int) -> Path:
+    folder = OUT / f"demo_{customers}"
+    if not (folder / "transactions.parquet").exists():
+        from data.sample import DemoConfig, generate, write
+
+        write(generate(DemoConfig(customers=customers)), str(folder))
+    return folder
+
+
+def _run(command: list[str], env: dict | None = None) -> tuple[float, float, str]:
+    """A fresh process: wall seconds, its own peak RSS in GB (wait4) and its stdout."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        began = time.perf_counter()
+        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=err, env=env)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - began
+        out.seek(0)
+        err.seek(0)
+        if os.waitstatus_to_exitcode(status):
+            raise SystemExit(err.read().decode()[-3000:])
+        return seconds, usage.ru_maxrss / 2**20, out.read().decode()
+
+
+def score(folder: Path) -> dict:
+    seconds, peak, stdout = _run(
+        [
+            sys.executable,
+            "-m",
+            "analytics",
+            "score",
+            str(folder),
+            "--out",
+            str(OUT / "scale.parquet"),
+        ]
+    )
+    report = json.loads(stdout)
+    return {
+        "run": f"score, {report['load']['rows_read']:,} payments, {report['n_customers']:,} customers",
+        "seconds": seconds,
+        "peak_gb": peak,
+        "bars": f"<= {SCORE_BAR_S} s, <= {SCORE_BAR_GB} GB",
+    }
+
+
+def pages(folder: Path) -> tuple[list[dict], float]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "VALUESCOPE_DEMO_PARQUET": str(folder),
+        "VALUESCOPE_CACHE_DIR": str(OUT / f"cache_{folder.name}"),
+    }
+    shutil.rmtree(env["VALUESCOPE_CACHE_DIR"], ignore_errors=True)  # cold
+    script = OUT / "scale_driver.py"
+    script.write_text(DRIVER)
+    _, _, stdout = _run([sys.executable, str(script), json.dumps(PAGES)], env)
+    result = json.loads(stdout.strip().splitlines()[-1])
+    return result["rows"], result["peak_gb"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--customers", type=int, default=5_000_000)
+    parser.add_argument("--skip-score", action="store_true")
+    parser.add_argument("--skip-pages", action="store_true")
+    args = parser.parse_args()
+    print(f"machine: {machine()}")
+    folder = ensure_data(args.customers)
+    if not args.skip_score:
+        print_table([score(folder)], f"score at {args.customers:,} customers (a fresh process)")
+    if not args.skip_pages:
+        rows, peak = pages(folder)
+        print_table(
+            rows,
+            f"Dashboard at {args.customers:,} customers (AppTest, one process, cold: no disk "
+            f"cache), peak RSS {peak:.1f} GB",
+        )
+
+
+if __name__ == "__main__":
+    main()

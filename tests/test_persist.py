@@ -1,0 +1,93 @@
+"""The persisted, fingerprint-keyed cache (ui.persist): results survive a restart, a file not
+written by this server is never unpickled, and a restart on unchanged data computes nothing."""
+
+from __future__ import annotations
+
+import pickle
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+from ui import persist
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("VALUESCOPE_CACHE", "1")
+    monkeypatch.setenv("VALUESCOPE_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def test_a_kept_result_reads_back_equal(cache):
+    frame = pd.DataFrame({"customer_id": pd.Series(["C1", "C2"], dtype="str"), "x": [1.5, 2.0]})
+    persist.save("demo:a", "('base',)", frame)
+    persist.flush()
+    assert persist.load("demo:a", "('base',)").equals(frame)
+    assert persist.load("demo:b", "('base',)") is persist.MISSING  # another fingerprint
+    assert persist.load("demo:a", "('models',)") is persist.MISSING  # another key
+    files = list(cache.glob("*.pkl"))
+    assert len(files) == 1 and (files[0].stat().st_mode & 0o777) == 0o600
+    assert ((cache / ".key").stat().st_mode & 0o777) == 0o600
+
+
+def test_a_file_not_signed_by_this_server_is_never_unpickled(cache, monkeypatch):
+    persist.save("demo:a", "k", {"ok": 1})
+    persist.flush()
+    (path,) = cache.glob("*.pkl")
+
+    class Boom:
+        def __reduce__(self):
+            return (exec, ("raise SystemExit('unpickled a forged file')",))
+
+    forged = pickle.dumps(Boom())
+    path.write_bytes(path.read_bytes()[:36] + forged)  # the old signature, a new body
+    assert persist.load("demo:a", "k") is persist.MISSING
+    assert not path.exists()  # removed, recomputed next time
+    persist.save("demo:a", "k", {"ok": 1})
+    persist.flush()
+    (path,) = cache.glob("*.pkl")
+    path.write_bytes(path.read_bytes()[:-3])  # cut short
+    assert persist.load("demo:a", "k") is persist.MISSING
+
+
+def test_a_code_change_is_a_new_key(cache, monkeypatch):
+    persist.save("demo:a", "k", 1)
+    persist.flush()
+    assert persist.load("demo:a", "k") == 1
+    monkeypatch.setattr(persist, "_code", ["another version"])
+    assert persist.load("demo:a", "k") is persist.MISSING
+
+
+def test_only_sources_that_cannot_change_behind_the_server_are_kept():
+    from ui.view import durable
+
+    assert durable("demo:/x/insurer_v3.sqlite:1.0") and durable("cdnow:master")
+    assert durable("demo-parquet:/x:abc|regions:广东")
+    assert not durable("db:1234") and not durable("conn:abcd") and not durable("upload:ff")
+
+
+def test_a_restart_on_unchanged_data_computes_no_stage(cache, demo_dir, monkeypatch):
+    import streamlit as st
+
+    from analytics import pipeline
+
+    first = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    first.run()
+    assert not first.exception, [e.value for e in first.exception]
+    customers = next(m.value for m in first.metric if m.label == "Customers")
+    persist.flush()
+    assert len(list(cache.glob("*.pkl"))) >= 5
+
+    st.cache_resource.clear()  # what a restart forgets
+
+    def computed(*args, **kwargs):
+        raise AssertionError("a stage was computed on a restart")
+
+    for stage in ("base_stage", "model_stage", "segment_stage", "abc_stage", "tier_stage"):
+        monkeypatch.setattr(pipeline, stage, computed)
+    again = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    again.run()
+    assert not again.exception, [e.value for e in again.exception]
+    assert next(m.value for m in again.metric if m.label == "Customers") == customers
