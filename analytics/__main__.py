@@ -564,8 +564,11 @@ def _import_models_meanwhile() -> None:
     import threading
 
     def imports() -> None:
-        import lifetimes  # noqa: F401
-        import sklearn.cluster  # noqa: F401
+        from analytics.clusters import preload as clustering
+        from analytics.clv import preload as models
+
+        models()
+        clustering()
 
     threading.Thread(target=imports, name="imports", daemon=True).start()
 

@@ -181,9 +181,28 @@ def _dense(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return rank[offset], np.flatnonzero(seen)
 
 
+_last_factorized: list = []  # (Arrow data, codes, uniques) of the last large column
+
+
 def sorted_factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """Codes whose order is the ids' sort order (-1 for missing) and the sorted distinct ids:
-    ``pd.factorize(values, sort=True)``, without hashing text for numbered ids of one width."""
+    ``pd.factorize(values, sort=True)``, without hashing text for numbered ids of one width.
+
+    The last large Arrow column's result is kept: the summary, the monthly trend and the
+    customer picture all factorise the same payments' customer ids. (Arrow data is immutable,
+    so the same data object means the same ids; the codes are read-only.)"""
+    data = getattr(getattr(values, "array", None), "_pa_array", None)
+    if data is not None and len(values) >= 1_000_000:
+        if _last_factorized and _last_factorized[0][0] is data:
+            return _last_factorized[0][1], _last_factorized[0][2]
+        codes, uniques = _sorted_factorize(values)
+        codes.flags.writeable = False
+        _last_factorized[:] = [(data, codes, uniques)]
+        return codes, uniques
+    return _sorted_factorize(values)
+
+
+def _sorted_factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     found = id_keys(values)
     dense = _dense(found[0]) if found is not None else None
     if dense is None:
@@ -268,8 +287,15 @@ def positions(left: pd.Series, right: pd.Series) -> np.ndarray:
                     ]
                     out[has] = found_rows
                     return out
-            else:
-                return np.full(n_left, -1, dtype=np.int64)
+                # sparse keys: hash the integers (far cheaper than hashing the text)
+                unique_keys, first = np.unique(right_keys, return_index=True)
+                index = pd.Index(unique_keys)
+                out = np.full(n_left, -1, dtype=np.int64)
+                has = left_keys_at >= 0
+                found_rows = index.get_indexer(keys[left_keys_at[has]])
+                out[has] = np.where(found_rows >= 0, right_rows[first[found_rows]], -1)
+                return out
+            return np.full(n_left, -1, dtype=np.int64)
     index = pd.Index(right)
     keep = ~index.duplicated(keep="first") & np.asarray(pd.notna(right))
     rows = np.flatnonzero(keep)

@@ -66,6 +66,11 @@ def cluster_features(scored: pd.DataFrame, features: Sequence[str] = BASE_FEATUR
     return (matrix - matrix.mean(axis=0)) / np.where(std > 0, std, 1.0)
 
 
+def preload() -> None:
+    """Import scikit-learn's K-means ahead of the first clustering."""
+    import sklearn.cluster  # noqa: F401
+
+
 def _model(k: int, n: int, random_state: int):
     # scikit-learn is imported on first use: the dashboard's first page never clusters.
     from sklearn.cluster import KMeans, MiniBatchKMeans

@@ -126,6 +126,12 @@ def _quiet():
     return stack
 
 
+def preload() -> None:
+    """Import lifetimes (with autograd and scipy.stats, about a second) ahead of the first fit,
+    on a thread of the caller's choosing."""
+    import lifetimes  # noqa: F401
+
+
 class Fitted:
     """A fitted lifetimes model, kept so that it can be stored and read back cheaply.
 

@@ -82,6 +82,10 @@ def _regular(policies: pd.DataFrame) -> pd.DataFrame:
 def _codes(values: pd.Series, ids: pd.Index) -> np.ndarray:
     """Each value's position in ``ids`` (-1 when absent); Arrow's hash lookup when it can (about
     four times pandas' on ten million string ids)."""
+    if values.dtype == "str" and ids.dtype == "str":  # numbered ids: no text hashing
+        from analytics._fast import positions
+
+        return positions(values, pd.Series(ids))
     try:
         import pyarrow as pa
         import pyarrow.compute as pc

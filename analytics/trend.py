@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from analytics._fast import positions, sorted_factorize
 from analytics._validate import require_columns
 
 __all__ = ["MONTHLY_COLUMNS", "filter_monthly", "monthly_spend", "twelve_month_change"]
@@ -47,13 +48,14 @@ def monthly_spend(
     size = int(key.max()) + 1
     levels: list[tuple[str, np.ndarray]] = []
     if attributes is not None:
-        codes, uniques = pd.factorize(transactions["customer_id"])  # Arrow strings: fast
+        # numbered ids of one width without hashing text (analytics._fast)
+        codes, uniques = sorted_factorize(transactions["customer_id"])
         codes = codes[keep]
-        lookup = attributes.drop_duplicates("customer_id").set_index("customer_id")
+        rows = positions(pd.Series(uniques), attributes["customer_id"])
         for column in by:
-            if column not in lookup:
+            if column not in attributes:
                 continue
-            values = lookup[column].reindex(uniques)
+            values = pd.Series(attributes[column].array.take(rows, allow_fill=True))
             value_codes, value_names = pd.factorize(values, use_na_sentinel=False)
             key = key * len(value_names) + value_codes[codes]
             size *= len(value_names)

@@ -11,8 +11,8 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from data.appdb import AUDIT_ACTIONS, app_db
 from ui import auth
+from ui.auth import AUDIT_ACTIONS, app_db
 from ui.exports import download_pair
 from ui.formats import fmt_int
 from ui.i18n import t

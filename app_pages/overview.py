@@ -61,10 +61,22 @@ def kpis(view) -> None:
     )
     second[2].metric(t("kpi_uptake"), fmt_pct(k["uptake"]), help=t("kpi_uptake_help"),
                      border=True)  # fmt: skip
-    if view.policies is not None:
+    if view.data.policies is not None and view.persistency_pending():
+        with second[3]:
+            _persistency_when_ready(view)
+    elif view.policies is not None:
         ratio = view.persistency_13()
         second[3].metric(t("kpi_persistency_13"), fmt_pct(ratio), help=t("kpi_persistency_13_help"),
                          border=True)  # fmt: skip
+
+
+@st.fragment(run_every=2.0)
+def _persistency_when_ready(view) -> None:
+    """A large book's 13-month persistency, computed in the background: a placeholder that
+    checks every 2 s and redraws the page once the figure is there."""
+    if not view.persistency_pending():
+        st.rerun()
+    st.metric(t("kpi_persistency_13"), "…", help=t("kpi_persistency_13_pending"), border=True)
 
 
 def main() -> None:

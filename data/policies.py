@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analytics._fast import repeats
 from data.columns import normalise_header
 from data.parse import clean_ids, parse_amounts, parse_dates
 from data.report import LoadReport, SourceError
@@ -154,16 +155,16 @@ def load_policies(raw: pd.DataFrame, source: str = "policies") -> tuple[pd.DataF
     if "term_years" in frame:
         clean["term_years"] = pd.to_numeric(frame["term_years"], errors="coerce")
     # the first valid copy of an id is used; later valid copies are duplicates
-    keyed = pd.Series(np.where(valid, policy_id.astype("object"), None), index=frame.index)
-    duplicate = valid & keyed.duplicated(keep="first").to_numpy() & keyed.notna().to_numpy()
+    keyed = policy_id.mask(~valid) if not valid.all() else policy_id
+    duplicate = valid & repeats(keyed)  # numbered ids of one width: no text hashing
     used = valid & ~duplicate
     shown = raw.drop(columns=personal_columns(raw.columns))
     rows = pd.Series(np.arange(len(raw)) + 2, index=raw.index)  # the file row, header = 1
     rejected_rows = _leading(shown[~valid], rows[~valid], reason[~valid])
     conflicting = 0
     if duplicate.any():
-        first_row = pd.Series(np.flatnonzero(used), index=keyed[used].to_numpy())
-        kept = first_row.reindex(keyed[duplicate].to_numpy()).to_numpy()
+        first_row = pd.Series(np.flatnonzero(used), index=keyed[used].to_numpy(dtype=object))
+        kept = first_row.reindex(keyed[duplicate].to_numpy(dtype=object)).to_numpy()
         values = clean.drop(columns="policy_id").astype("string").fillna("")
         differs = (values.to_numpy()[duplicate] != values.to_numpy()[kept]).any(axis=1)
         conflicting = int(differs.sum())

@@ -846,6 +846,10 @@ _T: dict[str, tuple[str, str]] = {
         "第 13 个月保费应缴日期落在基准日前 60 天为止的 12 个月内的期缴保单中，在 60 天宽限期内"
         "缴费的保单占比（按件数）。",
     ),
+    "kpi_persistency_13_pending": (
+        "Being computed for this large book; it appears here by itself in a few seconds.",
+        "业务量较大，正在计算；几秒钟后会自动显示在这里。",
+    ),
     "kpi_persistency_13_premium": ("13-month persistency (premium)", "13 个月继续率（保费）"),
     "kpi_persistency_13_premium_help": (
         "The same cohort weighted by annualised premium: persisting premium / cohort premium.",

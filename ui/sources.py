@@ -16,6 +16,7 @@ import hashlib
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -293,7 +294,11 @@ def _product_lines(fingerprint: str, _data: Dataset) -> list[str]:
     tx = _data.transactions
     if "product_line" not in tx:
         return []
-    return sorted(tx["product_line"].dropna().astype(str).unique().tolist())
+    lines = tx["product_line"]
+    if isinstance(lines.dtype, pd.CategoricalDtype):  # the loader's: a few codes, not 10M texts
+        used = np.unique(lines.cat.codes.to_numpy())
+        return sorted(str(v) for v in lines.cat.categories[used[used >= 0]])
+    return sorted(lines.dropna().astype(str).unique().tolist())
 
 
 def product_lines(data: Dataset, fingerprint: str) -> list[str]:

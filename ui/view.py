@@ -246,6 +246,31 @@ class View:
 
         return self.memo(self._key("view", "persistency_13"), compute)
 
+    def persistency_pending(self) -> bool:
+        """True while a large book's 13-month persistency is still being computed: above
+        :data:`LARGE_BOOK` policies it is computed on a background thread (about 5 s at a
+        million customers), so the Overview does not wait for it."""
+        if self.data.policies is None or len(self.data.policies) <= LARGE_BOOK:
+            return False
+        key = (self.fingerprint, repr(self._key("view", "persistency_13")))
+        if key in _persistency_done:
+            return False
+        with _prefetch_lock:
+            if key in _persistency_started:
+                return True
+            _persistency_started.add(key)
+
+        def work() -> None:
+            try:
+                self.persistency_13()
+            except Exception:  # noqa: BLE001 - the page computes (and reports) it in the open
+                log.exception("the 13-month persistency could not be computed")
+            finally:
+                _persistency_done.add(key)
+
+        threading.Thread(target=work, name="valuescope-persistency", daemon=True).start()
+        return True
+
     def persistency_summary(self) -> dict:
         """What the Persistency page opens with, kept per view: the ratios of the whole book,
         the 13-month trend over 24 month-ends, the count triangle, the sBG model of the whole
@@ -513,6 +538,32 @@ def page_view(clustered: bool = False) -> View:
     return current
 
 
+_warmed: list[threading.Thread] = []
+
+
+def warm_up() -> None:
+    """Once per server process: import the model libraries (lifetimes, scikit-learn: about a
+    second) on a background thread while the first session loads its data."""
+    with _prefetch_lock:
+        if _warmed:
+            return
+
+        def imports() -> None:
+            from analytics.clusters import preload as clustering
+            from analytics.clv import preload as models
+
+            with contextlib.suppress(Exception):
+                models()
+                clustering()
+
+        _warmed.append(threading.Thread(target=imports, name="valuescope-imports", daemon=True))
+        _warmed[0].start()
+
+
+#: Policies above which the Overview's 13-month persistency is computed in the background.
+LARGE_BOOK = 200_000
+_persistency_started: set = set()
+_persistency_done: set = set()
 _prefetched: set = set()
 _fitted_other: set = set()  # (fingerprint, key) of other-model fits already made
 _comparing: set = set()  # (fingerprint, key) of other-model fits under way
