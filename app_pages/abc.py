@@ -24,6 +24,13 @@ def _keep_order() -> None:
 
 def main() -> None:
     st.title(t("page_abc"))
+    _body()
+
+
+@st.fragment
+def _body() -> None:
+    """The cut-offs and everything they move: a moved slider reruns this part of the page only
+    (not the sidebar, the sign-in check and the navigation), and the link follows."""
     left, middle, right = st.columns(3)
     left.radio(
         t("abc_basis"),
@@ -105,6 +112,7 @@ def main() -> None:
         classes = ["A", "B", "C"]
         group_downloads(view, "abc_class", classes, classes, "what_class", "choose_class", "abc",
                         key="abc_dl", enrich=view.with_clusters)  # fmt: skip
+    state.sync_url()
 
 
 main()

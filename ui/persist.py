@@ -153,14 +153,17 @@ def _write_loop() -> None:
 def _write(fingerprint: str, key: str, value: Any) -> None:
     folder = cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    body = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    mac = hmac.new(_secret(folder), body, hashlib.sha256).digest()
+    mac = hmac.new(_secret(folder), digestmod=hashlib.sha256)
     path = _path(folder, fingerprint, key)
     descriptor, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
     try:
         with os.fdopen(descriptor, "wb") as handle:
-            handle.write(_MAGIC + mac)
-            handle.write(body)
+            handle.write(_MAGIC + bytes(32))
+            # pickled straight into the file (a million-row table is not copied into memory
+            # first), signed as it goes; the signature then fills the header
+            pickle.dump(value, _Signing(handle, mac), protocol=pickle.HIGHEST_PROTOCOL)
+            handle.seek(len(_MAGIC))
+            handle.write(mac.digest())
         os.chmod(temporary, 0o600)
         os.replace(temporary, path)
     except BaseException:
@@ -168,6 +171,17 @@ def _write(fingerprint: str, key: str, value: Any) -> None:
             os.unlink(temporary)
         raise
     _bound(folder)
+
+
+class _Signing:
+    """A file that adds everything written to it to an HMAC."""
+
+    def __init__(self, handle, mac) -> None:
+        self._handle, self._mac = handle, mac
+
+    def write(self, data) -> int:
+        self._mac.update(data)
+        return self._handle.write(data)
 
 
 def _bound(folder: Path) -> None:
