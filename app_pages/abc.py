@@ -74,15 +74,19 @@ def _body() -> None:
         group = int(bars["customers"].max()) if len(bars) else 1
         bar_label = basis if group == 1 else t("pareto_bar_value", basis=words, n=fmt_int(group))
         chart(
-            charts.pareto(bars, t("pareto_chart"), t("customers_ranked"), bar_label,
-                          t("cumulative_share"), *view.settings.abc_cuts, axes),
+            lambda: charts.pareto(bars, t("pareto_chart"), t("customers_ranked"), bar_label,
+                                  t("cumulative_share"), *view.settings.abc_cuts, axes),
             key="abc_pareto",
+            kept=(view.fingerprint, view.settings, "pareto", axes),
         )  # fmt: skip
     with right, section():
+        # the curve does not depend on the cut-offs: kept across them
+        uncut = view.settings.with_(abc_cuts=state.DEFAULTS.abc_cuts)
         chart(
-            charts.lorenz(agg.lorenz, agg.gini, t("lorenz"), t("customer_share"),
-                          t("value_share"), t("equality"), t("gini")),
+            lambda: charts.lorenz(agg.lorenz, agg.gini, t("lorenz"), t("customer_share"),
+                                  t("value_share"), t("equality"), t("gini")),
             key="abc_lorenz",
+            kept=(view.fingerprint, uncut, "lorenz"),
         )  # fmt: skip
     with section():
         table = agg.abc

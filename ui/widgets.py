@@ -39,16 +39,30 @@ def show_error(message: str, exc: BaseException | None = None) -> None:
         st.caption(plain(t("error_detail", detail=detail[:300])))
 
 
-def chart(figure, key: str, container=None) -> None:
+def chart(figure, key: str, container=None, *, kept: tuple | None = None) -> None:
     """Draw a plotly figure. In Chinese, plotly's own toolbar (whose tooltips are English) is
-    left out; the charts' titles, axes, legends and hovers are already in the language."""
+    left out; the charts' titles, axes, legends and hovers are already in the language.
+
+    With ``kept`` (a key naming everything the figure shows), ``figure`` is a function that
+    builds it, and the built, escaped figure is kept: a rerun that does not change the chart
+    (a moved cut-off redraws the Pareto chart, not the Lorenz curve) skips plotly's build."""
     from ui.charts import safe_figure
     from ui.i18n import lang
 
     config = {"displaylogo": False}
     if lang() == "zh":
         config["displayModeBar"] = False
-    (container or st).plotly_chart(safe_figure(figure), key=key, config=config)
+    if kept is not None:
+        shown = _kept_figure(repr((lang(), *kept)), lambda: safe_figure(figure()))
+    else:
+        shown = safe_figure(figure)
+    (container or st).plotly_chart(shown, key=key, config=config)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _kept_figure(key: str, _build):
+    """Built figures by what they show (never changed once built: plotly_chart only reads)."""
+    return _build()
 
 
 def pii_allowed() -> bool:
