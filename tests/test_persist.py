@@ -30,6 +30,7 @@ def test_a_kept_result_reads_back_equal(cache):
     files = list(cache.glob("*.pkl"))
     assert len(files) == 1 and (files[0].stat().st_mode & 0o777) == 0o600
     assert ((cache / ".key").stat().st_mode & 0o777) == 0o600
+    assert (cache.stat().st_mode & 0o077) == 0  # the folder is the server's alone
 
 
 def test_a_file_not_signed_by_this_server_is_never_unpickled(cache, monkeypatch):

@@ -58,7 +58,7 @@ def _secret(folder: Path) -> bytes:
     path = folder / ".key"
     with contextlib.suppress(FileNotFoundError):
         return path.read_bytes()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     secret = os.urandom(32)
     with contextlib.suppress(FileExistsError):
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -152,7 +152,7 @@ def _write_loop() -> None:
 
 def _write(fingerprint: str, key: str, value: Any) -> None:
     folder = cache_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     mac = hmac.new(_secret(folder), digestmod=hashlib.sha256)
     path = _path(folder, fingerprint, key)
     descriptor, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
