@@ -17,6 +17,7 @@ from ui import persist
 def cache(tmp_path, monkeypatch):
     monkeypatch.setenv("VALUESCOPE_CACHE", "1")
     monkeypatch.setenv("VALUESCOPE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(persist, "SETTLE_SECONDS", 0.0)  # write at once
     return tmp_path / "cache"
 
 

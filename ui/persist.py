@@ -27,6 +27,7 @@ import pickle
 import queue
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -137,17 +138,30 @@ def flush(timeout: float = 60.0) -> None:
         done.wait(timeout)
 
 
+#: Seconds the writer waits after a result is queued before writing: results come in bursts
+#: (a first page computes a dozen), and pickling a million-row table holds the GIL, so writing
+#: waits until the page is drawn.
+SETTLE_SECONDS = 2.0
+
+
 def _write_loop() -> None:
+    # the lowest priority for this thread (Linux lets a thread have its own): pages first
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    last = 0.0
     while True:
         item = _writes.get()
         if isinstance(item, threading.Event):
             item.set()
             continue
+        if time.monotonic() - last > SETTLE_SECONDS:
+            time.sleep(SETTLE_SECONDS)  # a new burst: the page is drawn first
         fingerprint, key, value = item
         try:
             _write(fingerprint, key, value)
         except Exception:  # noqa: BLE001 - a result that cannot be kept is recomputed later
             log.exception("could not keep a result on disk")
+        last = time.monotonic()
 
 
 def _write(fingerprint: str, key: str, value: Any) -> None:
