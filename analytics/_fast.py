@@ -8,8 +8,9 @@ Hashing ten million text ids is the other slow step (``pd.factorize`` takes 2.6 
 customer ids, Arrow's ``dictionary_encode`` 1.9 s). Ids of one width (``C00001711``,
 ``T0000000001``: what systems write) need no hashing of text at all: their bytes form a matrix,
 the byte positions that vary are few, and packed big-endian into one unsigned 64-bit integer
-they are an exact key that sorts as the text does. :func:`factorize` and :func:`sorted_factorize`
-use such keys when they can and fall back to pandas otherwise; the results are the same.
+they are an exact key that sorts as the text does. :func:`sorted_factorize`, :func:`repeats` and
+:func:`positions` use such keys when they can and fall back to pandas otherwise; the results are
+the same.
 """
 
 from __future__ import annotations
