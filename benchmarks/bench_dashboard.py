@@ -90,13 +90,7 @@ def first_page(playwright, env: dict, app: str = "app.py") -> float:
     (the server then stops)."""
     process, url, began = start_server(env, app)
     try:
-        browser = playwright.chromium.launch(
-            executable_path=shutil.which("chromium"), args=BROWSER_ARGS
-        )
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(600_000)
-        page.goto(url)
-        wait_title(page, "Overview")
+        browser, page = open_overview(playwright, url)
         page.locator('[data-testid="stMetricValue"]').first.wait_for()
         seconds = time.perf_counter() - began
         browser.close()
@@ -106,39 +100,50 @@ def first_page(playwright, env: dict, app: str = "app.py") -> float:
         process.wait(timeout=30)
 
 
+def slider_changes(page, label: str, clicks: int = 8) -> list[float]:
+    """Click the page's first slider track at alternating places (one change per click) and
+    time each until the metric labelled ``label`` shows a new value and the script is idle."""
+    value = (
+        page.locator('[data-testid="stMetric"]')
+        .filter(has_text=label)
+        .locator('[data-testid="stMetricValue"]')
+    )
+    track = (
+        page.locator('[data-testid="stSlider"]').first.locator('[data-orientation="horizontal"]')
+    ).nth(1)
+    box = track.bounding_box()
+    changes = []
+    for step in range(clicks):
+        before = value.inner_text()
+        t0 = time.perf_counter()
+        page.mouse.click(
+            box["x"] + box["width"] * (0.2 if step % 2 == 0 else 0.45),
+            box["y"] + box["height"] / 2,
+        )
+        page.wait_for_function(_METRIC_CHANGED, arg=[label, before], polling="raf")
+        changes.append(time.perf_counter() - t0)
+    return changes
+
+
+def open_overview(playwright, url: str):
+    """A headless browser on ``url`` with the Overview drawn; (browser, page)."""
+    browser = playwright.chromium.launch(
+        executable_path=shutil.which("chromium"), args=BROWSER_ARGS
+    )
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(600_000)
+    page.goto(url)
+    wait_title(page, "Overview")
+    return browser, page
+
+
 def minimal_threshold(playwright, env: dict) -> float:
     """Median seconds for the minimal app's slider to move its metric (the same clicks and
     wait as the ABC cut-off below): the floor a threshold change cannot go under here."""
     process, url, _ = start_server(env, "benchmarks/minimal_app.py")
     try:
-        browser = playwright.chromium.launch(
-            executable_path=shutil.which("chromium"), args=BROWSER_ARGS
-        )
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(600_000)
-        page.goto(url)
-        wait_title(page, "Overview")
-        value = (
-            page.locator('[data-testid="stMetric"]')
-            .filter(has_text="High risk")
-            .locator('[data-testid="stMetricValue"]')
-        )
-        track = (
-            page.locator('[data-testid="stSlider"]')
-            .first.locator('[data-orientation="horizontal"]')
-            .nth(1)
-        )
-        box = track.bounding_box()
-        changes = []
-        for step in range(8):
-            before = value.inner_text()
-            t0 = time.perf_counter()
-            page.mouse.click(
-                box["x"] + box["width"] * (0.2 if step % 2 == 0 else 0.45),
-                box["y"] + box["height"] / 2,
-            )
-            page.wait_for_function(_METRIC_CHANGED, arg=["High risk", before], polling="raf")
-            changes.append(time.perf_counter() - t0)
+        browser, page = open_overview(playwright, url)
+        changes = slider_changes(page, "High risk")
         browser.close()
         return statistics.median(changes)
     finally:
@@ -188,13 +193,7 @@ def main() -> None:
     process, url, began = start_server(env)
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=shutil.which("chromium"), args=BROWSER_ARGS
-            )
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(600_000)
-            page.goto(url)
-            wait_title(page, "Overview")
+            browser, page = open_overview(playwright, url)
             page.locator('[data-testid="stMetricValue"]').first.wait_for()
             cold = time.perf_counter() - began
             rows.append({"action": "first page, cold start (no cache on disk)", "seconds": cold,
@@ -217,27 +216,7 @@ def main() -> None:
 
             nav.get_by_text("ABC / Pareto", exact=True).click()
             wait_title(page, "ABC / Pareto")
-            value = (
-                page.locator('[data-testid="stMetric"]')
-                .filter(has_text="Class A")
-                .locator('[data-testid="stMetricValue"]')
-            )
-            track = (
-                page.locator('[data-testid="stSlider"]')
-                .first.locator('[data-orientation="horizontal"]')
-                .nth(1)
-            )
-            box = track.bounding_box()
-            changes = []
-            for step in range(8):  # click the track at alternating places: one change per click
-                before = value.inner_text()
-                t0 = time.perf_counter()
-                page.mouse.click(
-                    box["x"] + box["width"] * (0.2 if step % 2 == 0 else 0.45),
-                    box["y"] + box["height"] / 2,
-                )
-                page.wait_for_function(_METRIC_CHANGED, arg=["Class A", before], polling="raf")
-                changes.append(time.perf_counter() - t0)
+            changes = slider_changes(page, "Class A")
             browser.close()
     finally:
         if process is not None:

@@ -155,13 +155,13 @@ def load_runs(folder: Path, repeat: int) -> list[dict]:
 REFERENCE = """
 import sys
 import pandas as pd
-from analytics.clv import lifetimes_reference_fit, lifetimes_reference_summary
+from analytics import clv  # the one lifetimes adapter
 
 folder, penalizer, spend_penalizer = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
 tx = pd.read_parquet(f"{folder}/transactions.parquet",
                      columns=["customer_id", "transaction_date", "amount"])
-summary = lifetimes_reference_summary(tx)
-lifetimes_reference_fit(summary, penalizer, spend_penalizer)
+summary = clv.lifetimes_reference_summary(tx)
+clv.lifetimes_reference_fit(summary, penalizer, spend_penalizer)
 """
 
 

@@ -96,3 +96,54 @@ def test_a_restart_on_unchanged_data_computes_no_stage(cache, demo_dir, monkeypa
     again.run()
     assert not again.exception, [e.value for e in again.exception]
     assert next(m.value for m in again.metric if m.label == "Customers") == customers
+
+
+def test_a_large_books_persistency_waits_in_the_background(demo_dir, monkeypatch):
+    """Above LARGE_BOOK policies the Overview shows a placeholder at once and the figure once
+    the background thread has it (here the demo counts as large)."""
+    import time
+
+    import streamlit as st
+
+    from ui import view
+
+    monkeypatch.setattr(view, "LARGE_BOOK", 0)
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    first = next(m.value for m in at.metric if m.label == "13-month persistency")
+    assert first == "…"
+    for _ in range(120):
+        if view._persistency_done:
+            break
+        time.sleep(0.5)
+    at.run()
+    value = next(m.value for m in at.metric if m.label == "13-month persistency")
+    assert value.endswith("%") and value != first
+
+
+def test_a_moved_cut_off_rebuilds_the_pareto_chart_not_the_lorenz_curve(demo_dir, monkeypatch):
+    from ui import charts
+
+    built = {"pareto": 0, "lorenz": 0}
+    for name in built:
+        original = getattr(charts, name)
+
+        def counting(*args, _name=name, _original=original, **kwargs):
+            built[_name] += 1
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(charts, name, counting)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("app_pages/abc.py").run()
+    before = dict(built)
+    at.slider(key="abc_a").set_value(0.71).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert built["pareto"] == before["pareto"] + 1  # the cut-off lines moved
+    assert built["lorenz"] == before["lorenz"]  # kept: the curve does not depend on cut-offs
+    at.slider(key="abc_a").set_value(0.72).run()
+    at.slider(key="abc_a").set_value(0.71).run()  # back to a cut-off already drawn
+    assert built["pareto"] == before["pareto"] + 2  # 0.72 built; 0.71 again: the kept figure
+    assert built["lorenz"] == before["lorenz"]
