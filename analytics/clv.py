@@ -21,6 +21,7 @@ the interface words. BG/NBD scoring uses the closed forms of :mod:`analytics.bgn
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import warnings
 from dataclasses import dataclass, field
@@ -192,6 +193,51 @@ def _fit_rows(summary: pd.DataFrame, max_rows: int, random_state: int) -> tuple[
     return grouped.rename("weight").reset_index(), size
 
 
+#: A stop for "precision loss" counts as converged where no log-parameter's gradient exceeds this.
+PRECISION_LOSS_GRADIENT = 1e-4
+
+
+@contextlib.contextmanager
+def _to_precision(fitter, penalty: float):
+    """A penalised fit of ``fitter`` accepts a stop for precision loss at a zero gradient
+    (:func:`_fit_to_precision`); an unpenalised one stays lifetimes' own."""
+    if penalty > 0:
+        fitter._fit = functools.partial(_fit_to_precision, fitter)
+    try:
+        yield
+    finally:
+        vars(fitter).pop("_fit", None)  # a fitter keeps no function: it is pickled
+
+
+def _fit_to_precision(fitter, args, initial_params, params_size, disp, tol=1e-7, bounds=None,
+                      **options):  # fmt: skip
+    """lifetimes' own optimisation (``BaseFitter._fit``: BFGS on the log-parameters from 0.1,
+    autograd's gradient and Hessian), except that a stop for precision loss at a point where the
+    gradient is zero counts as converged, as it is. Used for penalised fits only.
+
+    Gamma-Gamma on regular premiums (one amount per policy, paid again and again) has its
+    likelihood's supremum far out on a ridge towards no heterogeneity (``p`` and ``v`` large, the
+    mean spend fixed): unpenalised, BFGS walks up the ridge until float precision stops it, at
+    an arbitrary point, so that fit must keep failing. A small penalty gives the likelihood a
+    finite optimum, but BFGS may still end there with ``precision loss`` (a gradient of 1e-7):
+    lifetimes then raised, whether it did depended on the processor's rounding, and the next,
+    larger penalty pulled ``q`` below 1 (no spend model) on one machine but not on another.
+    """
+    from autograd import hessian, value_and_grad
+    from lifetimes.utils import ConvergenceError
+    from scipy.optimize import minimize
+
+    start = 0.1 * np.ones(params_size) if initial_params is None else initial_params
+    output = minimize(
+        value_and_grad(fitter._negative_log_likelihood), jac=True, method=None, tol=tol,
+        x0=start, args=args, options={"disp": disp, **options}, bounds=bounds,
+    )  # fmt: skip
+    flat = output.status == 2 and np.all(np.abs(output.jac) < PRECISION_LOSS_GRADIENT)
+    if not (output.success or flat) or not np.all(np.isfinite(output.x)):
+        raise ConvergenceError(f"no convergence: {output.message}")
+    return output.x, output.fun, hessian(fitter._negative_log_likelihood)(output.x, *args)
+
+
 def fit_clv(
     summary: pd.DataFrame,
     *,
@@ -242,7 +288,7 @@ def fit_clv(
             else ParetoNBDFitter(penalizer_coef=used)
         )
         try:
-            with _quiet():
+            with _quiet(), _to_precision(fitter, used if model == "bgnbd" else 0):
                 fitter.fit(
                     rows["frequency"].to_numpy(),
                     rows["recency"].to_numpy(),
@@ -293,7 +339,7 @@ def fit_clv(
     for spend_used in (penalizer, *FALLBACK_PENALIZERS) if penalizer == 0 else (penalizer,):
         spend = GammaGammaFitter(penalizer_coef=spend_used)
         try:
-            with _quiet():
+            with _quiet(), _to_precision(spend, spend_used):
                 spend.fit(repeat["frequency"].to_numpy(), repeat["monetary_value"].to_numpy())
             spend_params = {k: float(v) for k, v in spend.params_.items()}
             if not all(np.isfinite(list(spend_params.values()))):

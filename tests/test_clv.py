@@ -268,6 +268,46 @@ def test_a_fit_that_fails_unpenalised_is_retried_with_a_small_penalty(cdnow_summ
     assert plain.penalizer == 0 and plain.spend_penalizer == 0
 
 
+@pytest.mark.parametrize("gradient", [0.0, 1.0])
+def test_a_penalised_fit_stopped_by_precision_loss_counts_only_at_a_zero_gradient(
+    cdnow_summary, monkeypatch, gradient
+):
+    """SciPy's BFGS may end a penalised fit at its optimum with "precision loss" (it did on
+    the insurer demo on one processor and not on another); that fit is used, not thrown away
+    for a larger penalty. A stop with a gradient left is still a failure."""
+    import lifetimes
+    import scipy.optimize
+    from lifetimes.utils import ConvergenceError
+
+    from analytics.clv import FALLBACK_PENALIZERS
+
+    real_minimize, real_fit = scipy.optimize.minimize, lifetimes.BetaGeoFitter.fit
+
+    def precision_loss(*args, **kwargs):
+        out = real_minimize(*args, **kwargs)
+        out.success, out.status, out.message = False, 2, "precision loss"
+        out.jac = out.jac + gradient
+        return out
+
+    def flat_at_zero(self, *args, **kwargs):  # as on contractual data
+        if self.penalizer_coef == 0:
+            raise ConvergenceError("The model did not converge.")
+        return real_fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(scipy.optimize, "minimize", precision_loss)
+    monkeypatch.setattr(lifetimes.fitters, "minimize", precision_loss)  # lifetimes' own import
+    monkeypatch.setattr(lifetimes.BetaGeoFitter, "fit", flat_at_zero)
+    fit = fit_clv(cdnow_summary)
+    if gradient:
+        assert fit.status == "rfm_only" and fit.reason == "no_convergence"
+        return
+    assert fit.penalizer == FALLBACK_PENALIZERS[0]
+    assert fit.purchase_params["r"] == pytest.approx(0.243, abs=0.01)
+    # lifetimes' own unpenalised spend fit refuses the stop; the first penalty's is used
+    assert fit.spend_penalizer == FALLBACK_PENALIZERS[0]
+    assert "_fit" not in vars(fit.purchase_model._fitter)  # nothing left on the fitter
+
+
 def test_pareto_nbd_alternative(cdnow_summary):
     fit = fit_clv(cdnow_summary, model="pareto_nbd")
     again = fit_clv(cdnow_summary, model="pareto_nbd")
