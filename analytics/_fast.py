@@ -18,7 +18,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["id_keys", "member", "plain_ids", "positions", "repeats", "sorted_factorize"]
+__all__ = [
+    "descending_order",
+    "id_keys",
+    "labels_at",
+    "member",
+    "plain_ids",
+    "positions",
+    "repeats",
+    "sorted_factorize",
+]
 
 
 def member(values: pd.Series, pool) -> np.ndarray:
@@ -303,6 +312,34 @@ def positions(left: pd.Series, right: pd.Series) -> np.ndarray:
     found = index[keep].get_indexer(pd.Index(left))
     out = np.where(found >= 0, rows[np.maximum(found, 0)], -1) if len(rows) else found
     return np.where(np.asarray(pd.notna(left)), out, -1).astype(np.int64)
+
+
+def descending_order(values: np.ndarray, ids: pd.Series) -> np.ndarray:
+    """Row order by ``values`` descending, ties by ``ids`` ascending (as text), as
+    ``np.lexsort((ids.to_numpy(dtype=str), -values))`` gives it.
+
+    Scored tables are sorted by customer id, so a stable sort of the values alone keeps tied rows
+    in id order; other tables sort their ids' codes (integers), never text.
+    """
+    values = np.asarray(values, dtype=float)
+    if len(values) < 2:
+        return np.arange(len(values))
+    if not ids.is_monotonic_increasing:
+        codes, _ = sorted_factorize(ids)
+        return np.lexsort((codes, -values))
+    return np.argsort(-values, kind="stable")
+
+
+def labels_at(names, index: np.ndarray) -> pd.arrays.ArrowStringArray | np.ndarray:
+    """Text ``names[index]`` for every row, as a text column (what
+    ``pd.Series(np.array(names, dtype=object)[index], dtype="str")`` gives, without making a
+    Python string per row)."""
+    try:
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - pyarrow is a dependency; NumPy objects otherwise
+        return np.array(names, dtype=object)[index]
+    taken = pa.array(list(names), type=pa.large_string()).take(pa.array(index))
+    return pd.array(taken, dtype="str")
 
 
 def reuse_freed_memory() -> bool:

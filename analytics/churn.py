@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from analytics._fast import descending_order, labels_at
 from analytics._validate import require_columns
 
 __all__ = [
@@ -49,8 +50,9 @@ def churn_band(churn_risk: pd.Series, cuts: Sequence[float] = (0.3, 0.6)) -> pd.
     """
     low, high = _check_cuts(cuts)
     risk = churn_risk.to_numpy(dtype=float)
-    band = np.select([np.isnan(risk), risk < low, risk < high], [UNKNOWN, "low", "medium"], "high")
-    return pd.Series(band, index=churn_risk.index, name="churn_band", dtype="str")
+    band = np.select([np.isnan(risk), risk < low, risk < high], [0, 1, 2], 3)
+    names = labels_at([UNKNOWN, "low", "medium", "high"], band)
+    return pd.Series(names, index=churn_risk.index, name="churn_band", dtype="str")
 
 
 def value_tiers(
@@ -70,13 +72,13 @@ def value_tiers(
     values = frame[value].to_numpy(dtype=float)
     values = np.where(np.isnan(values), -np.inf, values)
     n = len(values)
-    order = np.lexsort((frame["customer_id"].to_numpy(dtype=str), -values))
+    order = descending_order(values, frame["customer_id"])
     bounds = np.ceil(np.cumsum(shares) * n - 1e-9).astype(np.int64)
     position = np.empty(n, dtype=np.int64)
     position[order] = np.arange(n)
     tier_index = np.searchsorted(bounds, position, side="right")
     return pd.Series(
-        np.array(TIERS, dtype=object)[tier_index], index=frame.index, name="value_tier", dtype="str"
+        labels_at(TIERS, tier_index), index=frame.index, name="value_tier", dtype="str"
     )
 
 
@@ -198,7 +200,5 @@ def action_list(
         "action_list",
     )
     chosen = scored[scored["value_tier"].isin(tiers) & scored["churn_band"].isin(bands)]
-    order = np.lexsort(
-        (chosen["customer_id"].to_numpy(dtype=str), -chosen["premium_at_risk"].to_numpy(float))
-    )
+    order = descending_order(chosen["premium_at_risk"].to_numpy(float), chosen["customer_id"])
     return chosen.iloc[order]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analytics._fast import descending_order, labels_at
 from analytics._validate import require_columns
 
 __all__ = [
@@ -37,9 +38,9 @@ class AbcResult:
     b_cut: float
 
 
-def _order(values: np.ndarray, ids: np.ndarray) -> np.ndarray:
+def _order(values: np.ndarray, ids: pd.Series) -> np.ndarray:
     """Descending by value, ties by customer id ascending."""
-    return np.lexsort((ids, -values))
+    return descending_order(values, ids)
 
 
 def abc_classes(
@@ -51,7 +52,7 @@ def abc_classes(
         raise ValueError(f"need 0 < A cut-off <= B cut-off <= 1, got {a_cut} and {b_cut}")
     values = frame[value].to_numpy(dtype=float)
     values = np.where(np.isfinite(values), values, 0.0)
-    order = _order(values, frame["customer_id"].to_numpy(dtype=str))
+    order = _order(values, frame["customer_id"])
     sorted_values = values[order]
     positive = np.clip(sorted_values, 0, None)
     total = positive.sum()
@@ -61,17 +62,19 @@ def abc_classes(
     eps = 1e-12
     classes_sorted = np.where(
         sorted_values <= 0,
-        "C",
-        np.where(before < a_cut - eps, "A", np.where(before < b_cut - eps, "B", "C")),
+        2,
+        np.where(before < a_cut - eps, 0, np.where(before < b_cut - eps, 1, 2)),
     )
-    classes = np.empty(len(values), dtype=object)
-    classes[order] = classes_sorted
+    class_index = np.empty(len(values), dtype=np.int64)
+    class_index[order] = classes_sorted
     rank = np.empty(len(values), dtype=np.int64)
     rank[order] = np.arange(1, len(values) + 1)
     share = np.empty(len(values))
     share[order] = cumulative
     return AbcResult(
-        classes=pd.Series(classes, index=frame.index, name="abc_class", dtype="str"),
+        classes=pd.Series(
+            labels_at("ABC", class_index), index=frame.index, name="abc_class", dtype="str"
+        ),
         rank=pd.Series(rank, index=frame.index, name="value_rank"),
         cumulative_share=pd.Series(share, index=frame.index, name="cumulative_share"),
         a_cut=a_cut,
@@ -156,7 +159,7 @@ def pareto_points(
     """
     require_columns(frame, ["customer_id", value], "pareto_points")
     values = frame[value].to_numpy(dtype=float)
-    order = _order(values, frame["customer_id"].to_numpy(dtype=str))
+    order = _order(values, frame["customer_id"])
     sorted_values = values[order]
     n = len(values)
     if n == 0:

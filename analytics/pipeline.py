@@ -460,7 +460,8 @@ def with_clusters(table: pd.DataFrame, result: clusters.ClusterResult | None) ->
         return table
     codes = {number: clusters.name_code(words) for number, words in result.names.items()}
     labels = result.labels.reindex(table.index)
-    out = table.assign(cluster=labels.to_numpy(), cluster_name=labels.map(codes).to_numpy())
+    # ``.array``: the mapped text stays Arrow text (through NumPy objects it is re-encoded).
+    out = table.assign(cluster=labels.to_numpy(), cluster_name=labels.map(codes).array)
     out.attrs.update(table.attrs)
     return out
 

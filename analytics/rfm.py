@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from analytics._fast import labels_at
 from analytics._validate import require_columns
 
 __all__ = [
@@ -239,7 +240,7 @@ def assign_segments(scores: pd.DataFrame, rules: Sequence[SegmentRule]) -> pd.Se
     which = np.full(len(scores), len(rules), dtype=np.int64)
     for position in range(len(rules) - 1, -1, -1):  # reversed, so earlier rules overwrite later
         which[rules[position].matches(r, f, m)] = position
-    return pd.Series(names[which], index=scores.index, name="segment", dtype="str")
+    return pd.Series(labels_at(names, which), index=scores.index, name="segment", dtype="str")
 
 
 @dataclass(frozen=True)

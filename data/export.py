@@ -48,20 +48,37 @@ FRACTION_COLUMNS = frozenset({"recency", "T", "expected_purchases"})
 #: Excel's row limit, header included.
 EXCEL_MAX_ROWS = 1_048_576
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_PATTERN = r"^[=+\-@\t\r]"  # the same first characters, for Arrow's RE2
 
 
 def neutralise(values: pd.Series) -> pd.Series:
     """Text cells that start like a formula get a leading apostrophe; other values unchanged."""
     if not (pd.api.types.is_object_dtype(values.dtype) or pd.api.types.is_string_dtype(values)):
         return values
-    text = values.astype("str")
-    risky = text.str.startswith(_FORMULA_STARTS).fillna(False).to_numpy(dtype=bool)
-    risky = risky & values.notna().to_numpy()
+    risky = _formula_like(values)
+    if risky is None:
+        text = values.astype("str")
+        risky = text.str.startswith(_FORMULA_STARTS).fillna(False).to_numpy(dtype=bool)
+        risky = risky & values.notna().to_numpy()
     if not risky.any():
         return values
+    text = values.astype("str")
     out = values.astype(object).copy()
     out[risky] = "'" + text[risky]
     return out
+
+
+def _formula_like(values: pd.Series) -> np.ndarray | None:
+    """Which cells of an Arrow-backed text column start like a formula (Arrow's RE2 on the
+    first character: a million cells in a few tens of milliseconds); ``None`` for other columns.
+    """
+    if not isinstance(values.dtype, pd.StringDtype) or values.dtype.storage != "pyarrow":
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    found = pc.match_substring_regex(pa.array(values.array), _FORMULA_PATTERN)
+    return found.fill_null(False).to_numpy(zero_copy_only=False)
 
 
 def export_frame(

@@ -140,3 +140,27 @@ def test_positions_on_numbered_ids_and_the_attributes_they_carry():
     out = attach(summary, customers)
     assert out["region"].tolist()[:2] == ["北京", "广东"] and pd.isna(out["region"][2])
     assert out["agent_id"].tolist()[:2] == [50, 40] and pd.isna(out["agent_id"][2])
+
+
+# --- value order with ties by id, without sorting text ------------------------------------------
+
+from analytics._fast import descending_order  # noqa: E402
+
+numbered = st.integers(0, 10**6).map(lambda n: f"C{n:07d}")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from([0.0, 1.5, -2.0, 7.0, np.inf, -np.inf]), numbered), max_size=40
+    ),
+    st.booleans(),
+)
+def test_descending_order_equals_lexsort_of_the_text(rows, sort_ids):
+    """Values with many ties; ids sorted (the scored table) or in any order (other tables)."""
+    if sort_ids:
+        rows = sorted(rows, key=lambda row: row[1])
+    values = np.array([v for v, _ in rows], dtype=float)
+    ids = pd.Series([i for _, i in rows], dtype="str")
+    want = np.lexsort((ids.to_numpy(dtype=str), -values))
+    assert descending_order(values, ids).tolist() == want.tolist()

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from data.columns import ALIASES
-from data.export import export_frame
+from data.export import _formula_like, export_frame
 from data.load import SourceError, load_file
 from data.parse import DATE_RANGE, MAX_ABS_AMOUNT, clean_ids, parse_amounts, parse_dates
 from data.schema import PII_ALIASES, personal_columns
@@ -204,3 +204,14 @@ def test_no_exported_text_starts_like_a_formula(texts):
     risky = ("=", "+", "-", "@", "\t", "\r")
     assert not [v for v in out["customer_id"] if isinstance(v, str) and v.startswith(risky)]
     assert out["clv"].tolist() == list(range(len(texts)))
+
+
+@FUZZ
+@given(st.lists(st.one_of(st.none(), st.text(), hostile.filter(lambda v: isinstance(v, str)))))
+def test_arrow_text_finds_formulas_as_startswith_does(texts):
+    column = pd.Series(texts, dtype="str")  # Arrow-backed text: the fast path
+    risky = ("=", "+", "-", "@", "\t", "\r")
+    expected = [isinstance(v, str) and v.startswith(risky) for v in texts]
+    assert _formula_like(column).tolist() == expected
+    out = export_frame(pd.DataFrame({"segment": column}))
+    assert not [v for v in out["segment"] if isinstance(v, str) and v.startswith(risky)]
