@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analytics._forked import forked
 from analytics.clv import MODELS
 from analytics.pipeline import (
     ABC_VALUES,
@@ -378,7 +379,19 @@ def _write_table(frame: pd.DataFrame, path: str) -> None:
     suffix = target.suffix.lower()
     frame = export_frame(frame, round_numbers=False, neutralise_text=suffix != ".xlsx")
     if suffix == ".parquet":
-        frame.to_parquet(target, index=False)
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        # Dictionary pages for text (few distinct labels) only: a million distinct amounts
+        # would be hashed for a dictionary that is then thrown away (a third of the write).
+        text = [
+            f.name
+            for f in table.schema
+            if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+            or pa.types.is_dictionary(f.type) or pa.types.is_boolean(f.type)
+        ]  # fmt: skip
+        pq.write_table(table, target, use_dictionary=text)
     elif suffix == ".xlsx":
         ids = [c for c in ("customer_id", "transaction_id") if c in frame.columns]
         write_xlsx(frame, target, text_columns=ids)
@@ -401,10 +414,11 @@ def _score(args) -> dict:
         transactions = data.transactions.drop(columns=["transaction_id"], errors="ignore")
         customers, members = data.customers, data.loyalty_members
         del data
-        result = run(transactions, settings, customers, members)
+        # The fit runs in a forked second process while this one scores segments and clusters.
+        result = run(transactions, settings, customers, members, background=_in_background)
         del transactions
     else:
-        result = run(None, settings, summary=summary)
+        result = run(None, settings, summary=summary, background=_in_background)
     table = result.view
     _write_table(
         table[[*SCORE_COLUMNS, *[c for c in table.columns if c not in SCORE_COLUMNS]]], args.out
@@ -570,7 +584,20 @@ def _import_models_meanwhile() -> None:
         models()
         clustering()
 
-    threading.Thread(target=imports, name="imports", daemon=True).start()
+    global _IMPORTS
+    _IMPORTS = threading.Thread(target=imports, name="imports", daemon=True)
+    _IMPORTS.start()
+
+
+_IMPORTS = None  # the thread of _import_models_meanwhile, when started
+
+
+def _in_background(compute):
+    """:func:`analytics._forked.forked`, once the import thread is done: a child forked in the
+    middle of an import would wait forever for the module lock that thread held."""
+    if _IMPORTS is not None:
+        _IMPORTS.join()
+    return forked(compute)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,6 +32,7 @@ import pandas as pd
 
 from analytics import churn, clusters, pareto, rfm
 from analytics._fast import member, positions
+from analytics._forked import Job, inline
 from analytics._validate import CodedError
 from analytics.clv import MODELS, ClvResult, fit_clv, score_clv
 from analytics.summary import UNIT_DAYS, summarise
@@ -505,12 +506,15 @@ def run(
     summary: pd.DataFrame | None = None,
     clustered: bool = True,
     memo: Memo = no_memo,
+    background: Callable[[Callable[[], ModelOutput]], Job[ModelOutput]] = inline,
 ) -> Scored:
     """Run every stage in order, from transactions or from a ready summary (push-down).
 
     ``memo(key, compute)`` is asked for each stage with :meth:`Settings.key` (the dashboard
     fills it with Streamlit's cache, adding the data's fingerprint); by default every stage is
-    computed. ``clustered=False`` skips K-means (``cluster`` stays -1).
+    computed. ``clustered=False`` skips K-means (``cluster`` stays -1). ``background`` starts
+    the model stage (:func:`analytics._forked.forked` in a second process, for the command
+    line; by default it is computed in place).
     """
     if summary is not None:
 
@@ -530,21 +534,30 @@ def run(
         )
     else:
         raise ValueError("run needs transactions or a summary")
-    models = memo(settings.key("models"), lambda: model_stage(base, settings))
+    # The fit may run in a second process (``background``) while this one scores segments and,
+    # when the features need no model, clusters.
+    models_job = background(
+        lambda: memo(settings.key("models"), lambda: model_stage(base, settings))
+    )
+    segments = memo(settings.key("segments"), lambda: segment_stage(base, settings))
+    cluster_result = None
+    early = clustered and set(settings.cluster_features) <= set(clusters.BASE_FEATURES)
+    if early:  # K-means on the summary's own columns: the same result as on the scored table
+        cluster_result = memo(settings.key("clusters"), lambda: cluster_stage(base, settings))
+    models = models_job.result()
     with_models = memo(
         ("with_models", *settings.key("models")[1:]),
         lambda: pd.concat([base, models.scores], axis=1),
     )
-    segments = memo(settings.key("segments"), lambda: segment_stage(base, settings))
     abc = memo(settings.key("abc"), lambda: abc_stage(with_models, settings))
     tiers = memo(settings.key("tiers"), lambda: tier_stage(with_models, settings))
     table = memo(settings.key("table"), lambda: assemble(base, models, segments, abc, tiers))
-    cluster_result = None
     view_key = ("view", *settings.key("view")[1:])
     if clustered:
-        cluster_result = memo(
-            settings.key("clusters"), lambda: cluster_stage(with_models, settings)
-        )
+        if not early:
+            cluster_result = memo(
+                settings.key("clusters"), lambda: cluster_stage(with_models, settings)
+            )
         unclustered = table
         cluster_fields = settings.key("clusters")[1:]
         table = memo(

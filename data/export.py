@@ -49,6 +49,8 @@ FRACTION_COLUMNS = frozenset({"recency", "T", "expected_purchases"})
 EXCEL_MAX_ROWS = 1_048_576
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_PATTERN = r"^[=+\-@\t\r]"  # the same first characters, for Arrow's RE2
+_FORMULA_BYTES = np.zeros(256, dtype=bool)
+_FORMULA_BYTES[[ord(c) for c in _FORMULA_STARTS]] = True
 
 
 def neutralise(values: pd.Series) -> pd.Series:
@@ -69,16 +71,35 @@ def neutralise(values: pd.Series) -> pd.Series:
 
 
 def _formula_like(values: pd.Series) -> np.ndarray | None:
-    """Which cells of an Arrow-backed text column start like a formula (Arrow's RE2 on the
-    first character: a million cells in a few tens of milliseconds); ``None`` for other columns.
-    """
+    """Which cells of an Arrow-backed text column start like a formula; ``None`` for other
+    columns. Every starting character is ASCII, a single UTF-8 byte (a longer character's first
+    byte is never one of them), so each cell's first byte is read straight from Arrow's buffers:
+    a million cells in a few milliseconds."""
     if not isinstance(values.dtype, pd.StringDtype) or values.dtype.storage != "pyarrow":
         return None
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    found = pc.match_substring_regex(pa.array(values.array), _FORMULA_PATTERN)
-    return found.fill_null(False).to_numpy(zero_copy_only=False)
+    column = pa.array(values.array)
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    parts = []
+    for chunk in chunks:
+        if chunk.type not in (pa.string(), pa.large_string()):
+            found = pc.match_substring_regex(chunk, _FORMULA_PATTERN)
+            parts.append(found.fill_null(False).to_numpy(zero_copy_only=False))
+            continue
+        _, offsets, data = chunk.buffers()
+        width = np.int64 if chunk.type == pa.large_string() else np.int32
+        ends = np.frombuffer(offsets, dtype=width)[chunk.offset : chunk.offset + len(chunk) + 1]
+        starts, filled = ends[:-1], ends[1:] > ends[:-1]
+        first = np.zeros(len(chunk), dtype=np.uint8)
+        if data is not None and filled.any():
+            first[filled] = np.frombuffer(data, dtype=np.uint8)[starts[filled]]
+        risky = _FORMULA_BYTES[first]
+        if chunk.null_count:
+            risky &= chunk.is_valid().to_numpy(zero_copy_only=False)
+        parts.append(risky)
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
 
 
 def export_frame(
@@ -98,7 +119,7 @@ def export_frame(
     """
     personal = set(personal_columns(frame.columns))
     keep = [c for c in frame.columns if c not in personal]
-    out = frame[keep].copy()
+    out = frame[keep]  # copy-on-write: the columns replaced below never change ``frame``
     out.attrs = {}  # attrs may hold Timestamps, which Parquet metadata cannot store
     for column in out.columns:
         series = out[column]

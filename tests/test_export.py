@@ -81,3 +81,21 @@ def test_csv_export_neutralises_headers_and_keeps_a_carriage_return_inside_its_c
     assert list(back.columns) == ["customer_id", "'@SUM(1)"]
     assert back["customer_id"].tolist() == ["'\r=1+1", "c2"]
     assert back["'@SUM(1)"].tolist() == [1.5, 2.0]
+
+
+def test_exporting_leaves_the_frame_it_was_given_as_it_was():
+    frame = pd.DataFrame(
+        {
+            "customer_id": pd.Series(["=C1", "C2"], dtype="str"),
+            "segment": pd.Categorical(["-x", "y"]),
+            "clv": [1.23456, 2.0],
+            "phone": ["138", "139"],
+        }
+    )
+    frame.attrs["as_of"] = "2026-09-30"
+    before = frame.copy(deep=True)
+    out = export_frame(frame)
+    assert out["customer_id"].tolist() == ["'=C1", "C2"] and "phone" not in out
+    assert out["segment"].tolist() == ["'-x", "y"] and out["clv"].tolist() == [1.23, 2.0]
+    pd.testing.assert_frame_equal(frame, before)
+    assert frame.attrs == {"as_of": "2026-09-30"}
