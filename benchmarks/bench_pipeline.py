@@ -27,6 +27,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -94,21 +95,55 @@ def stages(folder: Path) -> tuple[list[dict], object]:
     return rows, data
 
 
+def _tree_pss_mb(pid: int) -> float:
+    """Proportional set size of ``pid`` and its descendants (shared pages counted once in all),
+    in MB: the memory a forked helper really adds, which a peak RSS cannot tell."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            with open(f"/proc/{current}/smaps_rollup") as rollup:
+                total += next(int(line.split()[1]) for line in rollup if line.startswith("Pss:"))
+            with open(f"/proc/{current}/task/{current}/children") as children:
+                todo.extend(int(c) for c in children.read().split())
+        except (OSError, StopIteration, ValueError):  # gone meanwhile
+            continue
+    return total / 1024
+
+
+class _PssPeak(threading.Thread):
+    """Samples :func:`_tree_pss_mb` every 0.2 s until stopped; ``peak`` is the largest."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.done = pid, 0.0, threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.2):
+            self.peak = max(self.peak, _tree_pss_mb(self.pid))
+
+
 def _run(command: list[str]) -> tuple[float, float, str]:
-    """Run a fresh process; its wall time, its own peak RSS (MB, from wait4) and stdout."""
+    """Run a fresh process; its wall time, its peak memory (MB) and stdout. The peak is the
+    larger of wait4's peak RSS (the process, or a forked child, alone) and the sampled peak
+    PSS of the process with its children together."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         began = time.perf_counter()
         process = subprocess.Popen(
             command, cwd=ROOT, stdout=out, stderr=err, env={**os.environ, "PYTHONPATH": str(ROOT)}
         )
+        sampler = _PssPeak(process.pid)
+        sampler.start()
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - began
+        sampler.done.set()
+        sampler.join()
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         if process.returncode:
             raise SystemExit(err.read().decode()[-3000:])
-        return seconds, usage.ru_maxrss / 1024, out.read().decode()
+        return seconds, max(usage.ru_maxrss / 1024, sampler.peak), out.read().decode()
 
 
 def score_command(folder: Path) -> tuple[dict, dict]:
