@@ -170,7 +170,8 @@ def test_run_asks_the_memo_for_every_stage_and_reuses_what_it_keeps(demo):
 
     tx, customers = demo["transactions"], demo["customers"]
     first = run(tx, Settings(), customers, memo=memo, clustered=False)
-    assert asked == ["base", "models", "with_models", "segments", "abc", "tiers", "table", "view"]
+    # segments are asked for while the model stage may still run in a second process
+    assert asked == ["base", "models", "segments", "with_models", "abc", "tiers", "table", "view"]
     size = len(kept)
     second = run(tx, Settings(abc_cuts=(0.6, 0.9)), customers, memo=memo, clustered=False)
     assert len(kept) == size + 3  # only abc, table and view were computed again
