@@ -577,3 +577,17 @@ def test_a_source_without_policies_says_so_on_the_persistency_page(demo_dir):
     assert any("no policies table" in i.value for i in at.info)
     open_page(at, "overview")
     assert not any(m.label == "13-month persistency" for m in at.metric)
+
+
+def test_the_first_page_skips_streamlit_s_repl_check(demo_dir, monkeypatch):
+    """Streamlit's one-off "are we in a REPL" check walks the stack and every imported module's
+    path (0.2 s of a first page); app.py is only served by streamlit run, so it is skipped."""
+    import streamlit.delta_generator as generator
+    from streamlit import env_util
+
+    monkeypatch.setattr(generator, "_use_warning_has_been_displayed", False)
+    checks = []
+    monkeypatch.setattr(env_util, "is_repl", lambda: checks.append(1) or False)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception and at.title and checks == []

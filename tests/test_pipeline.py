@@ -314,3 +314,25 @@ def test_no_transactions_at_all_is_a_coded_error():
     with pytest.raises(CodedError) as info:
         run(empty, Settings())
     assert info.value.code == "no_transactions"
+
+
+def test_clusters_on_the_summary_equal_clusters_on_the_scored_table(scored):
+    """K-means runs before the model stage when its features need no model: the same labels
+    and names as on the scored table (where it ran before)."""
+    from analytics.clusters import OPTIONAL_FEATURES
+    from analytics.pipeline import cluster_stage
+
+    settings = scored.settings
+    assert not set(settings.cluster_features) & set(OPTIONAL_FEATURES)
+    early = scored.clusters
+    late = cluster_stage(pd.concat([scored.base, scored.models.scores], axis=1), settings)
+    assert early.labels.equals(late.labels) and early.names == late.names
+
+
+def test_labels_are_arrow_text_equal_to_python_strings():
+    from analytics._fast import labels_at
+
+    index = np.array([2, 0, 0, 1, 2])
+    got = pd.Series(labels_at(["low", "medium", "high"], index), dtype="str")
+    want = pd.Series(np.array(["low", "medium", "high"], dtype=object)[index], dtype="str")
+    pd.testing.assert_series_equal(got, want)
