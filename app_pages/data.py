@@ -41,7 +41,7 @@ CURRENCY_NAMES = {"CNY": ("CNY (¥)", "人民币（¥）"), "USD": ("USD ($)", "
 def report(dataset) -> None:
     rep = dataset.report
     language = lang()
-    st.subheader(plain(f"{t('active_source')}: {name(dataset.name)}"), anchor=False)
+    st.subheader(plain(t("active_source", name=name(dataset.name))), anchor=False)
     if dataset.policies_report is not None:
         st.markdown(f"**{table_label('transactions', language)}**")
     accounting(rep, dataset.name, "data")
@@ -387,6 +387,10 @@ def main() -> None:
     message = st.session_state.pop("_data_message", None)
     if message:
         kind, text, exc = message
+        # The outcome is shown at the top of the page; the button clicked may be far below it,
+        # so a toast says it where the user is looking.
+        st.toast(plain(text), icon=":material/check_circle:" if kind == "success" else
+                 ":material/error:")  # fmt: skip
         if kind == "success":
             st.success(plain(text))
         else:

@@ -159,7 +159,8 @@ def load_policies(raw: pd.DataFrame, source: str = "policies") -> tuple[pd.DataF
     duplicate = valid & repeats(keyed)  # numbered ids of one width: no text hashing
     used = valid & ~duplicate
     shown = raw.drop(columns=personal_columns(raw.columns))
-    rows = pd.Series(np.arange(len(raw)) + 2, index=raw.index)  # the file row, header = 1
+    # 1 = the first row below the header, as the payments' report numbers rows
+    rows = pd.Series(np.arange(len(raw)) + 1, index=raw.index)
     rejected_rows = _leading(shown[~valid], rows[~valid], reason[~valid])
     conflicting = 0
     if duplicate.any():
@@ -169,7 +170,7 @@ def load_policies(raw: pd.DataFrame, source: str = "policies") -> tuple[pd.DataF
         differs = (values.to_numpy()[duplicate] != values.to_numpy()[kept]).any(axis=1)
         conflicting = int(differs.sum())
         why = np.where(differs, POLICY_DUPLICATE_REASONS[1], POLICY_DUPLICATE_REASONS[0])
-        duplicate_rows = _leading(shown[duplicate], rows[duplicate], why, kept + 2)
+        duplicate_rows = _leading(shown[duplicate], rows[duplicate], why, kept + 1)
     else:
         duplicate_rows = _leading(shown.iloc[:0], rows.iloc[:0], [])
     counts = reason[~valid].value_counts()

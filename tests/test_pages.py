@@ -591,3 +591,18 @@ def test_the_first_page_skips_streamlit_s_repl_check(demo_dir, monkeypatch):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     at.run()
     assert not at.exception and at.title and checks == []
+
+
+def test_switching_the_source_on_the_data_page_drops_the_old_count(app):
+    """The sidebar's "N customers in view" belongs to the view a page last showed; after a
+    switch on the Data page (which shows no view) the old source's count must not stay."""
+    open_page(app, "overview")
+    old = "20,000 customers in view"
+    assert old in [c.value for c in app.sidebar.caption]
+    open_page(app, "data")
+    app.button(key="switch_cdnow").click().run()
+    assert not app.exception
+    assert [toast.value for toast in app.toast] == [app.success[0].value]  # said where one looks
+    assert old not in [c.value for c in app.sidebar.caption]
+    open_page(app, "overview")
+    assert "23,570 customers in view" in [c.value for c in app.sidebar.caption]

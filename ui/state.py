@@ -229,6 +229,10 @@ def reset_for_new_source() -> None:
     """A new source has other dates, filter values, scores and clusters: start those afresh."""
     for key in ("as_of", *FILTER_KEYS, "edges_r", "edges_f", "edges_m", "cluster_names"):
         st.session_state[key] = KEYS[key].default
+    # The last view's size (the sidebar's count) and the view itself were the old source's:
+    # the Data page shows no view, and would otherwise keep showing the old count.
+    for key in ("_view_size", "_last_view"):
+        st.session_state.pop(key, None)
 
 
 # --------------------------------------------------------------------------- settings
