@@ -91,6 +91,8 @@ def test_pareto_and_lorenz_draw_cut_offs_and_gini():
     curve = pd.DataFrame({"customer_share": [0, 0.5, 1], "value_share": [0, 0.2, 1]})
     lorenz = charts.lorenz(curve, 0.4, "Lorenz", "Customers", "Value", "Equality", "Gini")
     assert lorenz.data[1].name == "Gini 0.400" and lorenz.data[0].name == "Equality"
+    for axis in (lorenz.layout.xaxis, lorenz.layout.yaxis):  # 100% labelled, inside the plot
+        assert "100%" in axis.ticktext and axis.range[1] > max(axis.tickvals)
 
 
 def test_payment_timeline_has_a_marker_and_a_stem_per_payment():

@@ -455,8 +455,9 @@ def lorenz(
             ),
         ]
     )  # fmt: skip
-    fig.update_xaxes(tickmode="array", tickvals=ticks, ticktext=labels, range=[0, 1])
-    fig.update_yaxes(tickmode="array", tickvals=ticks, ticktext=labels, range=[0, 1])
+    # A little room past 100%: a tick label on the plot's right edge would overflow and is hidden.
+    fig.update_xaxes(tickmode="array", tickvals=ticks, ticktext=labels, range=[0, 1.03])
+    fig.update_yaxes(tickmode="array", tickvals=ticks, ticktext=labels, range=[0, 1.02])
     return _layout(fig, title, x_label, y_label)
 
 
