@@ -125,6 +125,22 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument(
         "--rejects", help="write rejected rows with their reason here (.csv, .xlsx or .parquet)"
     )
+    engine = score.add_argument_group("engine (DESIGN.md, 'Scale')")
+    engine.add_argument(
+        "--engine", choices=("pandas", "spark"), default="pandas",
+        help="pandas: one process (default); spark: Apache Spark (pip install -r "
+        "requirements-spark.txt); --out is then a Parquet folder or table:NAME",
+    )  # fmt: skip
+    engine.add_argument(
+        "--spark-master",
+        metavar="URL",
+        help="local[2], spark://host:7077, yarn ... (default: local[*])",
+    )
+    engine.add_argument(
+        "--spark-table",
+        metavar="NAME",
+        help="read the transactions from this Spark/Hive table instead of INPUT",
+    )
     commands.add_parser("fit", parents=[common], help="fit BG/NBD + Gamma-Gamma, print parameters")
     backtest = commands.add_parser("backtest", parents=[common], help="calibration/holdout test")
     backtest.add_argument("--calibration-end", required=True)
@@ -400,6 +416,10 @@ def _write_table(frame: pd.DataFrame, path: str) -> None:
 
 
 def _score(args) -> dict:
+    if args.engine == "spark":
+        return _score_spark(args)
+    if args.spark_table or args.spark_master:
+        raise ValueError("--spark-table and --spark-master need --engine spark")
     data, summary, report = _load(args)
     rejects = {}
     if args.rejects:  # first: whatever happens next, the steward gets the rejected rows
@@ -437,6 +457,50 @@ def _score(args) -> dict:
         **rejects,
     }
     return output
+
+
+def _score_spark(args) -> dict:
+    """``score`` on Apache Spark (:mod:`engines.spark`): the same settings, the same columns."""
+    if args.database or args.pushdown:
+        raise ValueError("--engine spark reads files, folders or --spark-table, not --database")
+    if args.input in ("demo", "cdnow", "cdnow-sample") and not Path(args.input).exists():
+        raise ValueError("--engine spark reads a CSV or Parquet file or folder, or --spark-table")
+    try:
+        from engines import spark as engine
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        raise ValueError(f"--engine spark needs pyspark: {exc}") from None
+    settings = _settings(args)
+    spark = engine.session(args.spark_master)
+    result = engine.score(
+        spark, settings, path=args.input, table=args.spark_table, mapping=_mapping(args),
+        customers_table=args.customers_table, loyalty_table=args.loyalty_table,
+    )  # fmt: skip
+    rejects = {}
+    if args.rejects:
+        engine.write(engine.rejected_rows(result.validated), args.rejects)
+        rejects["rejects"] = args.rejects
+    if result.table is None:
+        raise _NoUsableRows(
+            f"no row of the input can be used ({result.report['rows_read']} read)",
+            {"load": result.report, **rejects},
+        )
+    table = result.table.localCheckpoint(eager=True)
+    engine.write(table, args.out)
+    counts = engine.counts(table, ("segment", "abc_class", "value_tier", "churn_band"))
+    return {
+        "load": result.report,
+        "n_customers": sum(counts["abc_class"].values()),
+        "as_of": result.as_of,
+        "unit": settings.unit,
+        "out": args.out,
+        "engine": "spark",
+        "model": _fit_json(result.fit),
+        "segments": counts["segment"],
+        "abc_classes": dict(sorted(counts["abc_class"].items())),
+        "value_tiers": counts["value_tier"],
+        "churn_bands": counts["churn_band"],
+        **rejects,
+    }
 
 
 def _fit(args) -> dict:

@@ -23,8 +23,13 @@ __all__ = [
     "WORDS",
     "OPTIONAL_FEATURES",
     "ClusterResult",
+    "by_size",
     "cluster_customers",
     "cluster_features",
+    "cluster_names",
+    "fit_model",
+    "raw_features",
+    "standardise",
     "cluster_profiles",
     "name_code",
     "silhouette",
@@ -38,6 +43,21 @@ MINIBATCH_ABOVE = 100_000
 
 def cluster_features(scored: pd.DataFrame, features: Sequence[str] = BASE_FEATURES) -> np.ndarray:
     """The standardised feature matrix (rows follow ``scored``)."""
+    matrix = raw_features(scored, features)
+    return standardise(matrix, matrix.mean(axis=0), matrix.std(axis=0))
+
+
+def standardise(matrix: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
+    """``(matrix - mean) / std`` per feature (a feature without spread is only centred). The
+    Spark engine passes the mean and population std of every customer, computed over the
+    cluster, to standardise a sample or one partition as the whole would be."""
+    std = np.asarray(std, dtype=float)
+    return (matrix - np.asarray(mean, dtype=float)) / np.where(std > 0, std, 1.0)
+
+
+def raw_features(scored: pd.DataFrame, features: Sequence[str] = BASE_FEATURES) -> np.ndarray:
+    """The features before standardising: ``log1p`` of days since last purchase, purchase days,
+    spend and CLV (negative spend and CLV as 0), and ``p_alive`` as it is."""
     columns = []
     for name in features:
         if name == "recency":
@@ -62,8 +82,7 @@ def cluster_features(scored: pd.DataFrame, features: Sequence[str] = BASE_FEATUR
     matrix = np.column_stack(columns) if columns else np.empty((len(scored), 0))
     if np.isnan(matrix).any():
         raise ValueError("cluster features contain missing values (is CLV available?)")
-    std = matrix.std(axis=0)
-    return (matrix - matrix.mean(axis=0)) / np.where(std > 0, std, 1.0)
+    return matrix
 
 
 def preload() -> None:
@@ -112,22 +131,38 @@ def cluster_customers(
     if n == 0:
         raise ValueError("no customers to cluster")
     k = int(max(1, min(k, n)))
-    model = _model(k, n, random_state).fit(_fit_sample(matrix, random_state))
+    model = fit_model(_fit_sample(matrix, random_state), k, n, random_state)
     raw = model.predict(matrix)
-    sizes = np.bincount(raw, minlength=k)
-    renumber = np.empty(k, dtype=np.int64)
-    renumber[np.lexsort((np.arange(k), -sizes))] = np.arange(k)
-    labels = renumber[raw]
-    centroids = np.empty_like(model.cluster_centers_)
-    centroids[renumber] = model.cluster_centers_
-    centroid_frame = pd.DataFrame(centroids, columns=list(features))
+    renumber, centroid_frame = by_size(model, np.bincount(raw, minlength=k), features)
     return ClusterResult(
-        labels=pd.Series(labels, index=scored.index, name="cluster"),
+        labels=pd.Series(renumber[raw], index=scored.index, name="cluster"),
         names=_names(centroid_frame),
         centroids=centroid_frame,
         features=tuple(features),
         inertia=float(-model.score(matrix)),
     )
+
+
+def fit_model(sample: np.ndarray, k: int, n: int, random_state: int = 0):
+    """K-means (MiniBatchKMeans above :data:`MINIBATCH_ABOVE` customers, ``n`` in all) fitted on
+    a standardised ``sample``; its ``predict`` assigns any standardised rows."""
+    return _model(k, n, random_state).fit(sample)
+
+
+def by_size(model, sizes: np.ndarray, features: Sequence[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """The model's cluster numbers renumbered by size (0 = largest, ties by number), and the
+    centroids (standardised) in the new numbering."""
+    k = len(sizes)
+    renumber = np.empty(k, dtype=np.int64)
+    renumber[np.lexsort((np.arange(k), -np.asarray(sizes)))] = np.arange(k)
+    centroids = np.empty_like(model.cluster_centers_)
+    centroids[renumber] = model.cluster_centers_
+    return renumber, pd.DataFrame(centroids, columns=list(features))
+
+
+def cluster_names(centroids: pd.DataFrame) -> dict[int, tuple[str, ...]]:
+    """Each cluster's name as word codes, from its standardised centroid."""
+    return _names(centroids)
 
 
 #: Word codes a cluster name is made of, per feature: (low, middle, high); "" = no word.

@@ -27,7 +27,12 @@ __all__ = [
     "assign_segments",
     "check_rules",
     "default_rules",
+    "edge_quantiles",
+    "edges_from_quantiles",
     "rfm_scores",
+    "rfm_values",
+    "score_from_rank",
+    "scores_from_statistics",
     "segment_summary",
     "suggest_edges",
 ]
@@ -134,7 +139,15 @@ def _rfm_values(summary: pd.DataFrame) -> dict[str, np.ndarray]:
 
 def _quantile_score(better: np.ndarray, bins: int) -> np.ndarray:
     """``ceil(n * rank(method="min", pct=True))``: ties share the lowest score of their group."""
-    pct = pd.Series(better).rank(method="min", pct=True).to_numpy()
+    rank = pd.Series(better).rank(method="min").to_numpy()
+    return score_from_rank(rank, len(better), bins)
+
+
+def score_from_rank(rank, n: int, bins: int) -> np.ndarray:
+    """The quantile score of a value whose lowest rank among ties (1 = worst) is ``rank`` of
+    ``n``: ``ceil(bins * rank / n)``, as pandas' ``rank(method="min", pct=True)`` gives the
+    fraction. The Spark engine computes the ranks in a distributed sort."""
+    pct = np.asarray(rank, dtype=float) / float(n)
     return np.clip(np.ceil(bins * pct - 1e-9), 1, bins).astype(np.int64)
 
 
@@ -176,18 +189,48 @@ def rfm_scores(
     """
     values = _rfm_values(summary)
     if mode == "mean":
-        scores = {
-            "r": np.where(values["r"] < values["r"].mean(), 2, 1),
-            "f": np.where(values["f"] > values["f"].mean(), 2, 1),
-            "m": np.where(values["m"] > values["m"].mean(), 2, 1),
-        }
-    elif mode == "quantile":
+        means = {key: vals.mean() for key, vals in values.items()}
+        return scores_from_statistics(summary, "mean", bins, means=means)
+    if mode == "quantile":
         _check_bins(bins)
         scores = {
             "r": _quantile_score(-values["r"], bins),
             "f": _quantile_score(values["f"], bins),
             "m": _quantile_score(values["m"], bins),
         }
+        scores["f"] = np.where(values["f"] <= 1, 1, scores["f"])
+        return _frame(scores, summary.index)
+    return scores_from_statistics(summary, mode, bins, edges=edges)
+
+
+def scores_from_statistics(
+    summary: pd.DataFrame,
+    mode: str,
+    bins: int = 5,
+    *,
+    ranks: dict[str, np.ndarray] | None = None,
+    n: int | None = None,
+    means: dict[str, float] | None = None,
+    edges: dict[str, Sequence[float]] | None = None,
+) -> pd.DataFrame:
+    """R, F and M scores of some customers from statistics of all of them: in quantile mode each
+    value's lowest rank among every customer's (``ranks``, R ranked on minus the days, so 1 =
+    least recent) of ``n``; in mean mode the ``means``; in threshold mode the ``edges``. What
+    :func:`rfm_scores` computes for the whole table, for a part of it (a Spark partition)."""
+    values = _rfm_values(summary)
+    if mode == "mean":
+        if not means or any(k not in means for k in "rfm"):
+            raise ValueError("mean mode needs the means of r, f and m")
+        scores = {
+            "r": np.where(values["r"] < means["r"], 2, 1),
+            "f": np.where(values["f"] > means["f"], 2, 1),
+            "m": np.where(values["m"] > means["m"], 2, 1),
+        }
+    elif mode == "quantile":
+        _check_bins(bins)
+        if not ranks or n is None or any(k not in ranks for k in "rfm"):
+            raise ValueError("quantile mode needs the ranks of r, f and m and their count")
+        scores = {k: score_from_rank(ranks[k], n, bins) for k in "rfm"}
         scores["f"] = np.where(values["f"] <= 1, 1, scores["f"])
     elif mode == "threshold":
         _check_bins(bins)
@@ -196,9 +239,18 @@ def rfm_scores(
         scores = {k: _threshold_score(values[k], edges[k], bins, reverse=k == "r") for k in "rfm"}
     else:
         raise ValueError(f"unknown RFM mode {mode!r}; use quantile, threshold or mean")
+    return _frame(scores, summary.index)
+
+
+def rfm_values(summary: pd.DataFrame) -> dict[str, np.ndarray]:
+    """What the scores rank: ``r`` days since the last purchase, ``f`` purchase days
+    (``frequency + 1``), ``m`` total spend."""
+    return _rfm_values(summary)
+
+
+def _frame(scores: dict, index) -> pd.DataFrame:
     return pd.DataFrame(
-        {f"{k}_score": np.asarray(v, dtype=np.int64) for k, v in scores.items()},
-        index=summary.index,
+        {f"{k}_score": np.asarray(v, dtype=np.int64) for k, v in scores.items()}, index=index
     )
 
 
@@ -211,10 +263,26 @@ def suggest_edges(summary: pd.DataFrame, bins: int = 5) -> dict[str, list[float]
     """Starting edges for threshold mode: the data's quantiles, rounded to readable values."""
     _check_bins(bins)
     values = _rfm_values(summary)
-    qs = np.linspace(0, 1, bins + 1)[1:-1]
+    qs = edge_quantiles(bins)
+    return edges_from_quantiles(
+        {
+            key: np.quantile(vals, qs) if len(vals) else np.arange(1, bins, dtype=float)
+            for key, vals in values.items()
+        }
+    )
+
+
+def edge_quantiles(bins: int) -> np.ndarray:
+    """The quantiles :func:`suggest_edges` starts from: ``1/bins, 2/bins, ...``."""
+    return np.linspace(0, 1, bins + 1)[1:-1]
+
+
+def edges_from_quantiles(quantiles: dict[str, Sequence[float]]) -> dict[str, list[float]]:
+    """Readable, strictly ascending edges from each dimension's quantiles (linear interpolation,
+    as ``np.quantile`` and Spark's exact ``percentile`` give them) of ``r`` (days since last
+    purchase), ``f`` (purchase days) and ``m`` (spend)."""
     out: dict[str, list[float]] = {}
-    for key, vals in values.items():
-        raw = np.quantile(vals, qs) if len(vals) else np.arange(1, bins, dtype=float)
+    for key, raw in quantiles.items():
         edges: list[float] = []
         for q in raw:
             value = float(_round_nice(q))

@@ -63,7 +63,7 @@ def _id_text(value: object) -> object:
     return value
 
 
-def parse_dates(values: pd.Series) -> pd.Series:
+def parse_dates(values: pd.Series, serials: bool = True) -> pd.Series:
     """Calendar dates (``datetime64[s]``, time dropped); anything unparseable -> ``NaT``.
 
     Accepts datetimes, ISO text (``2024-03-05``, with or without a time), ``YYYY/M/D``,
@@ -109,10 +109,10 @@ def parse_dates(values: pd.Series) -> pd.Series:
             if numbers.any():
                 out[numbers] = _dates_from_numbers(obj[numbers].astype(float))
             text = obj[kinds == "text"]
-            serials_allowed = not stamps.any()  # then text serials need a column of numbers
+            serials_allowed = serials and not stamps.any()  # else serials need a number column
         else:
             text = obj[obj.notna()]
-            serials_allowed = True
+            serials_allowed = serials
         if len(text):
             out[text.index] = _dates_from_text(text.astype(str).str.strip(), serials_allowed)
     out = out.dt.normalize()

@@ -1,0 +1,1 @@
+"""Engines that run the one chain (``analytics.pipeline``'s definitions) beyond one process."""
