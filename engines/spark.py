@@ -51,8 +51,8 @@ from data.columns import resolve_columns
 from data.report import DUPLICATE_REASONS, REJECT_REASONS, SourceError
 
 __all__ = [
-    "FIT_CUSTOMERS", "Source", "SparkRun", "counts", "read_source", "rejected_rows", "score",
-    "session", "validate", "write",
+    "FIT_CUSTOMERS", "Source", "SparkRun", "abc_classes", "counts", "min_ranks", "read_source", "rejected_rows", "score",
+    "session", "validate", "value_tiers", "write",
 ]  # fmt: skip
 
 #: Customers whose (frequency, recency, T, monetary value) the driver collects for the fit; above
@@ -61,6 +61,7 @@ FIT_CUSTOMERS = 2_000_000
 #: Customers K-means learns its centroids from (the default engine's sample size).
 CLUSTER_SAMPLE = 200_000
 _EPOCH = "1970-01-01"
+_ROOT = Path(__file__).resolve().parents[1]
 _LABELS = ("product_line", "channel")  # descriptive transaction columns the scores read
 
 
@@ -79,6 +80,11 @@ def session(master: str | None = None, app_name: str = "ValueScope"):
     dates by the driver's zone) and the Python workers use this interpreter."""
     SparkSession, _, _, _ = _spark()
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    # Local Python workers are started by the JVM with this process's environment: they find
+    # ValueScope's packages where this process did.
+    paths = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    if str(_ROOT) not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join([str(_ROOT), *filter(None, paths)])
     builder = SparkSession.builder.appName(app_name)
     submitted = "PYSPARK_GATEWAY_PORT" in os.environ  # under spark-submit: its master
     if master or not submitted:
@@ -98,7 +104,24 @@ def session(master: str | None = None, app_name: str = "ValueScope"):
         )
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
+    if not local:
+        _ship_code(spark)
     return spark
+
+
+def _ship_code(spark) -> None:
+    """Send ValueScope's own packages (``analytics``, ``data``, ``engines``) to the executors
+    as one zip (``addPyFile``); their Python needs the same third-party packages
+    (``requirements-spark.txt``)."""
+    import tempfile
+    import zipfile
+
+    target = Path(tempfile.mkdtemp(prefix="valuescope-")) / "valuescope.zip"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for package in ("analytics", "data", "engines"):
+            for file in sorted((_ROOT / package).glob("*.py")):
+                archive.write(file, f"{package}/{file.name}")
+    spark.sparkContext.addPyFile(str(target))
 
 
 # --------------------------------------------------------------------------- reading
@@ -215,7 +238,8 @@ def _text_serials_only(raw, column: str) -> bool:
     text = F.trim(F.col(column))
     cell = raw.where(F.col(column).isNotNull() & ~F.lower(text).isin(list(NULL_TOKENS)))
     number = text.rlike(r"^\d+(\.\d+)?$")
-    serial = number & (text.cast("double") >= 1) & (text.cast("double") < 100000)
+    value = text.try_cast("double")
+    serial = number & (value >= 1) & (value < 100000)
     row = cell.agg(F.count(F.lit(1)).alias("cells"),
                    F.sum(F.when(serial, 1).otherwise(0)).alias("serials")).first()  # fmt: skip
     return bool(row["cells"]) and row["cells"] == row["serials"]
@@ -621,7 +645,8 @@ def _fit(summary, settings: Settings, n: int) -> ClvResult:
     return fit_clv(local, model=settings.model)
 
 
-def _output_schema(frame_fields, extras_before: list[str]):
+def _output_schema(frame_fields):
+    """Spark types of the scored columns: the summary's own, then those the scoring adds."""
     _, _, _, T = _spark()
     known = {f.name: f.dataType for f in frame_fields}
     kinds = {
@@ -734,7 +759,7 @@ def score(
     if n >= 2 and features and set(features) <= set(clusters.BASE_FEATURES):
         model, mean, std = _cluster_model(base, settings, features, n)
 
-    schema_kinds = _output_schema(ranked.schema.fields, [])
+    schema_kinds = _output_schema(ranked.schema.fields)
     out_fields = [f for f in ranked.schema.fields if not f.name.startswith("_rank")]
     added = [
         "p_alive", "churn_risk", "expected_purchases", "expected_spend", "clv", "r_score",
@@ -785,52 +810,8 @@ def score(
     # ABC classes and value tiers: one global order each, descending value, ties by id
     has_clv = fit.has_purchase_model
     abc_value = "clv" if settings.abc_value == "clv" and has_clv else "total_spend"
-    abc_basis = F.col(abc_value)
-    finite = ~F.isnan(abc_basis) & abc_basis.isNotNull() & (F.abs(abc_basis) < float("inf"))
-    abc_frame = scored.select(
-        "customer_id", F.when(finite, abc_basis).otherwise(0.0).alias("_abc_value")
-    ).withColumn("_positive", F.greatest(F.col("_abc_value"), F.lit(0.0)))
-    abc_ranked, abc_total = _running(
-        abc_frame,
-        [F.col("_abc_value").desc(), F.col("customer_id").asc()],
-        "_positive",
-        ["customer_id", "_abc_value"],
-    )
-    a_cut, b_cut = settings.abc_cuts
-    if not 0 < a_cut <= b_cut <= 1:
-        raise ValueError(f"need 0 < A cut-off <= B cut-off <= 1, got {a_cut} and {b_cut}")
-    before = F.col("_weight_before") / F.lit(abc_total) if abc_total > 0 else F.lit(0.0)
-    eps = 1e-12
-    abc = abc_ranked.select(
-        "customer_id",
-        F.when(F.col("_abc_value") <= 0, "C")
-        .when(before < a_cut - eps, "A")
-        .when(before < b_cut - eps, "B")
-        .otherwise("C")
-        .alias("abc_class"),
-        (F.col("_before") + 1).alias("value_rank"),
-    )
-    tier_column = "clv" if has_clv else "total_spend"
-    tier_value = F.col(tier_column)
-    tier_frame = scored.select(
-        "customer_id",
-        F.when(F.isnan(tier_value) | tier_value.isNull(), float("-inf"))
-        .otherwise(tier_value)
-        .alias("_tier_value"),
-        F.lit(1.0).alias("_one"),
-    )
-    tier_ranked, _ = _running(
-        tier_frame,
-        [F.col("_tier_value").desc(), F.col("customer_id").asc()],
-        "_one",
-        ["customer_id"],
-    )
-    shares = [float(s) for s in settings.tier_shares]
-    bounds = np.ceil(np.cumsum(shares) * n - 1e-9).astype(np.int64)
-    tier = F.lit(churn.TIERS[3])
-    for index in range(len(bounds) - 1, -1, -1):  # position < bound -> that tier
-        tier = F.when(F.col("_before") < int(bounds[index]), churn.TIERS[index]).otherwise(tier)
-    tiers = tier_ranked.select("customer_id", tier.alias("value_tier"))
+    abc = abc_classes(scored, abc_value, *settings.abc_cuts)
+    tiers = value_tiers(scored, "clv" if has_clv else "total_spend", settings.tier_shares, n)
 
     table = scored.join(abc, "customer_id").join(tiers, "customer_id")
     table = _with_clusters(table, model, features)
@@ -851,6 +832,64 @@ def score(
     table = table.select(*ordered, *extras).orderBy("customer_id")
     as_of = str((pd.Timestamp(_EPOCH) + pd.Timedelta(days=as_of_day)).date())
     return SparkRun(table, report, fit, as_of, n, validated)
+
+
+def abc_classes(frame, value: str, a_cut: float = 0.8, b_cut: float = 0.95):
+    """``customer_id``, ``abc_class`` and ``value_rank`` of each row of ``frame``, as
+    :func:`analytics.pareto.abc_classes` gives them: descending ``value`` (not finite = 0), ties
+    by id; A while the share of the positive total before a customer is under ``a_cut``, B
+    under ``b_cut``, else C, and C for every value <= 0."""
+    _, _, F, _ = _spark()
+    if not 0 < a_cut <= b_cut <= 1:
+        raise ValueError(f"need 0 < A cut-off <= B cut-off <= 1, got {a_cut} and {b_cut}")
+    basis = F.col(value)
+    finite = ~F.isnan(basis) & basis.isNotNull() & (F.abs(basis) < float("inf"))
+    values = frame.select(
+        "customer_id", F.when(finite, basis).otherwise(0.0).alias("_abc_value")
+    ).withColumn("_positive", F.greatest(F.col("_abc_value"), F.lit(0.0)))
+    ranked, total = _running(
+        values,
+        [F.col("_abc_value").desc(), F.col("customer_id").asc()],
+        "_positive",
+        ["customer_id", "_abc_value"],
+    )
+    before = F.col("_weight_before") / F.lit(total) if total > 0 else F.lit(0.0)
+    eps = 1e-12  # a share that reaches a cut-off up to float rounding counts as reaching it
+    return ranked.select(
+        "customer_id",
+        F.when(F.col("_abc_value") <= 0, "C")
+        .when(before < a_cut - eps, "A")
+        .when(before < b_cut - eps, "B")
+        .otherwise("C")
+        .alias("abc_class"),
+        (F.col("_before") + 1).alias("value_rank"),
+    )
+
+
+def value_tiers(frame, value: str, shares=(0.1, 0.2, 0.3), n: int | None = None):
+    """``customer_id`` and ``value_tier`` of each row, as :func:`analytics.churn.value_tiers`
+    gives them: by descending ``value`` (missing last), ties by id; the customer at position
+    ``i`` (0-based) of ``n`` is Platinum while ``i < ceil(share_1 * n)``, and so on."""
+    _, _, F, _ = _spark()
+    shares = [float(s) for s in shares]
+    if len(shares) != 3 or any(s < 0 for s in shares) or sum(shares) > 1 + 1e-9:
+        raise ValueError(
+            f"tier shares must be three non-negative fractions summing to <= 1, got {shares}"
+        )
+    n = frame.count() if n is None else n
+    column = F.col(value)
+    values = frame.select(
+        "customer_id",
+        F.when(F.isnan(column) | column.isNull(), float("-inf")).otherwise(column).alias("_v"),
+        F.lit(1.0).alias("_one"),
+    )
+    ranked, _ = _running(values, [F.col("_v").desc(), F.col("customer_id").asc()], "_one",
+                         ["customer_id"])  # fmt: skip
+    bounds = np.ceil(np.cumsum(shares) * n - 1e-9).astype(np.int64)
+    tier = F.lit(churn.TIERS[3])
+    for index in range(len(bounds) - 1, -1, -1):  # a position below a bound: that tier
+        tier = F.when(F.col("_before") < int(bounds[index]), churn.TIERS[index]).otherwise(tier)
+    return ranked.select("customer_id", tier.alias("value_tier"))
 
 
 def _cluster_features(settings: Settings) -> list[str]:
