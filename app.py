@@ -52,7 +52,8 @@ def source_picker(user) -> None:
     if not allows(user, "data_page"):
         st.session_state["source"] = sources.default_source()
         return
-    choices = ["demo", "cdnow", *(f"connection:{n}" for n in sources.named_connections())]
+    choices = ["demo", "cdnow", *(f"connection:{n}" for n in sources.named_connections()),
+               *(f"scored:{n}" for n in sources.scored_choices())]  # fmt: skip
     if st.session_state.get("upload_bytes"):
         choices.append("upload")
     if st.session_state.get("db_url") and allows(user, "typed_url"):
@@ -64,7 +65,11 @@ def source_picker(user) -> None:
         t("data_source"),
         choices,
         format_func=lambda c: (
-            c.split(":", 1)[1] if c.startswith("connection:") else source_label(c)
+            c.split(":", 1)[1]
+            if c.startswith("connection:")
+            else t("source_scored", name=c.split(":", 1)[1])
+            if c.startswith("scored:")
+            else source_label(c)
         ),
         key="source",
         on_change=state.reset_for_new_source,

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import io
+import sys
+import threading
 import warnings
 from dataclasses import dataclass, field
 
@@ -118,13 +119,53 @@ class ClvResult:
         return 0 < self.fit_customers < self.n_customers
 
 
+class _QuietStdout:
+    """``sys.stdout`` while fits run: what a quieted thread prints is dropped, every other
+    thread's text goes through (a fit on a background thread must not swallow the rest)."""
+
+    def __init__(self, real) -> None:
+        self.real = real
+
+    def write(self, text: str) -> int:
+        return len(text) if getattr(_QUIET, "on", False) else self.real.write(text)
+
+    def __getattr__(self, name: str):
+        return getattr(self.real, name)
+
+
+_QUIET = threading.local()
+_QUIET_LOCK = threading.Lock()
+_QUIET_STATE: dict = {"users": 0}
+
+
+@contextlib.contextmanager
 def _quiet():
-    """lifetimes prints the optimiser's output before raising; keep it off our stdout."""
-    stack = contextlib.ExitStack()
-    stack.enter_context(contextlib.redirect_stdout(io.StringIO()))
-    stack.enter_context(warnings.catch_warnings())
-    warnings.simplefilter("ignore")
-    return stack
+    """lifetimes prints the optimiser's output before raising and warns on the way: keep both
+    off our stdout and log. Safe on several threads at once (the dashboard fits a second model
+    in the background): stdout and the warning filters are swapped by the first thread in and
+    restored by the last one out, whatever order they leave in (``redirect_stdout`` and
+    ``catch_warnings`` each restore what they saw, which out of order leaves stdout pointing
+    at a dead buffer for good)."""
+    with _QUIET_LOCK:
+        if _QUIET_STATE["users"] == 0:
+            _QUIET_STATE["stdout"] = sys.stdout
+            _QUIET_STATE["filters"] = warnings.filters[:]
+            sys.stdout = _QuietStdout(sys.stdout)
+            warnings.simplefilter("ignore")
+        _QUIET_STATE["users"] += 1
+    before = getattr(_QUIET, "on", False)
+    _QUIET.on = True
+    try:
+        yield
+    finally:
+        _QUIET.on = before
+        with _QUIET_LOCK:
+            _QUIET_STATE["users"] -= 1
+            if _QUIET_STATE["users"] == 0:
+                if isinstance(sys.stdout, _QuietStdout):
+                    sys.stdout = _QUIET_STATE["stdout"]
+                warnings.filters[:] = _QUIET_STATE["filters"]
+                getattr(warnings, "_filters_mutated", lambda: None)()  # as catch_warnings does
 
 
 def preload() -> None:

@@ -176,7 +176,10 @@ def main() -> None:
     axes = charts.Axes(lang(), view.currency)
     if view.fit.has_purchase_model:
         with st.expander(t("backtest")), section():
-            backtest(view)
+            if view.data.has_payments:
+                backtest(view)
+            else:
+                st.info(t("scored_no_payments"))
         left, right = st.columns(2)
         unit = view.settings.unit
         horizon = view.settings.horizon_months * UNIT_DAYS["M"] / UNIT_DAYS[unit]

@@ -191,6 +191,9 @@ def policies(view, customer_id: str) -> None:
 
 
 def history(view, customer_id: str) -> None:
+    if not view.data.has_payments:
+        st.info(t("scored_no_payments"))
+        return
     frame = sources.customer_history(view.data, customer_id)
     language, currency = lang(), view.currency
     kinds = {k: name(k) for k in ("new_policy", "renewal", "top_up", "refund", "payment")}

@@ -113,11 +113,15 @@ def main() -> None:
             key="overview_tiers",
         )  # fmt: skip
     with right, section():
-        chart(
-            charts.month_line(agg.spend_trend, "month", {t("spend"): "spend"}, t("spend_trend"),
-                              t("month"), t("spend"), axes),
-            key="overview_trend",
-        )  # fmt: skip
+        if view.data.has_payments:
+            chart(
+                charts.month_line(agg.spend_trend, "month", {t("spend"): "spend"},
+                                  t("spend_trend"), t("month"), t("spend"), axes),
+                key="overview_trend",
+            )  # fmt: skip
+        else:
+            st.subheader(t("spend_trend"), anchor=False)
+            st.info(t("scored_no_payments"))
     left, right = st.columns(2)
     with left, section():
         segments = agg.segments

@@ -96,6 +96,9 @@ def main() -> None:
     view = page_view()
     if empty_view_guard(view):
         return
+    if not view.data.has_payments:
+        st.info(t("scored_no_payments"))
+        return
     if "product_line" not in view.data.transactions:
         st.info(t("no_product_lines"))
         return

@@ -87,3 +87,11 @@ class Dataset:
     policies: pd.DataFrame | None = field(default=None, repr=False)
     #: The policies table's own row accounting (used, duplicates, rejects with reasons).
     policies_report: LoadReport | None = field(default=None, repr=False)
+    #: A scored table's per-customer summary (:mod:`data.scored`): the chain starts from it, and
+    #: ``transactions`` is empty (such a source has no payments).
+    summary: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def has_payments(self) -> bool:
+        """False for a scored table: pages that need payments say so instead."""
+        return self.summary is None

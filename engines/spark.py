@@ -74,10 +74,11 @@ def _spark():
     return SparkSession, Window, F, T
 
 
-def session(master: str | None = None, app_name: str = "ValueScope"):
+def session(master: str | None = None, app_name: str = "ValueScope", **config: str):
     """A SparkSession: ``master`` (``local[2]``, ``spark://host:7077``, ``yarn`` ...), else the
-    one ``spark-submit`` gave, else ``local[*]``. Timestamps are read in UTC (no shift of
-    dates by the driver's zone) and the Python workers use this interpreter."""
+    one ``spark-submit`` gave, else ``local[*]``; ``config``: more Spark settings (keys with
+    dots, passed as a dict). Timestamps are read in UTC (no shift of dates by the driver's
+    zone) and the Python workers use this interpreter."""
     SparkSession, _, _, _ = _spark()
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     # Local Python workers are started by the JVM with this process's environment: they find
@@ -102,6 +103,8 @@ def session(master: str | None = None, app_name: str = "ValueScope"):
             .config("spark.sql.shuffle.partitions", str(max(2 * (os.cpu_count() or 1), 4)))
             .config("spark.driver.memory", os.environ.get("VALUESCOPE_SPARK_MEMORY", "4g"))
         )
+    for key, value in config.items():  # e.g. spark.sql.warehouse.dir
+        builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     if not local:

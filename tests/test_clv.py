@@ -371,3 +371,46 @@ def test_probability_alive_alone_equals_the_full_scoring(cdnow_summary, model):
     assert_allclose(alone, score_clv(s, fit, horizon_months=1)["p_alive"], rtol=1e-12)
     theirs = fit.purchase_model.conditional_probability_alive(s["frequency"], s["recency"], s["T"])
     assert_allclose(alone, np.clip(np.asarray(theirs, dtype=float), 0, 1), rtol=1e-9)
+
+
+def test_quiet_fits_on_two_threads_leave_stdout_and_warnings_as_they_were(monkeypatch):
+    """The dashboard fits the other purchase model on a background thread: quieting one fit
+    must not swallow what other threads print, nor leave stdout on a dead buffer when the two
+    fits finish in the other order than they began."""
+    import io
+    import sys
+    import threading
+    import warnings
+
+    from analytics.clv import _quiet
+
+    real = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", real)
+    filters = warnings.filters[:]
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+
+    def first() -> None:
+        with _quiet():
+            first_in.set()
+            print("first fit's optimiser noise")
+            second_in.wait(5)
+        first_out.set()  # leaves while the second is still inside
+
+    def second() -> None:
+        first_in.wait(5)
+        with _quiet():
+            second_in.set()
+            first_out.wait(5)
+            print("second fit's optimiser noise")
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    second_in.wait(5)
+    print("a page's own line")  # the main thread is not quieted
+    for thread in threads:
+        thread.join(5)
+    print("after both")
+    assert sys.stdout is real
+    assert real.getvalue() == "a page's own line\nafter both\n"
+    assert warnings.filters == filters

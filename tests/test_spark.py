@@ -31,9 +31,10 @@ MODEL_COLUMNS = {"p_alive", "churn_risk", "expected_purchases", "expected_spend"
 
 
 @pytest.fixture(scope="module")
-def spark():
+def spark(tmp_path_factory):
     os.environ["VALUESCOPE_SPARK_MEMORY"] = "2g"
-    session = engine.session("local[2]")
+    warehouse = tmp_path_factory.mktemp("warehouse")
+    session = engine.session("local[2]", **{"spark.sql.warehouse.dir": str(warehouse)})
     session.conf.set("spark.sql.shuffle.partitions", "4")
     yield session
     session.stop()
@@ -97,16 +98,24 @@ def test_cdnow_master_scores_the_same_on_both_engines(spark, capsys, tmp_path):
     assert default["model"]["status"] == "ok"
 
 
-def test_the_insurer_with_customers_and_members_scores_the_same(spark, capsys, tmp_path):
+@pytest.fixture(scope="module")
+def insurer(spark, tmp_path_factory):
+    """The generated insurer (customers, loyalty members) scored by both engines with
+    non-default settings: ``(folder, default output, Spark output folder)``."""
     from data.sample import DemoConfig, generate, write
 
-    folder = tmp_path / "insurer"
-    write(generate(DemoConfig(customers=1500, random_state=3)), str(folder))
-    default, _ = _both(
-        capsys, tmp_path, folder, "--abc-value", "clv", "--abc-cuts", "0.7,0.9",
-        "--rfm-bins", "4", "--tier-shares", "0.05,0.15,0.3",
-    )  # fmt: skip
-    table = pd.read_parquet(tmp_path / "spark")
+    folder = tmp_path_factory.mktemp("insurer")
+    write(generate(DemoConfig(customers=1500, random_state=3)), str(folder / "data"))
+    return folder
+
+
+INSURER_OPTIONS = ("--abc-value", "clv", "--abc-cuts", "0.7,0.9", "--rfm-bins", "4",
+                   "--tier-shares", "0.05,0.15,0.3")  # fmt: skip
+
+
+def test_the_insurer_with_customers_and_members_scores_the_same(insurer, capsys):
+    default, _ = _both(capsys, insurer, insurer / "data", *INSURER_OPTIONS)
+    table = pd.read_parquet(insurer / "spark")
     assert {"region", "channel", "is_member", "loyalty_tier"} <= set(table.columns)
     assert table["is_member"].any() and not table["is_member"].all()
     assert default["model"]["status"] == "ok"
@@ -212,3 +221,84 @@ def test_an_unusable_input_is_one_line_not_a_traceback(spark, capsys, tmp_path):
     err = capsys.readouterr().err
     assert status == 1
     assert err.count("\n") == 1 and "CSV or Parquet" in err
+
+
+def test_the_dashboard_opens_a_spark_output_and_serves_every_page(insurer, monkeypatch):
+    """The Spark run's Parquet folder, offered under VALUESCOPE_SCORED_DIR, is the source: the
+    chain starts from its summary and gives the Spark run's own segments, classes, tiers and
+    CLV; every page renders, and those that need payments say so."""
+    from streamlit.testing.v1 import AppTest
+
+    from analytics import pipeline as P
+    from data.scored import load_scored, read_scored_folder
+    from tests.conftest import ROOT
+    from tests.test_pages import PAGES
+
+    spark_out = insurer / "spark"
+    assert spark_out.exists(), "the insurer parity test writes the Spark output first"
+    data = load_scored(read_scored_folder(spark_out), "spark")
+    assert data.report.to_dict()["rows_used"] == 1500 and not data.has_payments
+    settings = Settings(abc_value="clv", abc_cuts=(0.7, 0.9), rfm_bins=4,
+                        tier_shares=(0.05, 0.15, 0.3))  # fmt: skip
+    chain = P.run(None, settings, None, data.loyalty_members, summary=data.summary).view
+    written = pd.read_parquet(spark_out)
+    for column in ("segment", "abc_class", "value_tier", "churn_band", "is_member", "r_score"):
+        assert chain[column].tolist() == written[column].tolist(), column
+    np.testing.assert_allclose(chain["clv"], written["clv"], rtol=1e-6)
+
+    scored_dir = insurer / "scored"
+    scored_dir.mkdir()
+    (scored_dir / "spark_run").symlink_to(spark_out, target_is_directory=True)
+    monkeypatch.setenv("VALUESCOPE_SCORED_DIR", str(scored_dir))
+    monkeypatch.setenv("VALUESCOPE_SOURCE", "scored:spark_run")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    told = 0
+    for page in PAGES:
+        at.switch_page(f"app_pages/{page}.py").run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        assert not at.error, (page, [e.value for e in at.error])
+        told += any("scored table" in i.value for i in at.info)
+        if page == "overview":
+            assert next(m.value for m in at.metric if m.label == "Customers") == "1,500"
+    assert told >= 3  # the spend trend, the customer picture, the backtest, ...
+
+
+def test_a_scored_table_in_a_database_opens_as_the_folder_does(insurer, postgres_url):
+    """A Spark run's table written back to the warehouse (here PostgreSQL) is the same source."""
+    import sqlalchemy as sa
+
+    from data.database import read_table
+    from data.scored import load_scored, read_scored_folder
+
+    written = pd.read_parquet(insurer / "spark")
+    engine_ = sa.create_engine(postgres_url)
+    written.to_sql("customer_scores", engine_, index=False, if_exists="replace")
+    engine_.dispose()
+    from_table = load_scored(read_table(postgres_url, "customer_scores"), "customer_scores")
+    from_folder = load_scored(read_scored_folder(insurer / "spark"), "spark")
+    pd.testing.assert_frame_equal(
+        from_table.summary, from_folder.summary, check_dtype=False, check_like=True
+    )
+    assert from_table.summary.attrs == from_folder.summary.attrs
+
+
+def test_a_spark_table_in_and_a_table_out(spark, capsys, tmp_path):
+    """--spark-table reads the payments from a table and --out table:NAME writes one; the
+    result equals the default engine's on the same rows."""
+    from data.demo import load_cdnow
+
+    rows = load_cdnow("sample").transactions
+    source = tmp_path / "sample.parquet"
+    rows.to_parquet(source, index=False)
+    spark.createDataFrame(rows).coalesce(1).write.mode("overwrite").saveAsTable("cdnow_sample")
+    status, default = _cli(capsys, "score", str(source), "--out", str(tmp_path / "d.parquet"))
+    assert status == 0
+    status, ours = _cli(capsys, "score", "--spark-table", "cdnow_sample", "--engine", "spark",
+                        "--out", "table:cdnow_scores")  # fmt: skip
+    assert status == 0
+    assert ours["load"] == default["load"] and ours["model"] == default["model"]
+    _assert_same_table(
+        pd.read_parquet(tmp_path / "d.parquet"), spark.table("cdnow_scores").toPandas()
+    )

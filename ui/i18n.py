@@ -35,6 +35,12 @@ _T: dict[str, tuple[str, str]] = {
     "data_source": ("Data source", "数据源"),
     "source_demo": ("Insurer demo", "保险公司演示数据"),
     "source_cdnow": ("CDNOW (retail, real data)", "CDNOW（零售真实数据）"),
+    "source_scored": ("Scored table: {name}", "评分结果表：{name}"),
+    "scored_no_payments": (
+        "This source is a scored table (one row per customer, no payments), such as a Spark "
+        "run's output: this part needs the payments.",
+        "此数据源是评分结果表（每位客户一行，无缴费明细），例如 Spark 运行的输出：这部分需要缴费明细。",
+    ),
     "source_upload": ("Uploaded file", "上传的文件"),
     "source_database": ("Database", "数据库"),
     "as_of": ("As-of date", "分析基准日"),

@@ -70,6 +70,37 @@ def _database(
     )
 
 
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _scored(path: str, _stamp) -> Dataset:
+    """A scored table (a Spark run's Parquet folder, say) under ``VALUESCOPE_SCORED_DIR``."""
+    from data.scored import load_scored, read_scored_folder
+
+    return load_scored(read_scored_folder(path), Path(path).name)
+
+
+@st.cache_resource(max_entries=2, ttl=900, show_spinner=False)
+def _scored_table(url: str, table: str) -> Dataset:
+    """A scored table in a database (the Spark engine's output written back as a table)."""
+    from data.database import read_table
+    from data.scored import load_scored
+
+    return load_scored(read_table(url, table), table)
+
+
+def scored_choices() -> dict[str, Path]:
+    """The scored tables the deployment offers (``VALUESCOPE_SCORED_DIR``), by name."""
+    from data.scored import scored_sources
+
+    return scored_sources(os.environ.get("VALUESCOPE_SCORED_DIR"))
+
+
+def _stamp(path: Path) -> str:
+    """Names, sizes and modification times of a file or a folder's files."""
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    parts = [f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files]
+    return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
+
+
 def _folder_stamp(folder: str) -> str:
     """The Parquet files' names, sizes and modification times: a new file changes it."""
     files = sorted(Path(folder).glob("*.parquet"))
@@ -119,6 +150,7 @@ def named_connections() -> dict[str, dict]:
             "customers_table": str(config.get("customers_table") or ""),
             "loyalty_table": str(config.get("loyalty_table") or ""),
             "policies_table": str(config.get("policies_table") or ""),
+            "scored_table": str(config.get("scored_table") or ""),
         }
     return out
 
@@ -137,6 +169,8 @@ def default_source() -> str:
         return wanted
     if wanted.startswith("connection:") and wanted.split(":", 1)[1] in named_connections():
         return wanted
+    if wanted.startswith("scored:") and wanted.split(":", 1)[1] in scored_choices():
+        return wanted
     return "demo"
 
 
@@ -144,6 +178,10 @@ def _connection(name: str) -> tuple[Dataset, str]:
     config = named_connections().get(name)
     if config is None:
         raise SourceError(f"no connection named {name!r}", code="no_connection", name=name)
+    if config["scored_table"]:  # a scored table (e.g. the Spark engine's) instead of payments
+        data = _scored_table(config["url"], config["scored_table"])
+        digest = hashlib.sha1(repr((config["url"], config["scored_table"])).encode()).hexdigest()
+        return data, "conn-scored:" + digest
     args = (config["url"], config["table"], config["customers_table"], config["loyalty_table"], (),
             config["policies_table"])  # fmt: skip
     data = _database(*args)
@@ -170,6 +208,20 @@ def _scoped(fingerprint: str, regions: tuple[str, ...], _data: Dataset) -> Datas
     and duplicates included (rows whose customer is unknown are out of every scope)."""
     from dataclasses import replace
 
+    if _data.summary is not None:  # a scored table carries each customer's region itself
+        summary = _data.summary
+        kept = summary["region"].isin(list(regions)) if "region" in summary else None
+        if kept is None or not kept.any():
+            raise SourceError(
+                "no customer of the regions in scope has a transaction", code="empty_scope"
+            )
+        scoped = summary[kept.to_numpy()].reset_index(drop=True)
+        scoped.attrs.update(summary.attrs)
+        members = _data.loyalty_members
+        if members is not None:
+            members = members[members["customer_id"].isin(scoped["customer_id"])]
+        return replace(_data, summary=scoped, loyalty_members=members,
+                       report=_scoped_summary(_data.report, len(scoped)))  # fmt: skip
     tx, customers, members = scope(
         _data.transactions, _data.customers, _data.loyalty_members, regions
     )
@@ -192,6 +244,17 @@ def _scoped(fingerprint: str, regions: tuple[str, ...], _data: Dataset) -> Datas
         if _data.policies_report is None or policies is None
         else _scoped_load(_data.policies_report, len(policies), _data.customers, regions),
     )
+
+
+def _scoped_summary(report: LoadReport, used: int) -> LoadReport:
+    """A scored table's report as a region-bound user sees it: their customers only (rejected
+    rows have no readable region and belong to no scope)."""
+    empty = report.rejected_rows.iloc[:0]
+    return LoadReport(
+        source=report.source, rows_read=used, rows_used=used, duplicates=0, rejected={},
+        rejected_rows=empty, duplicate_rows=report.duplicate_rows.iloc[:0],
+        column_mapping=dict(report.column_mapping),
+    )  # fmt: skip
 
 
 #: duplicate reasons that mean "same id, other values" (transactions, policies)
@@ -242,6 +305,12 @@ def _unscoped(user) -> tuple[Dataset, str]:
         source = default_source()
     if source.startswith("connection:"):
         return _connection(source.split(":", 1)[1])
+    if source.startswith("scored:"):
+        path = scored_choices().get(source.split(":", 1)[1])
+        if path is None:
+            raise SourceError("no such scored table", code="not_found", name=source[7:])
+        stamp = _stamp(path)
+        return _scored(str(path), stamp), f"scored:{path}:{stamp}"
     if source == "cdnow":
         return _cdnow("master"), "cdnow:master"
     if source == "upload" and s.get("upload_bytes"):
@@ -280,6 +349,9 @@ def _unscoped(user) -> tuple[Dataset, str]:
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _date_range(fingerprint: str, _data: Dataset) -> tuple:
+    if _data.summary is not None:  # a scored table was scored at one as-of date: only that one
+        as_of = pd.Timestamp(_data.summary.attrs["as_of"]).date()
+        return as_of, as_of
     dates = _data.transactions["transaction_date"]
     return dates.min().date(), dates.max().date()
 

@@ -12,6 +12,7 @@ top of each run (the documented way to carry widget values across pages).
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -199,6 +200,10 @@ def init() -> None:
     if not state.get("_state_ready"):
         for key, spec in KEYS.items():
             state.setdefault(key, spec.default)
+        # the deployment's source (VALUESCOPE_SOURCE; app.py falls back to the demo when it is
+        # not one the session may open)
+        if state["source"] == KEYS["source"].default:
+            state["source"] = os.environ.get("VALUESCOPE_SOURCE", "demo").strip() or "demo"
         values, rejected = parse_query({k: st.query_params.get(k) for k in st.query_params})
         mode = values.get("rfm_mode", state["rfm_mode"])
         bins = values.get("rfm_bins", state["rfm_bins"])

@@ -446,16 +446,25 @@ class View:
         the clustering if this view has not (exports from pages without clusters)."""
         if len(rows) == 0 or (rows["cluster"] >= 0).all():
             return rows
-        clustered = P.run(
-            self.data.transactions,
-            self.settings,
-            self.data.customers,
-            self.data.loyalty_members,
-            clustered=True,
-            memo=self.memo,
-        )
+        clustered = run_chain(self.data, self.settings, clustered=True, memo=self.memo)
         labels = clustered.table.loc[rows.index, ["cluster", "cluster_name"]]
         return rows.assign(cluster=labels["cluster"], cluster_name=labels["cluster_name"])
+
+
+def run_chain(data: Dataset, settings: P.Settings, **options) -> P.Scored:
+    """:func:`analytics.pipeline.run` on a source: from its payments, or from a scored table's
+    per-customer summary (:mod:`data.scored`) as the push-down hands one over."""
+    if data.summary is not None:
+        return P.run(None, settings, data.customers, data.loyalty_members, summary=data.summary,
+                     **options)  # fmt: skip
+    return P.run(data.transactions, settings, data.customers, data.loyalty_members, **options)
+
+
+def base_of(data: Dataset, settings: P.Settings):
+    """The chain's base stage of a source (what :func:`run_chain` computes first)."""
+    if data.summary is not None:
+        return P.attach(data.summary, data.customers, data.loyalty_members)
+    return P.base_stage(data.transactions, settings, data.customers, data.loyalty_members)
 
 
 def filter_options(data: Dataset, fingerprint: str, settings: P.Settings) -> dict[str, list[str]]:
@@ -468,12 +477,7 @@ def filter_options(data: Dataset, fingerprint: str, settings: P.Settings) -> dic
     base_settings = settings.with_(products=())
     memo = memo_for(fingerprint)
     try:
-        base = memo(
-            base_settings.key("base"),
-            lambda: P.base_stage(
-                data.transactions, base_settings, data.customers, data.loyalty_members
-            ),
-        )
+        base = memo(base_settings.key("base"), lambda: base_of(data, base_settings))
     except (CodedError, ValueError):
         return out
 
@@ -499,14 +503,7 @@ def view(clustered: bool = False) -> View:
     data, fingerprint = sources.dataset()
     settings = state.settings()
     memo = memo_for(fingerprint)
-    scored = P.run(
-        data.transactions,
-        settings,
-        data.customers,
-        data.loyalty_members,
-        clustered=clustered,
-        memo=memo,
-    )
+    scored = run_chain(data, settings, clustered=clustered, memo=memo)
     return View(
         data=data,
         fingerprint=fingerprint,
@@ -595,14 +592,7 @@ def prefetch(current: View | None) -> None:
                 current.persistency_summary()
                 current.retention("channel")
         with contextlib.suppress(Exception):
-            P.run(
-                current.data.transactions,
-                current.settings,
-                current.data.customers,
-                current.data.loyalty_members,
-                clustered=True,
-                memo=current.memo,
-            )
+            run_chain(current.data, current.settings, clustered=True, memo=current.memo)
             current.suggest_k()
 
     threading.Thread(target=work, name="valuescope-prefetch", daemon=True).start()
