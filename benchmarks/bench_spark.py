@@ -6,7 +6,9 @@ transactions of demo data, the default engine against Spark in local mode on 1 a
 
 Each run is a fresh ``python -m analytics score FOLDER --out ...`` as a user runs it (start-up,
 JVM, read, every stage, the written output); wall time and peak memory of the process tree (the
-JVM and its Python workers included: sampled PSS, shared pages counted once). Then the Spark
+JVM and its Python workers included: sampled PSS, shared pages counted once). A Spark run on N
+cores is pinned to N cores (``taskset``): unpinned, ``local[1]``'s JVM threads and Python worker
+still spread over both cores of this machine. Then the Spark
 output is compared with the default engine's column by column (the parity the tests check on
 small data, here at full size), and the throughput behind the README's cluster estimate is
 printed. Local mode on two cores is expected to be slower than the single-process engine: Spark
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 
 import numpy as np
@@ -31,9 +34,12 @@ MODEL_COLUMNS = {"p_alive", "churn_risk", "expected_purchases", "expected_spend"
                  "premium_at_risk"}  # fmt: skip
 
 
-def score(folder, out, *extra: str) -> tuple[dict, dict]:
+def score(folder, out, *extra: str, cpus: str | None = None) -> tuple[dict, dict]:
+    """One fresh ``score`` process; ``cpus`` pins it (JVM, Python workers and all) to those
+    cores with ``taskset``, so "1 core" means one core, not one task slot on two cores."""
+    pin = ["taskset", "-c", cpus] if cpus and shutil.which("taskset") else []
     seconds, peak, stdout = _run(
-        [sys.executable, "-m", "analytics", "score", str(folder), "--out", str(out), *extra]
+        [*pin, sys.executable, "-m", "analytics", "score", str(folder), "--out", str(out), *extra]
     )
     return {"seconds": seconds, "peak_mb": peak}, json.loads(stdout)
 
@@ -82,8 +88,11 @@ def main() -> None:
     os.environ["VALUESCOPE_SPARK_MEMORY"] = args.memory
     for cores in args.cores:
         out = OUT / f"scores_spark_{cores}"
-        row, output = score(folder, out, "--engine", "spark", "--spark-master", f"local[{cores}]")
-        rows.append({"engine": f"spark local[{cores}]", **row})
+        row, output = score(
+            folder, out, "--engine", "spark", "--spark-master", f"local[{cores}]",
+            cpus=f"0-{cores - 1}",
+        )  # fmt: skip
+        rows.append({"engine": f"spark local[{cores}], pinned to {cores} core(s)", **row})
         outputs[f"spark{cores}"] = (out, output)
     transactions = next(iter(outputs.values()))[1]["load"]["rows_read"]
     customers = next(iter(outputs.values()))[1]["n_customers"]
