@@ -28,6 +28,7 @@ import argparse
 import json
 import math
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -484,9 +485,11 @@ def _score_spark(args) -> dict:
             f"no row of the input can be used ({result.report['rows_read']} read)",
             {"load": result.report, **rejects},
         )
+    began = time.perf_counter()
     table = result.table.localCheckpoint(eager=True)
     engine.write(table, args.out)
     counts = engine.counts(table, ("segment", "abc_class", "value_tier", "churn_band"))
+    stages = {**result.timings, "clusters, output, write": round(time.perf_counter() - began, 3)}
     return {
         "load": result.report,
         "n_customers": sum(counts["abc_class"].values()),
@@ -500,6 +503,7 @@ def _score_spark(args) -> dict:
         "value_tiers": counts["value_tier"],
         "churn_bands": counts["churn_band"],
         **rejects,
+        "stages_s": stages,
     }
 
 

@@ -2,6 +2,8 @@
 
     .venv/bin/python benchmarks/bench_dashboard.py              # the 20,000-customer demo
     .venv/bin/python benchmarks/bench_dashboard.py --million    # 1M customers (Parquet demo)
+    .venv/bin/python benchmarks/bench_dashboard.py --scored benchmarks/out/scores_spark_2
+                                                     # a scored table (a Spark run's output)
 
 Measures what a user waits for: first page ready after the server starts (demo database already
 generated), a threshold change (the ABC A cut-off, one keyboard step) until the page has redrawn,
@@ -19,6 +21,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 from _common import OUT, ROOT, machine, print_table
 
@@ -151,14 +154,38 @@ def minimal_threshold(playwright, env: dict) -> float:
         process.wait(timeout=30)
 
 
+def _peak_rss_mb(pid: int) -> float:
+    """The server's peak resident memory so far (Linux's VmHWM), in MB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--million", action="store_true", help="1,000,000 customers from Parquet")
+    parser.add_argument(
+        "--scored", metavar="PATH",
+        help="a scored table (score's output, e.g. a Spark run's Parquet folder) as the source",
+    )  # fmt: skip
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     env = {**os.environ}
-    if args.million:
+    if args.scored:
+        scored = Path(args.scored).resolve()
+        offered = OUT / "scored_sources"
+        shutil.rmtree(offered, ignore_errors=True)
+        offered.mkdir(parents=True)
+        (offered / scored.name).symlink_to(scored, target_is_directory=scored.is_dir())
+        env["VALUESCOPE_SCORED_DIR"] = str(offered)
+        env["VALUESCOPE_SOURCE"] = f"scored:{scored.name}"
+        label = f"scored table {scored.name}"
+    elif args.million:
         folder = OUT / "demo_1000000"
         if not (folder / "transactions.parquet").exists():
             from data.sample import DemoConfig, generate, write
@@ -177,7 +204,9 @@ def main() -> None:
     print(f"machine: {machine()}; {label}")
 
     # A cold start: nothing kept on disk from an earlier server.
-    cache = OUT / ("cache_million" if args.million else "cache_demo")
+    cache = OUT / (
+        "cache_scored" if args.scored else "cache_million" if args.million else "cache_demo"
+    )
     shutil.rmtree(cache, ignore_errors=True)
     env["VALUESCOPE_CACHE_DIR"] = str(cache)
     rows = []
@@ -218,6 +247,8 @@ def main() -> None:
             wait_title(page, "ABC / Pareto")
             changes = slider_changes(page, "Class A")
             browser.close()
+        peak = _peak_rss_mb(process.pid)
+        rows.append({"action": "server peak RSS after every page (VmHWM)", "mb": peak})
     finally:
         if process is not None:
             process.terminate()

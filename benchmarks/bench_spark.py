@@ -64,7 +64,7 @@ def compare(default: pd.DataFrame, spark: pd.DataFrame) -> list[dict]:
             same, difference = (left == right).to_numpy() | (a.isna() & b.isna()).to_numpy(), 0.0
         rows.append(
             {"column": column, "equal_cells": f"{int(same.sum()):,} / {len(a):,}",
-             "max_abs_difference": float(difference),
+             "max_abs_difference": f"{difference:.1e}",
              "bar": "1e-6" if column in MODEL_COLUMNS else ("-" if column == "cluster" or column == "cluster_name" else "equal")}
         )  # fmt: skip
     return rows
@@ -99,14 +99,21 @@ def main() -> None:
     for row in rows:
         row["rows_per_s"] = f"{transactions / row['seconds']:,.0f}"
     print_table(rows, f"score, {customers:,} customers / {transactions:,} transactions")
+    stages = [
+        {"stage": stage, **{key: output["stages_s"].get(stage) for key, (_, output) in
+                            outputs.items() if "stages_s" in output}}
+        for stage in next((o["stages_s"] for _, o in outputs.values() if "stages_s" in o), {})
+    ]  # fmt: skip
+    if stages:
+        print_table(stages, "Spark stages, seconds (from the command's own output)")
     if "default" in outputs:
         reference = outputs["default"][1]
         for key, (out, output) in outputs.items():
             if key == "default":
                 continue
-            same_json = {k: v for k, v in output.items() if k not in ("out", "engine")} == {
-                k: v for k, v in reference.items() if k != "out"
-            }
+            same_json = {
+                k: v for k, v in output.items() if k not in ("out", "engine", "stages_s")
+            } == {k: v for k, v in reference.items() if k != "out"}
             table = compare(pd.read_parquet(outputs["default"][0]), pd.read_parquet(out))
             print_table(
                 table,

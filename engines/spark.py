@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -452,8 +453,15 @@ def summarise(used, settings: Settings, customers=None, first_purchase: tuple[st
         used = used.join(scoped.distinct(), "customer_id", "left_semi")
     span = used.agg(F.min("day").alias("low"), F.max("day").alias("high")).first()
     if span["high"] is None:
-        code = "no_product_rows" if settings.products else "no_transactions"
-        raise SourceError("no transactions: cannot choose an as-of date", code=code)
+        if settings.regions is not None:
+            raise SourceError(
+                "no customer of the regions in scope has a transaction", code="empty_scope"
+            )
+        if settings.products:
+            raise SourceError(
+                "no transactions match the product-line filter", code="no_product_rows"
+            )
+        raise SourceError("no transactions: cannot choose an as-of date", code="no_transactions")
     if settings.as_of is not None:
         as_of_day = int((pd.Timestamp(settings.as_of).normalize() - pd.Timestamp(_EPOCH)).days)
     else:
@@ -467,7 +475,6 @@ def summarise(used, settings: Settings, customers=None, first_purchase: tuple[st
         F.array_sort(F.collect_list(F.struct(*fields))).alias("rows")  # by source_row first
     )
     purchases = F.filter("rows", lambda r: r["amount"] >= 0)
-    days = F.transform(purchases, lambda r: r["day"])
 
     def total(rows):
         return F.aggregate(rows, F.lit(0.0), lambda acc, r: acc + r["amount"])
@@ -488,7 +495,6 @@ def summarise(used, settings: Settings, customers=None, first_purchase: tuple[st
         total("refund_rows").alias("refunds"),
         total(F.filter("p", lambda r: r["day"] > cutoff)).alias("spend_12m"),
     )
-    del days
     on_first = F.filter("p", lambda r: r["day"] == F.col("first_day"))
     frequency = (F.col("purchase_days") - 1).cast("long")
     repeat_spend = F.col("total_spend") - total(on_first)
@@ -635,17 +641,23 @@ class SparkRun:
     as_of: str
     n_customers: int
     validated: Validated
+    #: seconds per stage, in order (each ends at a point Spark has computed)
+    timings: dict = field(default_factory=dict)
 
 
-def _fit(summary, settings: Settings, n: int) -> ClvResult:
-    _, _, F, _ = _spark()
-    columns = ["customer_id", "frequency", "recency", "T", "monetary_value"]
+def _fit(summary, settings: Settings, n: int) -> tuple[ClvResult, pd.DataFrame | None]:
+    """The fit on the driver, and the collected columns when they are every customer's (in id
+    order, as the default engine holds them: RFM means and suggested edges are then computed
+    from them by NumPy, to the last bit)."""
+    columns = ["customer_id", "frequency", "recency", "T", "monetary_value", "days_since_last",
+               "total_spend"]  # fmt: skip
     chosen = summary.select(*columns)
-    if n > FIT_CUSTOMERS:
+    sampled = n > FIT_CUSTOMERS
+    if sampled:
         chosen = chosen.sample(fraction=FIT_CUSTOMERS / n, seed=settings.random_state)
     local = chosen.orderBy("customer_id").toPandas()
     local.attrs["unit"] = settings.unit
-    return fit_clv(local, model=settings.model)
+    return fit_clv(local, model=settings.model), None if sampled else local
 
 
 def _output_schema(frame_fields):
@@ -693,6 +705,7 @@ def score(
         customers = spark.table(customers_table)
     if loyalty_table:
         members = spark.table(loyalty_table)
+    clock = _Clock()
     validated = validate(raw, mapping, text=source.text)
     validated = Validated(
         checked=validated.checked.localCheckpoint(eager=True),
@@ -700,8 +713,14 @@ def score(
         numbered=validated.numbered,
     )
     report = load_report(validated.checked, name)
+    if report["rows_read"] == 0:
+        raise SourceError(
+            f"{name} has no data rows; found columns: {', '.join(raw.columns)}",
+            code="no_rows", name=name, found=list(raw.columns),
+        )  # fmt: skip
+    clock.lap("read, validate, row accounting")
     if report["rows_used"] == 0:
-        return SparkRun(None, report, None, "", 0, validated)  # type: ignore[arg-type]
+        return SparkRun(None, report, None, "", 0, validated, clock.laps)  # type: ignore[arg-type]
     have = set(customers.columns) if customers is not None else set()
     derived = tuple(
         c for c in FIRST_PURCHASE_ATTRIBUTES if c in validated.checked.columns and c not in have
@@ -717,8 +736,11 @@ def score(
     summary, as_of_day = summarise(used, settings, cleaned_customers, derived)
     base = attach(summary, as_of_day, customers, members).localCheckpoint(eager=True)
     n = base.count()
+    clock.lap("summary (Spark SQL) and attributes")
+    local = None
     if fit is None:
-        fit = _fit(base, settings, n)
+        fit, local = _fit(base, settings, n)
+    clock.lap("fit on the driver")
 
     # RFM: ranks of every distinct value (quantile), means (mean) or edges (threshold)
     values = base.select(
@@ -739,11 +761,16 @@ def score(
                 "customer_id",
             )
     elif settings.rfm_mode == "mean":
-        row = values.agg(*[F.avg(k).alias(k) for k in ("_r", "_f", "_m")]).first()
-        statistics["means"] = {k[1]: float(row[k]) for k in ("_r", "_f", "_m")}
+        if local is not None:  # every customer's values on the driver: NumPy's own means
+            statistics["means"] = {k: float(v.mean()) for k, v in rfm.rfm_values(local).items()}
+        else:  # Spark's average: may differ from NumPy's in the last bit
+            row = values.agg(*[F.avg(k).alias(k) for k in ("_r", "_f", "_m")]).first()
+            statistics["means"] = {k[1]: float(row[k]) for k in ("_r", "_f", "_m")}
     else:
         given = settings.rfm_edges or (None, None, None)
-        if not all(given):
+        if not all(given) and local is not None:
+            suggested = rfm.suggest_edges(local, settings.rfm_bins)
+        elif not all(given):  # Spark's exact percentile interpolates as np.quantile does
             qs = [float(q) for q in rfm.edge_quantiles(settings.rfm_bins)]
             row = values.agg(
                 *[F.percentile(k, F.array(*[F.lit(q) for q in qs])).alias(k)
@@ -755,6 +782,7 @@ def score(
             for key, values_ in zip("rfm", given, strict=True)
         }
     rules = settings.segment_rules
+    clock.lap("RFM ranks (distributed)")
 
     # K-means: the whole table's mean and spread, centroids from a seeded sample
     model = None
@@ -762,6 +790,7 @@ def score(
     if n >= 2 and features and set(features) <= set(clusters.BASE_FEATURES):
         model, mean, std = _cluster_model(base, settings, features, n)
 
+    clock.lap("K-means on a sample")
     schema_kinds = _output_schema(ranked.schema.fields)
     out_fields = [f for f in ranked.schema.fields if not f.name.startswith("_rank")]
     added = [
@@ -809,12 +838,14 @@ def score(
             yield out
 
     scored = ranked.mapInPandas(per_customer, schema).localCheckpoint(eager=True)
+    clock.lap("scores per customer (mapInPandas)")
 
     # ABC classes and value tiers: one global order each, descending value, ties by id
     has_clv = fit.has_purchase_model
     abc_value = "clv" if settings.abc_value == "clv" and has_clv else "total_spend"
     abc = abc_classes(scored, abc_value, *settings.abc_cuts)
     tiers = value_tiers(scored, "clv" if has_clv else "total_spend", settings.tier_shares, n)
+    clock.lap("ABC classes and value tiers (global orders)")
 
     table = scored.join(abc, "customer_id").join(tiers, "customer_id")
     table = _with_clusters(table, model, features)
@@ -834,7 +865,18 @@ def score(
     ]
     table = table.select(*ordered, *extras).orderBy("customer_id")
     as_of = str((pd.Timestamp(_EPOCH) + pd.Timedelta(days=as_of_day)).date())
-    return SparkRun(table, report, fit, as_of, n, validated)
+    return SparkRun(table, report, fit, as_of, n, validated, clock.laps)
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._last, 3)
+        self._last = now
 
 
 def abc_classes(frame, value: str, a_cut: float = 0.8, b_cut: float = 0.95):

@@ -22,7 +22,7 @@ from tests.test_pages import PAGES, TIMEOUT
 ALLOWED = {
     "ValueScope", "CLV", "RFM", "ABC", "BG", "NBD", "Pareto", "Gamma", "CSV", "Excel", "xlsx",
     "XLSX", "Parquet", "PARQUET", "TXT", "UTF", "GBK", "GB18030", "SQLAlchemy", "CDNOW", "MB",
-    "YYYY", "MM", "DD", "CNY", "USD", "sBG", "DERL", "Fader", "Hardie",
+    "YYYY", "MM", "DD", "CNY", "USD", "sBG", "DERL", "Fader", "Hardie", "Spark",
     "English",  # the language selector names each language in itself
 }  # fmt: skip
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")

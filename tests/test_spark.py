@@ -81,6 +81,7 @@ def _both(capsys, tmp_path, source, *options: str) -> tuple[dict, dict]:
     )
     assert status == 0
     assert ours.pop("engine") == "spark"
+    assert set(ours.pop("stages_s")) >= {"fit on the driver", "clusters, output, write"}
     for output in (default, ours):
         output.pop("out")
     assert ours == default  # load report, fit, counts per segment, class, tier and band
@@ -93,8 +94,9 @@ def test_cdnow_master_scores_the_same_on_both_engines(spark, capsys, tmp_path):
 
     source = tmp_path / "cdnow.parquet"
     load_cdnow("master").transactions.to_parquet(source, index=False)
-    default, _ = _both(capsys, tmp_path, source)
+    default, _ = _both(capsys, tmp_path, source, "--rfm-mode", "mean")
     assert default["n_customers"] == 23570  # every CDNOW customer
+    assert "Important value" in default["segments"]  # the eight-class preset at the means
     assert default["model"]["status"] == "ok"
 
 
@@ -299,6 +301,7 @@ def test_a_spark_table_in_and_a_table_out(spark, capsys, tmp_path):
                         "--out", "table:cdnow_scores")  # fmt: skip
     assert status == 0
     assert ours["load"] == default["load"] and ours["model"] == default["model"]
+    assert all(seconds >= 0 for seconds in ours["stages_s"].values())
     _assert_same_table(
         pd.read_parquet(tmp_path / "d.parquet"), spark.table("cdnow_scores").toPandas()
     )

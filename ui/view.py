@@ -91,7 +91,7 @@ PERSISTED = frozenset(
 )  # fmt: skip
 #: Sources whose fingerprint changes whenever their data does (file sizes and times); a
 #: database by URL can change behind the server's back, an upload is the session's own.
-DURABLE_SOURCES = ("demo:", "demo-parquet:", "cdnow:")
+DURABLE_SOURCES = ("demo:", "demo-parquet:", "cdnow:", "scored:")  # files with their stamps
 
 
 def durable(fingerprint: str) -> bool:
