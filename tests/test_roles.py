@@ -357,3 +357,34 @@ def test_a_region_bound_user_keeps_their_payment_rejects_under_a_chinese_header(
     assert scoped.rejected == {"bad_date": 1}
     assert scoped.rejected_rows["客户编号"].tolist() == ["C1"]
     assert scoped.rows_read == 2
+
+
+def test_a_scored_table_connection_is_the_source_scoped_to_the_user_s_region(
+    app_db, postgres_url, tmp_path, monkeypatch
+):
+    """A scored table written back to the warehouse (a Spark run's, say) as the deployment's
+    source: a region-bound user sees their region's customers of it, and nothing else."""
+    import sqlalchemy as sa
+
+    from analytics.__main__ import main
+    from data.sample import DemoConfig, generate, write
+
+    folder = tmp_path / "insurer"
+    write(generate(DemoConfig(customers=300, random_state=5)), str(folder))
+    out = tmp_path / "scores.parquet"
+    assert main(["score", str(folder), "--out", str(out)]) == 0
+    scores = pd.read_parquet(out)
+    inside = int((scores["region"] == "广东").sum())
+    assert 0 < inside < len(scores)
+    engine = sa.create_engine(postgres_url)
+    scores.to_sql("customer_scores", engine, index=False, if_exists="replace")
+    engine.dispose()
+    monkeypatch.setenv("VALUESCOPE_SOURCE", "connection:crm")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.secrets["connections"] = {"crm": {"url": postgres_url, "scored_table": "customer_scores"}}
+    at.session_state["_auth_user"] = "sam"
+    at.switch_page("app_pages/overview.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert next(m.value for m in at.metric if m.label == "Customers") == f"{inside:,}"
+    at.switch_page("app_pages/churn.py").run()
+    assert not at.exception and not at.error
