@@ -577,6 +577,7 @@ _T: dict[str, tuple[str, str]] = {
     "reason_missing_customer_id": ("Missing customer id", "缺少客户编号"),
     "reason_bad_date": ("Bad date", "日期无效"),
     "reason_bad_amount": ("Bad amount", "金额无效"),
+    "reason_bad_number": ("A count or amount that is not a number", "次数或金额不是有效数字"),
     "reason_missing_policy_id": ("Missing policy id", "缺少保单号"),
     "reason_bad_payment_mode": ("Unknown payment mode", "无法识别的缴费方式"),
     "reason_bad_status": ("Unknown policy status", "无法识别的保单状态"),
@@ -737,6 +738,19 @@ _T: dict[str, tuple[str, str]] = {
         "没有符合产品线筛选条件的交易。",
     ),
     "error_no_input": ("No input was given.", "未提供输入数据。"),
+    "error_not_found": ("{name} was not found.", "找不到 {name}。"),
+    "error_unreadable": (
+        "{name} is not a Parquet file or folder.",
+        "{name} 不是 Parquet 文件或文件夹。",
+    ),
+    "error_not_scored": (
+        "{name} is not a scored table: it lacks {missing}. Found columns: {found}.",
+        "{name} 不是评分结果表：缺少 {missing}。现有字段：{found}。",
+    ),
+    "error_no_usable_rows": (
+        "No row of {name} can be used: each lacks a customer id, a date or a valid number.",
+        "{name} 没有可用的行：每一行都缺少客户编号、日期或有效数字。",
+    ),
     "kept_row": ("Row kept", "保留的行"),
     "conflicting_duplicates": (
         "{n} duplicate rows repeat a transaction id with a different customer, date or amount: "
