@@ -112,8 +112,10 @@ def load_scored(raw: pd.DataFrame, name: str) -> Dataset:
     for number in range(len(checks), 0, -1):  # the earliest check wins
         code[checks[number - 1]] = number
     rejected = code > 0
-    ids = frame["customer_id"].where(~rejected)
-    duplicate = (ids.duplicated(keep="first") & ids.notna()).to_numpy()
+    from analytics._fast import repeats  # numbered ids compared as bytes, not hashed as text
+
+    ids = frame["customer_id"].where(~rejected) if rejected.any() else frame["customer_id"]
+    duplicate = repeats(ids)  # a later row of an id (missing ids never repeat)
     used = ~rejected & ~duplicate
     if not used.any():
         raise SourceError(
@@ -127,7 +129,8 @@ def load_scored(raw: pd.DataFrame, name: str) -> Dataset:
             summary[column] = clean_ids(summary[column])
     if "enrolled_at" in summary:
         summary["enrolled_at"] = parse_dates(summary["enrolled_at"])
-    summary = summary.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    if not summary["customer_id"].is_monotonic_increasing:  # score writes it sorted already
+        summary = summary.sort_values("customer_id", kind="stable").reset_index(drop=True)
     summary.attrs.update(as_of=_as_of(summary), unit=_unit(summary))
     # Membership goes back to a members table, so the chain adds it as for any source (and the
     # Loyalty page finds its programme).
