@@ -49,6 +49,9 @@ def who(user) -> None:
 
 def source_picker(user) -> None:
     """Stewards and admins switch sources; everyone else sees the deployment's default."""
+    missing = sources.default_source_missing()
+    if missing and allows(user, "data_page"):  # those who can mend it are told
+        st.warning(plain(t("source_unavailable", name=missing)), icon=":material/warning:")
     if not allows(user, "data_page"):
         st.session_state["source"] = sources.default_source()
         return

@@ -16,7 +16,7 @@ from ui.auth import allowed
 from ui.exports import download_pair, group_downloads
 from ui.formats import fmt_int, fmt_money, fmt_number, fmt_pct
 from ui.i18n import fit_reason, labeler, lang, name, namer, names, t
-from ui.view import page_view
+from ui.view import page_view, scored_unit
 from ui.widgets import chart, customer_table, empty_view_guard, section, tier_table
 
 #: Model parameters by their symbols in the papers.
@@ -25,7 +25,11 @@ SYMBOLS = {"alpha": "α", "beta": "β"}
 
 def settings_row() -> None:
     cells = st.columns(4)
-    cells[0].selectbox(t("unit"), list(UNIT_DAYS), format_func=labeler("unit_"), key="unit")
+    fixed = scored_unit()  # a scored table keeps the unit it was scored in
+    if fixed:
+        st.session_state["unit"] = fixed
+    cells[0].selectbox(t("unit"), list(UNIT_DAYS), format_func=labeler("unit_"), key="unit",
+                       disabled=bool(fixed), help=t("unit_fixed") if fixed else None)  # fmt: skip
     low, high, step = state.RANGES["horizon"]
     cells[1].slider(t("horizon"), int(low), int(high), step=int(step), key="horizon")
     low, high, step = state.RANGES["discount"]

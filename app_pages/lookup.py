@@ -192,6 +192,7 @@ def policies(view, customer_id: str) -> None:
 
 def history(view, customer_id: str) -> None:
     if not view.data.has_payments:
+        st.markdown(f"**{t('payments')}**")
         st.info(t("scored_no_payments"))
         return
     frame = sources.customer_history(view.data, customer_id)

@@ -120,7 +120,7 @@ def main() -> None:
                 key="overview_trend",
             )  # fmt: skip
         else:
-            st.subheader(t("spend_trend"), anchor=False)
+            st.markdown(f"**{t('spend_trend')}**")  # as a chart's title, not a heading
             st.info(t("scored_no_payments"))
     left, right = st.columns(2)
     with left, section():

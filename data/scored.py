@@ -9,7 +9,7 @@ gives the fit the scoring run made, and every threshold stays tunable. The as-of
 time unit are read back from the rows (``last_purchase + days_since_last`` and ``T``).
 
 Every row is accounted for as a loader accounts for payments: used, a duplicate (a repeated
-``customer_id``; the first row is used) or rejected with a reason (``missing_customer_id``,
+``customer_id``, ``duplicate_customer``; the first row is used) or rejected with a reason (``missing_customer_id``,
 ``bad_number``, ``bad_date``).
 """
 
@@ -154,7 +154,7 @@ def load_scored(raw: pd.DataFrame, name: str) -> Dataset:
     rejected_rows.insert(0, "reason", reason)
     rejected_rows.insert(0, "source_row", np.flatnonzero(rejected) + 1)
     duplicate_rows = raw.loc[duplicate, [c for c in raw.columns if c not in personal]]
-    duplicate_rows.insert(0, "reason", "duplicate")
+    duplicate_rows.insert(0, "reason", "duplicate_customer")
     duplicate_rows.insert(0, "source_row", np.flatnonzero(duplicate) + 1)
     counts_by_reason = pd.Series(reason).value_counts()
     report = LoadReport(
@@ -216,8 +216,8 @@ def scored_sources(root: str | Path | None) -> dict[str, Path]:
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith("."):
             continue
-        if (entry.is_file() and entry.suffix == ".parquet") or (
-            entry.is_dir() and any(entry.glob("*.parquet"))
-        ):
-            found[entry.name] = entry
+        if entry.is_file() and entry.suffix == ".parquet":
+            found.setdefault(entry.stem, entry)  # named without the suffix
+        elif entry.is_dir() and any(entry.glob("*.parquet")):
+            found.setdefault(entry.name, entry)
     return found

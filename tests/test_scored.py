@@ -53,6 +53,7 @@ def test_every_row_of_a_scored_table_is_used_a_duplicate_or_rejected(written):
         [2, "missing_customer_id"], [3, "bad_date"], [4, "bad_number"],
     ]  # fmt: skip
     assert report.duplicate_rows["source_row"].tolist() == [7]
+    assert report.duplicate_rows["reason"].tolist() == ["duplicate_customer"]
     assert "name" not in report.duplicate_rows and "name" not in data.summary
 
 
@@ -96,5 +97,22 @@ def test_only_the_configured_folder_s_entries_are_offered(tmp_path, written):
     (root / "single.parquet").write_bytes(written.read_bytes())
     (root / "notes.txt").write_text("not a table")
     (root / ".hidden.parquet").write_bytes(b"")
-    assert list(scored_sources(root)) == ["run_1", "single.parquet"]
+    assert list(scored_sources(root)) == ["run_1", "single"]  # a file is named by its stem
     assert scored_sources(None) == {} and scored_sources(tmp_path / "missing") == {}
+
+
+def test_an_unavailable_deployment_source_is_said_not_silently_replaced(
+    demo_dir, tmp_path, monkeypatch
+):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("VALUESCOPE_SCORED_DIR", str(tmp_path))
+    monkeypatch.setenv("VALUESCOPE_SOURCE", "scored:last_night")  # no such table there
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    said = [w.value.replace("\\", "") for w in at.warning]  # as typed, markdown escaped
+    assert any("scored:last_night is not available" in text for text in said), said
+    assert next(m.value for m in at.metric if m.label == "Customers") == "20,000"  # the demo

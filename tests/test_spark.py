@@ -264,6 +264,8 @@ def test_the_dashboard_opens_a_spark_output_and_serves_every_page(insurer, monke
         told += any("scored table" in i.value for i in at.info)
         if page == "overview":
             assert next(m.value for m in at.metric if m.label == "Customers") == "1,500"
+        if page == "clv":  # the unit the table was scored in, not a choice
+            assert at.selectbox(key="unit").disabled and at.selectbox(key="unit").value == "D"
     assert told >= 3  # the spend trend, the customer picture, the backtest, ...
 
 

@@ -36,6 +36,18 @@ _T: dict[str, tuple[str, str]] = {
     "source_demo": ("Insurer demo", "保险公司演示数据"),
     "source_cdnow": ("CDNOW (retail, real data)", "CDNOW（零售真实数据）"),
     "source_scored": ("Scored table: {name}", "评分结果表：{name}"),
+    "unit_fixed": (
+        "A scored table keeps the time unit it was scored in.",
+        "评分结果表保留评分时所用的时间单位。",
+    ),
+    "source_unavailable": (
+        "The deployment's source {name} is not available; the insurer demo is shown instead.",
+        "部署设定的数据源 {name} 不可用，现显示保险公司演示数据。",
+    ),
+    "reason_duplicate_customer": (
+        "Same customer id again (the first row is used)",
+        "客户编号重复（采用第一行）",
+    ),
     "scored_no_payments": (
         "This source is a scored table (one row per customer, no payments), such as a Spark "
         "run's output: this part needs the payments.",

@@ -13,6 +13,7 @@ scoped to those regions (:func:`analytics.pipeline.scope`) before any page sees 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from pathlib import Path
 
@@ -24,6 +25,8 @@ from analytics.pipeline import in_scope, scope
 from data.demo import demo_path, ensure_demo, load_cdnow, load_demo
 from data.load import Dataset, SourceError, load_database, load_file
 from data.report import LoadReport
+
+log = logging.getLogger("valuescope")
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -171,7 +174,20 @@ def default_source() -> str:
         return wanted
     if wanted.startswith("scored:") and wanted.split(":", 1)[1] in scored_choices():
         return wanted
+    if wanted not in _said_unavailable:  # once per process, not on every rerun
+        _said_unavailable.add(wanted)
+        log.warning("VALUESCOPE_SOURCE %r is not available; the demo is shown", wanted)
     return "demo"
+
+
+_said_unavailable: set[str] = set()
+
+
+def default_source_missing() -> str | None:
+    """``VALUESCOPE_SOURCE`` when it names a source that is not available (the demo is shown
+    instead), else None."""
+    wanted = os.environ.get("VALUESCOPE_SOURCE", "demo").strip()
+    return wanted if default_source() != wanted and wanted else None
 
 
 def _connection(name: str) -> tuple[Dataset, str]:

@@ -451,6 +451,16 @@ class View:
         return rows.assign(cluster=labels["cluster"], cluster_name=labels["cluster_name"])
 
 
+def scored_unit() -> str | None:
+    """The time unit of the active source when it is a scored table (fixed by the run that
+    wrote it), else None (the unit is the user's choice)."""
+    try:
+        data, _ = sources.dataset()
+    except CodedError:
+        return None
+    return None if data.summary is None else data.summary.attrs.get("unit")
+
+
 def run_chain(data: Dataset, settings: P.Settings, **options) -> P.Scored:
     """:func:`analytics.pipeline.run` on a source: from its payments, or from a scored table's
     per-customer summary (:mod:`data.scored`) as the push-down hands one over."""
@@ -502,6 +512,8 @@ def view(clustered: bool = False) -> View:
     """
     data, fingerprint = sources.dataset()
     settings = state.settings()
+    if data.summary is not None:  # a scored table was scored in one time unit: that one
+        settings = settings.with_(unit=data.summary.attrs.get("unit", settings.unit))
     memo = memo_for(fingerprint)
     scored = run_chain(data, settings, clustered=clustered, memo=memo)
     return View(
