@@ -10,6 +10,8 @@ row.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 
@@ -46,6 +48,15 @@ def _cli(capsys, *argv: str) -> tuple[int, dict]:
     return status, json.loads(out) if out.strip() else {}
 
 
+def _score(*argv: str) -> dict:
+    """``python -m analytics score ...`` in this process (the module's Spark session): its JSON."""
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        status = main(["score", *argv])
+    assert status == 0
+    return json.loads(printed.getvalue())
+
+
 def _assert_same_table(default: pd.DataFrame, spark: pd.DataFrame) -> None:
     assert list(spark.columns) == list(default.columns)
     assert len(spark) == len(default)
@@ -72,14 +83,17 @@ def _assert_same_table(default: pd.DataFrame, spark: pd.DataFrame) -> None:
             assert right == left, column
 
 
-def _both(capsys, tmp_path, source, *options: str) -> tuple[dict, dict]:
-    default_out, spark_out = tmp_path / "default.parquet", tmp_path / "spark"
-    status, default = _cli(capsys, "score", str(source), "--out", str(default_out), *options)
-    assert status == 0
-    status, ours = _cli(
-        capsys, "score", str(source), "--out", str(spark_out), "--engine", "spark", *options
-    )
-    assert status == 0
+def _run_both(folder, source, *options: str) -> tuple[dict, dict]:
+    """Both engines on ``source``: their JSON; files ``default.parquet`` and ``spark/``."""
+    default = _score(str(source), "--out", str(folder / "default.parquet"), *options)
+    ours = _score(str(source), "--out", str(folder / "spark"), "--engine", "spark", *options)
+    return default, ours
+
+
+def _both(folder, source, *options: str, outputs=None) -> tuple[dict, dict]:
+    default, ours = outputs or _run_both(folder, source, *options)
+    default, ours = dict(default), dict(ours)
+    default_out, spark_out = folder / "default.parquet", folder / "spark"
     assert ours.pop("engine") == "spark"
     assert set(ours.pop("stages_s")) >= {"fit on the driver", "clusters, output, write"}
     for output in (default, ours):
@@ -94,7 +108,7 @@ def test_cdnow_master_scores_the_same_on_both_engines(spark, capsys, tmp_path):
 
     source = tmp_path / "cdnow.parquet"
     load_cdnow("master").transactions.to_parquet(source, index=False)
-    default, _ = _both(capsys, tmp_path, source, "--rfm-mode", "mean")
+    default, _ = _both(tmp_path, source, "--rfm-mode", "mean")
     assert default["n_customers"] == 23570  # every CDNOW customer
     assert "Important value" in default["segments"]  # the eight-class preset at the means
     assert default["model"]["status"] == "ok"
@@ -103,21 +117,23 @@ def test_cdnow_master_scores_the_same_on_both_engines(spark, capsys, tmp_path):
 @pytest.fixture(scope="module")
 def insurer(spark, tmp_path_factory):
     """The generated insurer (customers, loyalty members) scored by both engines with
-    non-default settings: ``(folder, default output, Spark output folder)``."""
+    non-default settings, once for the module (the tests below read the Spark output):
+    ``(folder, (default JSON, Spark JSON))``."""
     from data.sample import DemoConfig, generate, write
 
     folder = tmp_path_factory.mktemp("insurer")
     write(generate(DemoConfig(customers=1500, random_state=3)), str(folder / "data"))
-    return folder
+    return folder, _run_both(folder, folder / "data", *INSURER_OPTIONS)
 
 
 INSURER_OPTIONS = ("--abc-value", "clv", "--abc-cuts", "0.7,0.9", "--rfm-bins", "4",
                    "--tier-shares", "0.05,0.15,0.3")  # fmt: skip
 
 
-def test_the_insurer_with_customers_and_members_scores_the_same(insurer, capsys):
-    default, _ = _both(capsys, insurer, insurer / "data", *INSURER_OPTIONS)
-    table = pd.read_parquet(insurer / "spark")
+def test_the_insurer_with_customers_and_members_scores_the_same(insurer):
+    folder, outputs = insurer
+    default, _ = _both(folder, folder / "data", outputs=outputs)
+    table = pd.read_parquet(folder / "spark")
     assert {"region", "channel", "is_member", "loyalty_tier"} <= set(table.columns)
     assert table["is_member"].any() and not table["is_member"].all()
     assert default["model"]["status"] == "ok"
@@ -144,7 +160,7 @@ def test_a_hostile_csv_is_accounted_for_row_by_row_as_the_loader_does(spark, cap
 
     source = tmp_path / "hostile.csv"
     source.write_bytes(HOSTILE)
-    default, _ = _both(capsys, tmp_path, source, "--rfm-mode", "threshold")
+    default, _ = _both(tmp_path, source, "--rfm-mode", "threshold")
     assert default["load"] == {
         "rows_read": 13, "rows_used": 6, "duplicates": 2, "conflicting_duplicates": 1,
         "rejected": {"bad_encoding": 1, "missing_customer_id": 2, "bad_date": 1, "bad_amount": 1},
@@ -236,8 +252,8 @@ def test_the_dashboard_opens_a_spark_output_and_serves_every_page(insurer, monke
     from tests.conftest import ROOT
     from tests.test_pages import PAGES
 
-    spark_out = insurer / "spark"
-    assert spark_out.exists(), "the insurer parity test writes the Spark output first"
+    folder, _ = insurer
+    spark_out = folder / "spark"
     data = load_scored(read_scored_folder(spark_out), "spark")
     assert data.report.to_dict()["rows_used"] == 1500 and not data.has_payments
     settings = Settings(abc_value="clv", abc_cuts=(0.7, 0.9), rfm_bins=4,
@@ -248,7 +264,7 @@ def test_the_dashboard_opens_a_spark_output_and_serves_every_page(insurer, monke
         assert chain[column].tolist() == written[column].tolist(), column
     np.testing.assert_allclose(chain["clv"], written["clv"], rtol=1e-6)
 
-    scored_dir = insurer / "scored"
+    scored_dir = folder / "scored"
     scored_dir.mkdir()
     (scored_dir / "spark_run").symlink_to(spark_out, target_is_directory=True)
     monkeypatch.setenv("VALUESCOPE_SCORED_DIR", str(scored_dir))
@@ -276,12 +292,13 @@ def test_a_scored_table_in_a_database_opens_as_the_folder_does(insurer, postgres
     from data.database import read_table
     from data.scored import load_scored, read_scored_folder
 
-    written = pd.read_parquet(insurer / "spark")
+    folder, _ = insurer
+    written = pd.read_parquet(folder / "spark")
     engine_ = sa.create_engine(postgres_url)
     written.to_sql("customer_scores", engine_, index=False, if_exists="replace")
     engine_.dispose()
     from_table = load_scored(read_table(postgres_url, "customer_scores"), "customer_scores")
-    from_folder = load_scored(read_scored_folder(insurer / "spark"), "spark")
+    from_folder = load_scored(read_scored_folder(folder / "spark"), "spark")
     pd.testing.assert_frame_equal(
         from_table.summary, from_folder.summary, check_dtype=False, check_like=True
     )
@@ -307,3 +324,11 @@ def test_a_spark_table_in_and_a_table_out(spark, capsys, tmp_path):
     _assert_same_table(
         pd.read_parquet(tmp_path / "d.parquet"), spark.table("cdnow_scores").toPandas()
     )
+    # a table Spark manages is a Parquet folder in its warehouse: the dashboard opens it as such
+    from urllib.parse import urlparse
+
+    from data.scored import load_scored, read_scored_folder
+
+    warehouse = urlparse(spark.conf.get("spark.sql.warehouse.dir")).path
+    opened = load_scored(read_scored_folder(f"{warehouse}/cdnow_scores"), "cdnow_scores")
+    assert opened.report.rows_used == default["n_customers"]
