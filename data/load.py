@@ -42,6 +42,8 @@ __all__ = [
     "REJECT_REASONS",
     "REQUIRED",
     "Dataset",
+    "check_cells",
+    "first_failing",
     "LoadReport",
     "SourceError",
     "clean_ids",
@@ -87,22 +89,10 @@ def load_frame(
             found=[str(c) for c in raw.columns],
         )
     raw = raw.reset_index(drop=True)
-    customer_id = clean_ids(raw[columns["customer_id"]])
-    dates = parse_dates(raw[columns["transaction_date"]])
-    amounts = parse_amounts(raw[columns["amount"]])
-
-    if undecodable is None:
-        undecodable = np.zeros(len(raw), dtype=bool)
-    # The first failing check's reason, as a small code (0 = valid; text only for rejects).
-    checks = (
+    customer_id, dates, amounts, code = check_cells(
+        raw[columns["customer_id"]], raw[columns["transaction_date"]], raw[columns["amount"]],
         undecodable,
-        customer_id.isna().to_numpy(),
-        dates.isna().to_numpy(),
-        amounts.isna().to_numpy(),
-    )
-    code = np.zeros(len(raw), dtype=np.int8)
-    for number in range(len(checks), 0, -1):  # the earliest check wins
-        code[checks[number - 1]] = number
+    )  # fmt: skip
     rejected = code > 0
     reason = np.asarray(["", *REJECT_REASONS], dtype=object)[code[rejected]]
 
@@ -153,6 +143,36 @@ def load_frame(
         else int((duplicates["reason"] == "conflicting_duplicate").sum()),
     )
     return clean, report
+
+
+def check_cells(customer_id, transaction_date, amount, undecodable=None, *, serials=True):
+    """The cells of the three required columns parsed, and each row's code: 0 for a valid row,
+    else the number (1-based) of its first reason in :data:`REJECT_REASONS`. What
+    :func:`load_frame` does to every row, and the Spark engine to each partition (``serials``:
+    see :func:`data.parse.parse_dates`)."""
+    customer_id = clean_ids(customer_id)
+    dates = parse_dates(transaction_date, serials=serials)
+    amounts = parse_amounts(amount)
+    if undecodable is None:
+        undecodable = np.zeros(len(customer_id), dtype=bool)
+    code = first_failing(
+        (
+            np.asarray(undecodable, dtype=bool),
+            customer_id.isna().to_numpy(),
+            dates.isna().to_numpy(),
+            amounts.isna().to_numpy(),
+        )
+    )
+    return customer_id, dates, amounts, code
+
+
+def first_failing(checks) -> np.ndarray:
+    """Per row, the number (1-based) of the first check that is True, 0 when none is: one
+    reason per rejected row, the earliest in the list."""
+    code = np.zeros(len(checks[0]) if checks else 0, dtype=np.int8)
+    for number in range(len(checks), 0, -1):  # the earliest check wins
+        code[checks[number - 1]] = number
+    return code
 
 
 def _labels(values: pd.Series) -> pd.Series:

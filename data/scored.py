@@ -22,6 +22,7 @@ import pandas as pd
 
 from analytics.pipeline import ATTRIBUTE_COLUMNS
 from analytics.summary import SUMMARY_COLUMNS, UNIT_DAYS
+from data.load import first_failing
 from data.parse import clean_ids, parse_dates
 from data.report import Dataset, LoadReport, SourceError
 from data.schema import personal_columns
@@ -108,9 +109,7 @@ def load_scored(raw: pd.DataFrame, name: str) -> Dataset:
         frame[list(_DATES)].isna().any(axis=1).to_numpy(),
         bad_number,
     )
-    code = np.zeros(len(frame), dtype=np.int8)
-    for number in range(len(checks), 0, -1):  # the earliest check wins
-        code[checks[number - 1]] = number
+    code = first_failing(checks)
     rejected = code > 0
     from analytics._fast import repeats  # numbered ids compared as bytes, not hashed as text
 

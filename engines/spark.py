@@ -283,21 +283,15 @@ def validate(raw, mapping: dict[str, str] | None = None, text: bool = False) -> 
     fields += [T.StructField(key, T.StringType()) for key in extra]
 
     def check(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        from data.parse import clean_ids, parse_amounts, parse_dates
+        from data.load import check_cells
+        from data.parse import clean_ids
 
         for batch in batches:
-            customer = clean_ids(batch["_in_customer_id"])
-            dates = parse_dates(batch["_in_transaction_date"], serials=serials)
-            amounts = parse_amounts(batch["_in_amount"])
-            checks = (
-                batch["_undecodable"].to_numpy(dtype=bool),
-                customer.isna().to_numpy(),
-                dates.isna().to_numpy(),
-                amounts.isna().to_numpy(),
-            )
-            code = np.zeros(len(batch), dtype=np.int32)
-            for number in range(len(checks), 0, -1):  # the earliest check wins
-                code[checks[number - 1]] = number
+            customer, dates, amounts, code = check_cells(
+                batch["_in_customer_id"], batch["_in_transaction_date"], batch["_in_amount"],
+                batch["_undecodable"].to_numpy(dtype=bool), serials=serials,
+            )  # fmt: skip
+            code = code.astype(np.int32)
             seconds = dates.to_numpy(dtype="datetime64[s]").view(np.int64)
             day = np.where(code == 0, np.floor_divide(seconds, 86400), 0)
             out = pd.DataFrame(
