@@ -13,7 +13,7 @@ from ui import auth, segments, sources, state, style
 from ui.auth import allows
 from ui.formats import fmt_int
 from ui.i18n import LANGUAGES, describe_error, labeler, namer, setting_names, t
-from ui.view import filter_options, prefetch, warm_up
+from ui.view import filter_options, prefetch
 from ui.widgets import plain, show_error
 
 
@@ -30,7 +30,6 @@ def _skip_direct_execution_check() -> None:
 _skip_direct_execution_check()
 st.set_page_config(page_title="ValueScope", page_icon=":material/insights:", layout="wide")
 logging.basicConfig(level=logging.INFO)
-warm_up()  # model libraries load on a second thread while the data loads
 state.init()
 state.keep_widget_state()
 

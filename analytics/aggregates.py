@@ -32,6 +32,11 @@ class Aggregates:
     members: pd.DataFrame | None = field(default=None, repr=False)
     monthly: pd.DataFrame | None = field(default=None, repr=False)
 
+    @cached_property
+    def member_table(self) -> pd.DataFrame | None:
+        """``members``, read when first asked for (``members`` may be a function reading it)."""
+        return self.members() if callable(self.members) else self.members
+
     @property
     def value_basis(self) -> str:
         return value_basis(self.table, "clv")
@@ -116,7 +121,7 @@ class Aggregates:
 
     @property
     def has_loyalty(self) -> bool:
-        return "is_member" in self.table and self.members is not None
+        return "is_member" in self.table and self.member_table is not None
 
     @cached_property
     def spend_trend(self) -> pd.DataFrame:
@@ -197,9 +202,9 @@ class Aggregates:
     @property
     def launch(self) -> pd.Timestamp | None:
         """The loyalty programme's launch: its earliest enrolment."""
-        if self.members is None or self.members.empty:
+        if self.member_table is None or self.member_table.empty:
             return None
-        return pd.Timestamp(pd.to_datetime(self.members["enrolled_at"]).min())
+        return pd.Timestamp(pd.to_datetime(self.member_table["enrolled_at"]).min())
 
     @cached_property
     def uptake_by_month(self) -> pd.DataFrame:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import betaln, gammaln, hyp2f1
 
 __all__ = [
     "bgnbd_log_likelihood",
@@ -38,6 +37,8 @@ def bgnbd_log_likelihood(params: dict[str, float], x, t_x, T, weights=None) -> f
     ``ln L = ln Γ(r+x) - ln Γ(r) + r ln α + ln[ B(a,b+x)/B(a,b) (α+T)^-(r+x)
     + δ(x>0) B(a+1,b+x-1)/B(a,b) (α+t_x)^-(r+x) ]``; the CDNOW sample gives -9582.4.
     """
+    from scipy.special import betaln, gammaln  # SciPy loads when a formula first needs it
+
     r, alpha, a, b = (params[k] for k in ("r", "alpha", "a", "b"))
     x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
     w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float)
@@ -93,6 +94,8 @@ def distinct_pairs(x, T) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def bgnbd_cumulative_purchases(params: dict[str, float], x, T, t) -> np.ndarray:
     """The numerator of E[Y(t)] (eq. 10), which depends on (x, T) only:
     ``(a+b+x-1)/(a-1) * [1 - ((alpha+T)/(alpha+T+t))^(r+x) * 2F1(r+x, b+x; a+b+x-1; z)]``."""
+    from scipy.special import hyp2f1
+
     r, alpha, a, b = (params[k] for k in ("r", "alpha", "a", "b"))
     x, T = np.asarray(x, dtype=float), np.asarray(T, dtype=float)
     z = t / (alpha + T + t)

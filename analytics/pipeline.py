@@ -497,6 +497,11 @@ class Scored:
         return self.models.fit
 
 
+def _read(table):
+    """A table, or a function that reads one, as a table."""
+    return table() if callable(table) else table
+
+
 def run(
     transactions: pd.DataFrame | None,
     settings: Settings = Settings(),
@@ -510,6 +515,9 @@ def run(
 ) -> Scored:
     """Run every stage in order, from transactions or from a ready summary (push-down).
 
+    ``transactions``, ``customers`` and ``members`` may also be functions that read them: they
+    are called only if a stage has to be computed (the memo may hold it already).
+
     ``memo(key, compute)`` is asked for each stage with :meth:`Settings.key` (the dashboard
     fills it with Streamlit's cache, adding the data's fingerprint); by default every stage is
     computed. ``clustered=False`` skips K-means (``cluster`` stays -1). ``background`` starts
@@ -519,10 +527,10 @@ def run(
     if summary is not None:
 
         def pushed() -> pd.DataFrame:
-            table = attach(summary, customers, members)
+            table = attach(summary, _read(customers), _read(members))
             if settings.regions is None:
                 return table
-            kept = table[in_scope(table["customer_id"], customers, settings.regions)]
+            kept = table[in_scope(table["customer_id"], _read(customers), settings.regions)]
             kept.attrs.update(table.attrs)
             return kept
 
@@ -530,7 +538,9 @@ def run(
     elif transactions is not None:
         base = memo(
             settings.key("base"),
-            lambda: base_stage(transactions, settings, customers, members),
+            lambda: base_stage(
+                _read(transactions), settings, _read(customers), _read(members)
+            ),
         )
     else:
         raise ValueError("run needs transactions or a summary")

@@ -61,7 +61,7 @@ def kpis(view) -> None:
     )
     second[2].metric(t("kpi_uptake"), fmt_pct(k["uptake"]), help=t("kpi_uptake_help"),
                      border=True)  # fmt: skip
-    if view.data.policies is not None and view.persistency_pending():
+    if view.data.rows("policies") is not None and view.persistency_pending():
         with second[3]:
             _persistency_when_ready(view)
     elif view.policies is not None:

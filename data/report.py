@@ -5,6 +5,8 @@ every input row (:class:`LoadReport`), and the one error a source that cannot be
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +14,10 @@ import pandas as pd
 
 from analytics._validate import CodedError
 
-__all__ = ["DUPLICATE_REASONS", "REJECT_REASONS", "Dataset", "LoadReport", "SourceError"]
+__all__ = [
+    "DUPLICATE_REASONS", "REJECT_REASONS", "Dataset", "Facts", "LazyDataset", "LoadReport",
+    "SourceError",
+]  # fmt: skip
 
 #: Why a row was rejected, in the order they are checked (a row gets the first that applies).
 REJECT_REASONS = ("bad_encoding", "missing_customer_id", "bad_date", "bad_amount")
@@ -95,3 +100,113 @@ class Dataset:
     def has_payments(self) -> bool:
         """False for a scored table: pages that need payments say so instead."""
         return self.summary is None
+
+    def rows(self, table: str) -> int | None:
+        """Rows of ``table`` ("policies", "interactions", ...), None when the source has none."""
+        frame = getattr(self, table)
+        return None if frame is None else len(frame)
+
+    def facts(self) -> Facts:
+        """What the sidebar and a page's first question need of this source (:class:`Facts`)."""
+        dates = self.transactions["transaction_date"]
+        return Facts(
+            name=self.name,
+            currency=self.currency,
+            first_date=dates.min().date(),
+            last_date=dates.max().date(),
+            product_lines=_product_lines(self.transactions),
+            columns=tuple(self.transactions.columns),
+            tables={
+                name: self.rows(name)
+                for name in ("customers", "loyalty_members", "interactions", "policies")
+            },
+        )
+
+    def loaded(self) -> Dataset:
+        """This dataset with every table in memory (itself; a :class:`LazyDataset` reads them)."""
+        return self
+
+
+def _product_lines(transactions: pd.DataFrame) -> tuple[str, ...]:
+    if "product_line" not in transactions:
+        return ()
+    lines = transactions["product_line"]
+    if isinstance(lines.dtype, pd.CategoricalDtype):  # the loader's: a few codes, not 10M texts
+        import numpy as np
+
+        used = np.unique(lines.cat.codes.to_numpy())
+        return tuple(sorted(str(v) for v in lines.cat.categories[used[used >= 0]]))
+    return tuple(sorted(lines.dropna().astype(str).unique().tolist()))
+
+
+@dataclass(frozen=True)
+class Facts:
+    """A source's small facts: its name and currency, the first and last payment dates, the
+    product lines, the payments' columns and the row counts of its other tables (None: no such
+    table). Kept beside the persisted results, they let a restarted dashboard draw a page from
+    those results without reading a single payment."""
+
+    name: str
+    currency: str | None
+    first_date: Any
+    last_date: Any
+    product_lines: tuple[str, ...]
+    columns: tuple[str, ...]
+    tables: dict[str, int | None]
+
+
+class LazyDataset(Dataset):
+    """A durable source whose tables are read on first use (``load`` returns the full
+    :class:`Dataset`, once, under a lock); with its :class:`Facts` known (``facts``), nothing
+    is read until a table is asked for. ``on_facts`` is told the facts once the tables have been
+    read (to keep them for the next start)."""
+
+    def __init__(
+        self,
+        load: Callable[[], Dataset],
+        facts: Facts | None = None,
+        on_facts: Callable[[Facts], None] | None = None,
+    ) -> None:
+        object.__setattr__(self, "_load", load)
+        object.__setattr__(self, "_facts", facts)
+        object.__setattr__(self, "_on_facts", on_facts)
+        object.__setattr__(self, "_full", None)
+        object.__setattr__(self, "_lock", threading.Lock())
+
+    def loaded(self) -> Dataset:
+        with self._lock:
+            if self._full is None:
+                full = self._load()
+                object.__setattr__(self, "_full", full)
+                if self._facts is None:
+                    object.__setattr__(self, "_facts", full.facts())
+                    if self._on_facts is not None:
+                        self._on_facts(self._facts)
+            return self._full
+
+    @property
+    def is_loaded(self) -> bool:
+        return self._full is not None
+
+    @property
+    def facts_known(self) -> bool:
+        """True when the facts came from an earlier start (or the tables have been read)."""
+        return self._facts is not None
+
+    def facts(self) -> Facts:
+        if self._facts is None:
+            self.loaded()
+        return self._facts
+
+    def rows(self, table: str) -> int | None:
+        return self.facts().tables.get(table)
+
+    name = property(lambda self: self.facts().name)
+    currency = property(lambda self: self.facts().currency)
+    transactions = property(lambda self: self.loaded().transactions)
+    report = property(lambda self: self.loaded().report)
+    customers = property(lambda self: self.loaded().customers)
+    loyalty_members = property(lambda self: self.loaded().loyalty_members)
+    interactions = property(lambda self: self.loaded().interactions)
+    policies = property(lambda self: self.loaded().policies)
+    policies_report = property(lambda self: self.loaded().policies_report)

@@ -22,9 +22,11 @@ import contextlib
 import hashlib
 import hmac
 import logging
+import mmap
 import os
 import pickle
 import queue
+import struct
 import tempfile
 import threading
 import time
@@ -36,7 +38,7 @@ log = logging.getLogger("valuescope")
 #: The most the cache directory may hold; older files are removed beyond it.
 MAX_BYTES = int(os.environ.get("VALUESCOPE_CACHE_MAX_BYTES", 8 * 2**30))
 MISSING = object()
-_MAGIC = b"VSC1"
+_MAGIC = b"VSC2"
 _writes: queue.Queue = queue.Queue()
 _writer: threading.Thread | None = None
 _lock = threading.Lock()
@@ -97,17 +99,15 @@ def load(fingerprint: str, key: str) -> Any:
     folder = cache_dir()
     path = _path(folder, fingerprint, key)
     try:
-        blob = path.read_bytes()
+        handle = open(path, "rb")  # noqa: SIM115 - closed below; the mapping outlives it
     except OSError:
         return MISSING
     try:
-        secret = _secret(folder)
-        if blob[:4] != _MAGIC:
-            raise ValueError("not a ValueScope cache file")
-        mac, body = blob[4:36], blob[36:]
-        if not hmac.compare_digest(mac, hmac.new(secret, body, hashlib.sha256).digest()):
-            raise ValueError("the signature does not match")
-        value = pickle.loads(body)  # noqa: S301 - signed by this server (checked above)
+        with handle:
+            # mapped copy-on-write: arrays read back are views of the file's pages (no copy,
+            # and the kernel may drop them under pressure), and writable as any other array
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_COPY)
+        value = _unpack(memoryview(mapped), _secret(folder))
     except Exception as exc:  # noqa: BLE001 - a bad file is a miss, and is removed
         log.warning("ignoring cache file %s: %s", path.name, exc)
         with contextlib.suppress(OSError):
@@ -116,6 +116,39 @@ def load(fingerprint: str, key: str) -> Any:
     with contextlib.suppress(OSError):
         os.utime(path)  # recently used: kept longest
     return value
+
+
+# A file: MAGIC, the HMAC-SHA256 of everything after it, the length of the pickle stream, the
+# stream (protocol 5), the number of out-of-band buffers and their lengths, then the buffers
+# (the arrays' bytes), each at a multiple of 64 bytes. The signature covers the buffers too: an
+# altered number, or an Arrow offset that would read out of bounds, is refused like an altered
+# stream.
+_ALIGN = 64
+
+
+def _unpack(view: memoryview, secret: bytes) -> Any:
+    if bytes(view[:4]) != _MAGIC:
+        raise ValueError("not a ValueScope cache file")
+    mac, body = bytes(view[4:36]), view[36:]
+    if not hmac.compare_digest(mac, hmac.new(secret, body, hashlib.sha256).digest()):
+        raise ValueError("the signature does not match")
+    (length,) = struct.unpack_from("<Q", body, 0)
+    stream = body[8 : 8 + length]
+    at = 8 + length
+    (count,) = struct.unpack_from("<I", body, at)
+    sizes = struct.unpack_from(f"<{count}Q", body, at + 4)
+    at = _aligned(36 + at + 4 + 8 * count) - 36
+    buffers = []
+    for size in sizes:
+        buffers.append(body[at : at + size])
+        at = _aligned(36 + at + size) - 36
+    if at > len(body):
+        raise ValueError("the file is cut short")
+    return pickle.loads(stream, buffers=buffers)  # noqa: S301 - signed by this server (above)
+
+
+def _aligned(offset: int) -> int:
+    return -(-offset // _ALIGN) * _ALIGN
 
 
 def save(fingerprint: str, key: str, value: Any) -> None:
@@ -169,13 +202,23 @@ def _write(fingerprint: str, key: str, value: Any) -> None:
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     mac = hmac.new(_secret(folder), digestmod=hashlib.sha256)
     path = _path(folder, fingerprint, key)
+    buffers: list[pickle.PickleBuffer] = []
+    # arrays leave the stream as buffers of their own (written, not copied into it)
+    stream = pickle.dumps(value, protocol=5, buffer_callback=buffers.append)
+    raws = [b.raw() for b in buffers]
     descriptor, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(_MAGIC + bytes(32))
-            # pickled straight into the file (a million-row table is not copied into memory
-            # first), signed as it goes; the signature then fills the header
-            pickle.dump(value, _Signing(handle, mac), protocol=pickle.HIGHEST_PROTOCOL)
+            signing = _Signing(handle, mac)
+            signing.write(struct.pack("<Q", len(stream)))
+            signing.write(stream)
+            sizes = [raw.nbytes for raw in raws]
+            signing.write(struct.pack(f"<I{len(sizes)}Q", len(sizes), *sizes))
+            for raw in raws:
+                signing.write(bytes(_aligned(handle.tell()) - handle.tell()))
+                signing.write(raw)
+            signing.write(bytes(_aligned(handle.tell()) - handle.tell()))
             handle.seek(len(_MAGIC))
             handle.write(mac.digest())
         os.chmod(temporary, 0o600)

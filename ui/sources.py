@@ -17,7 +17,6 @@ import logging
 import os
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -30,8 +29,26 @@ log = logging.getLogger("valuescope")
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
-def _demo(path: str, _stamp) -> Dataset:
-    return load_demo()
+def _demo(fingerprint: str) -> Dataset:
+    """The demo (its database, or ``VALUESCOPE_DEMO_PARQUET``'s folder), read on first use: a
+    restart whose pages come from persisted results (:mod:`ui.persist`) reads no table until
+    one is needed; the facts the sidebar needs are kept beside those results."""
+    return _lazy(fingerprint, load_demo)
+
+
+def _lazy(fingerprint: str, load) -> Dataset:
+    from data.report import LazyDataset
+    from ui import persist
+    from ui.view import durable
+
+    if not (durable(fingerprint) and persist.enabled()):
+        return load()
+    facts = persist.load(fingerprint, "facts")
+    return LazyDataset(
+        load,
+        facts=None if facts is persist.MISSING else facts,
+        on_facts=lambda found: persist.save(fingerprint, "facts", found),
+    )
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -211,6 +228,13 @@ def dataset() -> tuple[Dataset, str]:
 
     user = auth.current_user()
     data, fingerprint = _unscoped(user)
+    if not getattr(data, "facts_known", False):
+        # the models will be fitted: their libraries load on a second thread meanwhile (a
+        # restart drawn from persisted results does not need them, and leaves the machine to
+        # the first page; :func:`ui.view.prefetch` loads them after it)
+        from ui.view import warm_up
+
+        warm_up()
     regions = user.regions if user is not None else ()
     if regions is None:
         return data, fingerprint
@@ -223,6 +247,8 @@ def _scoped(fingerprint: str, regions: tuple[str, ...], _data: Dataset) -> Datas
     """The source as a user bound to ``regions`` sees it: their customers' rows only, rejects
     and duplicates included (rows whose customer is unknown are out of every scope)."""
     from dataclasses import replace
+
+    _data = _data.loaded()  # a scope is cut from the tables themselves
 
     if _data.summary is not None:  # a scored table carries each customer's region itself
         summary = _data.summary
@@ -356,11 +382,12 @@ def _unscoped(user) -> tuple[Dataset, str]:
         return _database(*args), "db:" + hashlib.sha1(repr(args).encode()).hexdigest()
     folder = os.environ.get("VALUESCOPE_DEMO_PARQUET")
     if folder:
-        stamp = _folder_stamp(folder)
-        return _demo(folder, stamp), f"demo-parquet:{folder}:{stamp}"
+        fingerprint = f"demo-parquet:{folder}:{_folder_stamp(folder)}"
+        return _demo(fingerprint), fingerprint
     prepare_demo()
     path = demo_path()
-    return _demo(str(path), path.stat().st_mtime), f"demo:{path}:{path.stat().st_mtime}"
+    fingerprint = f"demo:{path}:{path.stat().st_mtime}"
+    return _demo(fingerprint), fingerprint
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -368,8 +395,8 @@ def _date_range(fingerprint: str, _data: Dataset) -> tuple:
     if _data.summary is not None:  # a scored table was scored at one as-of date: only that one
         as_of = pd.Timestamp(_data.summary.attrs["as_of"]).date()
         return as_of, as_of
-    dates = _data.transactions["transaction_date"]
-    return dates.min().date(), dates.max().date()
+    facts = _data.facts()
+    return facts.first_date, facts.last_date
 
 
 def date_range(data: Dataset, fingerprint: str) -> tuple:
@@ -377,21 +404,11 @@ def date_range(data: Dataset, fingerprint: str) -> tuple:
     return _date_range(fingerprint, data)
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _product_lines(fingerprint: str, _data: Dataset) -> list[str]:
-    tx = _data.transactions
-    if "product_line" not in tx:
-        return []
-    lines = tx["product_line"]
-    if isinstance(lines.dtype, pd.CategoricalDtype):  # the loader's: a few codes, not 10M texts
-        used = np.unique(lines.cat.codes.to_numpy())
-        return sorted(str(v) for v in lines.cat.categories[used[used >= 0]])
-    return sorted(lines.dropna().astype(str).unique().tolist())
-
-
 def product_lines(data: Dataset, fingerprint: str) -> list[str]:
     """Product lines the source's transactions carry (the product filter's choices)."""
-    return _product_lines(fingerprint, data)
+    if data.summary is not None:
+        return []
+    return list(data.facts().product_lines)
 
 
 def customer_history(data: Dataset, customer_id: str) -> pd.DataFrame:

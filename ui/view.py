@@ -26,6 +26,7 @@ from analytics import pipeline as P
 from analytics._validate import CodedError
 from analytics.aggregates import Aggregates
 from data.load import Dataset
+from data.report import LazyDataset
 from ui import sources, state
 
 log = logging.getLogger("valuescope")
@@ -191,7 +192,7 @@ class View:
         """Policies of the customers in view (the product filter on the policy's line), with
         the customer's type, segment, value tier, region and membership; None without a
         policies table."""
-        if self.data.policies is None or "policy_id" not in self.data.transactions:
+        if self.data.rows("policies") is None or "policy_id" not in self.data.facts().columns:
             return None  # (the Data page says why when there is a policies table)
         from analytics.book import policies_in_view
 
@@ -250,7 +251,7 @@ class View:
         """True while a large book's 13-month persistency is still being computed: above
         :data:`LARGE_BOOK` policies it is computed on a background thread (about 5 s at a
         million customers), so the Overview does not wait for it."""
-        if self.data.policies is None or len(self.data.policies) <= LARGE_BOOK:
+        if (self.data.rows("policies") or 0) <= LARGE_BOOK:
             return False
         key = (self.fingerprint, repr(self._key("view", "persistency_13")))
         if key in _persistency_done:
@@ -311,7 +312,7 @@ class View:
         cluster_fields = self.settings.key("clusters")[1:] if clustered else ("no_clusters",)
         return self.memo(
             self._key("view", "aggregates", *cluster_fields),
-            lambda: Aggregates(self.table, self.settings, self.data.loyalty_members, self.monthly),
+            lambda: Aggregates(self.table, self.settings, _tables(self.data)[2], self.monthly),
         )
 
     def _other_key(self) -> tuple:
@@ -464,10 +465,19 @@ def scored_unit() -> str | None:
 def run_chain(data: Dataset, settings: P.Settings, **options) -> P.Scored:
     """:func:`analytics.pipeline.run` on a source: from its payments, or from a scored table's
     per-customer summary (:mod:`data.scored`) as the push-down hands one over."""
+    transactions, customers, members = _tables(data)
     if data.summary is not None:
-        return P.run(None, settings, data.customers, data.loyalty_members, summary=data.summary,
-                     **options)  # fmt: skip
-    return P.run(data.transactions, settings, data.customers, data.loyalty_members, **options)
+        return P.run(None, settings, customers, members, summary=data.summary, **options)
+    return P.run(transactions, settings, customers, members, **options)
+
+
+def _tables(data: Dataset) -> tuple:
+    """The source's payments, customers and members as the chain takes them: the tables
+    themselves, or (a :class:`data.report.LazyDataset` not yet read) functions that read them,
+    so stages kept on disk are used without reading the source."""
+    if not isinstance(data, LazyDataset) or data.is_loaded:
+        return data.transactions, data.customers, data.loyalty_members
+    return (lambda: data.transactions), (lambda: data.customers), (lambda: data.loyalty_members)
 
 
 def base_of(data: Dataset, settings: P.Settings):
@@ -597,6 +607,7 @@ def prefetch(current: View | None) -> None:
         # otherwise compete with it. (Normal priority: a page may come to wait for this result,
         # and a low-priority thread would keep it waiting.)
         time.sleep(3.0)
+        warm_up()  # the model libraries, for the pages that fit or explain a model
         with contextlib.suppress(Exception):  # a prefetch must never disturb the app
             # the Persistency page first (a few seconds at a million policies, a page managers
             # open early), then the clustering (longer, and only the Clusters page waits for it)
