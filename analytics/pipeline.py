@@ -23,6 +23,7 @@ view            filters                                                the custo
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, TypeVar
@@ -480,21 +481,46 @@ def view_stage(table: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     return view
 
 
-@dataclass(frozen=True, eq=False)
 class Scored:
     """Everything :func:`run` computed: ``table`` has every customer, ``view`` those the
-    settings' filters keep."""
+    settings' filters keep; ``base``, ``models`` and ``clusters`` are the stages behind them
+    (each taken from the memo, or computed, when first asked for)."""
 
-    settings: Settings
-    table: pd.DataFrame = field(repr=False)
-    view: pd.DataFrame = field(repr=False)
-    base: pd.DataFrame = field(repr=False)
-    models: ModelOutput = field(repr=False)
-    clusters: clusters.ClusterResult | None = field(repr=False)
+    def __init__(self, settings: Settings, table, view, base, models, clusters) -> None:
+        self.settings = settings
+        self._stages = {"table": table, "view": view, "base": base, "models": models,
+                        "clusters": clusters}  # fmt: skip
+
+    def _stage(self, name: str):
+        value = self._stages[name]
+        if isinstance(value, _Later):
+            value = self._stages[name] = value()
+        return value
+
+    table = property(lambda self: self._stage("table"))
+    view = property(lambda self: self._stage("view"))
+    base = property(lambda self: self._stage("base"))
+    models = property(lambda self: self._stage("models"))
+    clusters = property(lambda self: self._stage("clusters"))
 
     @property
     def fit(self) -> ClvResult:
         return self.models.fit
+
+
+class _Later:
+    """A stage asked of the memo only when something needs it (once)."""
+
+    def __init__(self, ask: Callable[[], Any]) -> None:
+        self._ask, self._value, self._done = ask, None, False
+        self._lock = threading.Lock()
+
+    def __call__(self):
+        with self._lock:
+            if not self._done:
+                self._value, self._done = self._ask(), True
+                self._ask = None
+            return self._value
 
 
 def _read(table):
@@ -512,6 +538,7 @@ def run(
     clustered: bool = True,
     memo: Memo = no_memo,
     background: Callable[[Callable[[], ModelOutput]], Job[ModelOutput]] = inline,
+    lazy: bool = False,
 ) -> Scored:
     """Run every stage in order, from transactions or from a ready summary (push-down).
 
@@ -522,8 +549,11 @@ def run(
     fills it with Streamlit's cache, adding the data's fingerprint); by default every stage is
     computed. ``clustered=False`` skips K-means (``cluster`` stays -1). ``background`` starts
     the model stage (:func:`analytics._forked.forked` in a second process, for the command
-    line; by default it is computed in place).
+    line; by default it is computed in place). ``lazy`` asks the memo for a stage only when
+    something needs it (the dashboard: a kept scored table is all a page needs to open).
     """
+    if lazy:
+        return _run_lazily(transactions, settings, customers, members, summary, clustered, memo)
     if summary is not None:
 
         def pushed() -> pd.DataFrame:
@@ -538,9 +568,7 @@ def run(
     elif transactions is not None:
         base = memo(
             settings.key("base"),
-            lambda: base_stage(
-                _read(transactions), settings, _read(customers), _read(members)
-            ),
+            lambda: base_stage(_read(transactions), settings, _read(customers), _read(members)),
         )
     else:
         raise ValueError("run needs transactions or a summary")
@@ -585,6 +613,58 @@ def run(
         models=models,
         clusters=cluster_result,
     )
+
+
+def _run_lazily(transactions, settings, customers, members, summary, clustered, memo) -> Scored:
+    """:func:`run` asking the memo for a stage only when a later one has to be computed: with
+    the scored table kept (in memory or on disk), the view is drawn from it alone."""
+
+    def pushed() -> pd.DataFrame:
+        table = attach(summary, _read(customers), _read(members))
+        if settings.regions is None:
+            return table
+        kept = table[in_scope(table["customer_id"], _read(customers), settings.regions)]
+        kept.attrs.update(table.attrs)
+        return kept
+
+    if summary is not None:
+        base = _Later(lambda: memo(settings.key("base"), pushed))
+    elif transactions is not None:
+        base = _Later(lambda: memo(settings.key("base"), lambda: base_stage(
+            _read(transactions), settings, _read(customers), _read(members))))  # fmt: skip
+    else:
+        raise ValueError("run needs transactions or a summary")
+    models = _Later(lambda: memo(settings.key("models"), lambda: model_stage(base(), settings)))
+    segments = _Later(
+        lambda: memo(settings.key("segments"), lambda: segment_stage(base(), settings))
+    )
+    with_models = _Later(
+        lambda: memo(
+            ("with_models", *settings.key("models")[1:]),
+            lambda: pd.concat([base(), models().scores], axis=1),
+        )
+    )
+    abc = _Later(lambda: memo(settings.key("abc"), lambda: abc_stage(with_models(), settings)))
+    tiers = _Later(lambda: memo(settings.key("tiers"), lambda: tier_stage(with_models(), settings)))
+    table = _Later(lambda: memo(settings.key("table"), lambda: assemble(
+        base(), models(), segments(), abc(), tiers())))  # fmt: skip
+    cluster_result = _Later(lambda: None)
+    view_key = ("view", *settings.key("view")[1:])
+    if clustered:
+        early = set(settings.cluster_features) <= set(clusters.BASE_FEATURES)
+        cluster_result = _Later(lambda: memo(settings.key("clusters"), lambda: cluster_stage(
+            base() if early else with_models(), settings)))  # fmt: skip
+        unclustered, cluster_fields = table, settings.key("clusters")[1:]
+        table = _Later(
+            lambda: memo(
+                ("clustered", *settings.key("table")[1:], *cluster_fields),
+                lambda: with_clusters(unclustered(), cluster_result()),
+            )
+        )
+        view_key = (*view_key, *cluster_fields)
+    view = _Later(lambda: memo(view_key, lambda: view_stage(table(), settings)))
+    view()  # what every page draws
+    return Scored(settings, table, view, base, models, cluster_result)
 
 
 def settings_from(values: Mapping[str, Any]) -> Settings:

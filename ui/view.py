@@ -466,6 +466,7 @@ def run_chain(data: Dataset, settings: P.Settings, **options) -> P.Scored:
     """:func:`analytics.pipeline.run` on a source: from its payments, or from a scored table's
     per-customer summary (:mod:`data.scored`) as the push-down hands one over."""
     transactions, customers, members = _tables(data)
+    options.setdefault("lazy", True)  # a kept scored table is all a page needs to open
     if data.summary is not None:
         return P.run(None, settings, customers, members, summary=data.summary, **options)
     return P.run(transactions, settings, customers, members, **options)
@@ -496,12 +497,9 @@ def filter_options(data: Dataset, fingerprint: str, settings: P.Settings) -> dic
         out["f_product"] = products
     base_settings = settings.with_(products=())
     memo = memo_for(fingerprint)
-    try:
-        base = memo(base_settings.key("base"), lambda: base_of(data, base_settings))
-    except (CodedError, ValueError):
-        return out
 
     def compute() -> dict[str, list[str]]:
+        base = memo(base_settings.key("base"), lambda: base_of(data, base_settings))
         options = {}
         for key, column in state.CUSTOMER_FILTER_KEYS.items():
             if column in base:
@@ -510,7 +508,8 @@ def filter_options(data: Dataset, fingerprint: str, settings: P.Settings) -> dic
                     options[key] = sorted(values)
         return options
 
-    out.update(memo(("options", *base_settings.key("base")[1:]), compute))
+    with contextlib.suppress(CodedError, ValueError):  # the page says why the source is unusable
+        out.update(memo(("options", *base_settings.key("base")[1:]), compute))
     return out
 
 
