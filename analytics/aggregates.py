@@ -15,7 +15,24 @@ import pandas as pd
 from analytics import churn, clusters, loyalty, pareto, rfm, trend
 from analytics.pipeline import Settings, value_basis
 
-__all__ = ["Aggregates"]
+__all__ = ["Aggregates", "Headline"]
+
+
+@dataclass(frozen=True)
+class Headline:
+    """What a dashboard's first page shows of a view, small enough to keep on disk: the number
+    of customers, the headline figures, value concentration, tiers, segment mix, churn by tier
+    and the spend trend (each as :class:`Aggregates` computes it)."""
+
+    size: int
+    kpis: dict
+    concentration: pd.DataFrame
+    abc_basis: str
+    value_basis: str
+    tiers: pd.DataFrame
+    segments: pd.DataFrame
+    spend_trend: pd.DataFrame
+    churn_by_tier: pd.DataFrame | None
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,6 +65,20 @@ class Aggregates:
     @property
     def has_model(self) -> bool:
         return bool(self.table["churn_risk"].notna().any()) if len(self.table) else False
+
+    def headline(self) -> Headline:
+        """The view's :class:`Headline`."""
+        return Headline(
+            size=len(self.table),
+            kpis=self.kpis,
+            concentration=self.concentration,
+            abc_basis=self.abc_basis,
+            value_basis=self.value_basis,
+            tiers=self.tiers,
+            segments=self.segments,
+            spend_trend=self.spend_trend,
+            churn_by_tier=self.churn_by("value_tier") if self.has_model else None,
+        )
 
     @cached_property
     def rule_check(self) -> rfm.RuleCheck:

@@ -663,7 +663,6 @@ def _run_lazily(transactions, settings, customers, members, summary, clustered, 
         )
         view_key = (*view_key, *cluster_fields)
     view = _Later(lambda: memo(view_key, lambda: view_stage(table(), settings)))
-    view()  # what every page draws
     return Scored(settings, table, view, base, models, cluster_result)
 
 

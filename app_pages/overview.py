@@ -14,7 +14,7 @@ from ui.widgets import chart, empty_view_guard, model_agreement, section, tier_t
 
 
 def kpis(view) -> None:
-    k = view.agg.kpis
+    k = view.headline().kpis
     language, currency, settings = lang(), view.currency, view.settings
     money = lambda v: fmt_money(v, currency, language)  # noqa: E731
     top = st.columns(4)
@@ -84,7 +84,7 @@ def main() -> None:
     view = page_view()
     if empty_view_guard(view):
         return
-    agg = view.agg
+    agg = view.headline()  # kept on disk: a restart draws this page without the scored table
     axes = charts.Axes(lang(), view.currency)
     with section():
         kpis(view)
@@ -131,8 +131,8 @@ def main() -> None:
             key="overview_segments",
         )  # fmt: skip
     with right, section():
-        if view.fit.has_purchase_model:
-            mix = agg.churn_by("value_tier").set_index("value_tier").reindex(list(TIERS))
+        if view.fit.has_purchase_model and agg.churn_by_tier is not None:
+            mix = agg.churn_by_tier.set_index("value_tier").reindex(list(TIERS))
             chart(
                 charts.bar(mix.reset_index(), "mean_churn_risk", t("churn_by_tier"),
                            t("value_tier"), t("mean_churn_risk"), names(TIERS), axes,

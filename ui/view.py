@@ -87,7 +87,7 @@ PERSISTED = frozenset(
         "base", "models", "segments", "abc", "tiers", "clusters", "table", "clustered",
         "monthly", "options", "persistency_13", "policies", "policy_status",
         "persistency_summary", "retention", "holdings", "contacts", "risk", "suggest_k",
-        "comparison", "date_range", "product_lines",
+        "comparison", "date_range", "product_lines", "fit", "size", "headline",
     }
 )  # fmt: skip
 #: Sources whose fingerprint changes whenever their data does (file sizes and times); a
@@ -148,9 +148,21 @@ class View:
         """Every customer (the models are fitted on all of them)."""
         return self.scored.table
 
-    @property
+    @cached_property
     def fit(self):
-        return self.scored.fit
+        """The fitted models (kept on their own: a page that only asks what was fitted does not
+        read every customer's scores)."""
+        return self.memo(self._key("models", "fit"), lambda: self.scored.fit)
+
+    @cached_property
+    def size(self) -> int:
+        """Customers in view."""
+        return self.memo(self._key("view", "size"), lambda: len(self.table))
+
+    def headline(self):
+        """The view's headline figures (:class:`analytics.aggregates.Headline`), kept on disk:
+        a restarted server draws the Overview from it without reading the scored table."""
+        return self.memo(self._key("view", "headline"), lambda: self.agg.headline())
 
     @property
     def currency(self) -> str | None:
@@ -545,13 +557,14 @@ def page_view(clustered: bool = False) -> View:
     try:
         with st.spinner(t("computing")):
             current = view(clustered)
+            current.size  # noqa: B018 - the chain runs (or is read) here, where errors are caught
     except CodedError as exc:
         log.info("source cannot be used: %s", exc)
         show_error(t("source_error", error=describe_error(exc)), exc)
         if auth.allowed("data_page"):  # only a role that has the Data page gets the link
             st.page_link("app_pages/data.py", label=t("page_data"), icon=":material/database:")
         st.stop()
-    st.session_state["_view_size"] = len(current.table)
+    st.session_state["_view_size"] = current.size
     st.session_state["_last_view"] = current
     return current
 

@@ -189,7 +189,7 @@ def model_agreement(view, start: bool = True) -> None:
     from ui.formats import fmt_pct
     from ui.i18n import name
 
-    if not view.fit.has_purchase_model or len(view.table) == 0:
+    if not view.fit.has_purchase_model or view.size == 0:
         return
     if not view.comparison_ready():
         if start:
@@ -226,7 +226,7 @@ def tier_table(view) -> None:
     from ui.formats import fmt_int, fmt_money, fmt_pct
     from ui.i18n import lang, name, names
 
-    agg = view.agg
+    agg = view.headline()  # the tiers and the value they are ranked by
     tiers = agg.tiers
     currency, language = view.currency, lang()
     table = {
@@ -257,7 +257,7 @@ def section():
 
 def empty_view_guard(view) -> bool:
     """True (and a message shown) when the filters leave no customers."""
-    if len(view.table) == 0:
+    if view.size == 0:
         st.info(t("no_customers"))
         return True
     return False
