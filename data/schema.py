@@ -1,7 +1,8 @@
-"""The data contract as SQLAlchemy Core tables (DESIGN.md, "Data contract").
+"""The data contract (DESIGN.md, "Data contract"): one declaration, and SQLAlchemy Core tables
+built from it on first use.
 
-Columns holding personal information carry ``info={"pii": True}``; :data:`PII_COLUMNS`
-is derived from that mark so masking and the data dictionary never drift from the schema.
+Columns holding personal information are marked ``pii`` (``info={"pii": True}`` in SQLAlchemy);
+:data:`PII_COLUMNS` is derived from that mark so masking and the data dictionary never drift from the schema.
 Files name those columns in many ways (``手机``, ``E-mail``, ``customer_name`` ...):
 :func:`personal_columns` recognises them under :data:`PII_ALIASES`, so exports and load reports
 can leave them out whatever the source called them.
@@ -12,93 +13,115 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from sqlalchemy import Column, Date, DateTime, Double, Integer, MetaData, String, Table
-
 from data.columns import normalise_header
 
-metadata = MetaData()
+# The contract, one declaration: per table, (column, type, length, flags). The SQLAlchemy tables
+# are built from it when a database is first used (importing SQLAlchemy takes a quarter of a
+# second that a dashboard page reading files never needs). Flags: ``pk`` primary key,
+# ``required`` not null, ``index``, ``pii`` personal information.
+CONTRACT: dict[str, tuple[tuple[str, str, int | None, frozenset[str]], ...]] = {}
 
 
-def _pii(name: str, length: int = 200) -> Column:
-    return Column(name, String(length), info={"pii": True})
+def _table(name: str, *columns: tuple) -> None:
+    CONTRACT[name] = tuple(
+        (column, kind, length, frozenset(flags.split())) for column, kind, length, flags in columns
+    )
 
 
-transactions = Table(
+_table(
     "transactions",
-    metadata,
-    Column("transaction_id", String(32), primary_key=True),
-    Column("customer_id", String(32), nullable=False, index=True),
-    Column("transaction_date", Date, nullable=False),
-    Column("amount", Double, nullable=False),
-    Column("transaction_type", String(16)),
-    Column("policy_id", String(32)),
-    Column("product_line", String(32)),
-    Column("channel", String(16)),
+    ("transaction_id", "str", 32, "pk"),
+    ("customer_id", "str", 32, "required index"),
+    ("transaction_date", "date", None, "required"),
+    ("amount", "double", None, "required"),
+    ("transaction_type", "str", 16, ""),
+    ("policy_id", "str", 32, ""),
+    ("product_line", "str", 32, ""),
+    ("channel", "str", 16, ""),
 )
-
-customers = Table(
+_table(
     "customers",
-    metadata,
-    Column("customer_id", String(32), primary_key=True),
-    Column("customer_type", String(16), nullable=False),
-    _pii("name"),
-    _pii("phone", 32),
-    _pii("email"),
-    _pii("id_number", 32),
-    _pii("address"),
-    Column("gender", String(8)),
-    Column("birth_date", Date),
-    Column("region", String(32)),
-    Column("city", String(32)),
-    Column("industry", String(32)),
-    Column("channel", String(16)),
-    Column("agent_id", String(16)),
-    Column("signup_date", Date),
+    ("customer_id", "str", 32, "pk"),
+    ("customer_type", "str", 16, "required"),
+    ("name", "str", 200, "pii"),
+    ("phone", "str", 32, "pii"),
+    ("email", "str", 200, "pii"),
+    ("id_number", "str", 32, "pii"),
+    ("address", "str", 200, "pii"),
+    ("gender", "str", 8, ""),
+    ("birth_date", "date", None, ""),
+    ("region", "str", 32, ""),
+    ("city", "str", 32, ""),
+    ("industry", "str", 32, ""),
+    ("channel", "str", 16, ""),
+    ("agent_id", "str", 16, ""),
+    ("signup_date", "date", None, ""),
 )
-
-loyalty_members = Table(
+_table(
     "loyalty_members",
-    metadata,
-    Column("customer_id", String(32), primary_key=True),
-    Column("enrolled_at", Date, nullable=False),
-    Column("tier", String(16)),
-    Column("points_balance", Integer),
+    ("customer_id", "str", 32, "pk"),
+    ("enrolled_at", "date", None, "required"),
+    ("tier", "str", 16, ""),
+    ("points_balance", "int", None, ""),
 )
-
-interactions = Table(
+_table(
     "interactions",
-    metadata,
-    Column("interaction_id", String(32), primary_key=True),
-    Column("customer_id", String(32), nullable=False, index=True),
-    Column("contact_at", DateTime, nullable=False),
-    Column("contact_channel", String(16)),
-    Column("reason", String(32)),
-    Column("satisfaction", Integer),
+    ("interaction_id", "str", 32, "pk"),
+    ("customer_id", "str", 32, "required index"),
+    ("contact_at", "datetime", None, "required"),
+    ("contact_channel", "str", 16, ""),
+    ("reason", "str", 32, ""),
+    ("satisfaction", "int", None, ""),
 )
-
-policies = Table(
+_table(
     "policies",
-    metadata,
-    Column("policy_id", String(32), primary_key=True),
-    Column("customer_id", String(32), nullable=False, index=True),
-    Column("channel", String(16)),
-    Column("product_line", String(32)),
-    Column("agent_id", String(16)),
-    Column("issue_date", Date, nullable=False),
-    Column("payment_mode", String(16), nullable=False),
-    Column("installment_premium", Double, nullable=False),
-    Column("term_years", Integer),
-    Column("status", String(16)),
-    Column("status_date", Date),
+    ("policy_id", "str", 32, "pk"),
+    ("customer_id", "str", 32, "required index"),
+    ("channel", "str", 16, ""),
+    ("product_line", "str", 32, ""),
+    ("agent_id", "str", 16, ""),
+    ("issue_date", "date", None, "required"),
+    ("payment_mode", "str", 16, "required"),
+    ("installment_premium", "double", None, "required"),
+    ("term_years", "int", None, ""),
+    ("status", "str", 16, ""),
+    ("status_date", "date", None, ""),
 )
-
-TABLES: dict[str, Table] = {
-    t.name: t for t in (transactions, customers, loyalty_members, interactions, policies)
-}
 
 PII_COLUMNS: frozenset[str] = frozenset(
-    c.name for t in TABLES.values() for c in t.columns if c.info.get("pii")
+    column for columns in CONTRACT.values() for column, _, _, flags in columns if "pii" in flags
 )
+
+_BUILT: dict = {}
+
+
+def _build() -> dict:
+    """The contract as SQLAlchemy Core tables: ``metadata``, ``TABLES`` and one per table
+    (columns holding personal information carry ``info={"pii": True}``)."""
+    if not _BUILT:
+        from sqlalchemy import Column, Date, DateTime, Double, Integer, MetaData, String, Table
+
+        kinds = {"date": Date, "datetime": DateTime, "double": Double, "int": Integer}
+        metadata = MetaData()
+        tables = {
+            name: Table(name, metadata, *(
+                Column(column, String(length) if kind == "str" else kinds[kind],
+                       primary_key="pk" in flags, nullable=not flags & {"pk", "required"},
+                       index="index" in flags or None, info={"pii": True} if "pii" in flags else {})
+                for column, kind, length, flags in columns
+            ))
+            for name, columns in CONTRACT.items()
+        }  # fmt: skip
+        _BUILT.update(tables, metadata=metadata, TABLES=tables)
+    return _BUILT
+
+
+def __getattr__(name: str):
+    """``metadata``, ``TABLES``, ``transactions``, ``customers`` ... built on first use."""
+    if name in ("metadata", "TABLES", *CONTRACT):
+        return _build()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: Headers under which each personal column is found, compared like the contract's headers
 #: (case, spaces, underscores, hyphens and dots ignored) and with an optional trailing number
