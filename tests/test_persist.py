@@ -147,3 +147,42 @@ def test_a_moved_cut_off_rebuilds_the_pareto_chart_not_the_lorenz_curve(demo_dir
     at.slider(key="abc_a").set_value(0.71).run()  # back to a cut-off already drawn
     assert built["pareto"] == before["pareto"] + 2  # 0.72 built; 0.71 again: the kept figure
     assert built["lorenz"] == before["lorenz"]
+
+
+def test_a_restart_draws_the_overview_without_reading_the_source(cache, demo_dir, monkeypatch):
+    """The source's tables are read on first use (data.report.LazyDataset): a restarted server
+    draws the Overview from the kept headline, fit and facts, reading no table at all."""
+    import streamlit as st
+
+    from analytics.aggregates import Aggregates
+    from ui import sources
+
+    st.cache_resource.clear()
+    first = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    first.session_state["source"] = "cdnow"
+    first.run()
+    assert not first.exception, [e.value for e in first.exception]
+    shown = {m.label: m.value for m in first.metric}
+    persist.flush()
+
+    st.cache_resource.clear()  # what a restart forgets
+
+    def unread(*args, **kwargs):
+        raise AssertionError("the source was read on a restart")
+
+    monkeypatch.setattr(sources, "load_cdnow", unread)
+    monkeypatch.setattr(Aggregates, "headline", unread)
+    again = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    again.session_state["source"] = "cdnow"
+    again.run()
+    assert not again.exception, [e.value for e in again.exception]
+    assert {m.label: m.value for m in again.metric} == shown
+    assert (
+        again.sidebar.date_input(key="as_of").value == first.sidebar.date_input(key="as_of").value
+    )
+
+    monkeypatch.undo()  # a page that needs the payments reads them then
+    monkeypatch.setenv("VALUESCOPE_CACHE", "1")
+    monkeypatch.setenv("VALUESCOPE_CACHE_DIR", str(cache))
+    again.switch_page("app_pages/lookup.py").run()
+    assert not again.exception, [e.value for e in again.exception]

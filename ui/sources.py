@@ -53,7 +53,7 @@ def _lazy(fingerprint: str, load) -> Dataset:
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _cdnow(which: str) -> Dataset:
-    return load_cdnow(which)
+    return _lazy(f"cdnow:{which}", lambda: load_cdnow(which))
 
 
 @st.cache_resource(max_entries=3, show_spinner=False)
