@@ -9,7 +9,7 @@ import logging
 import streamlit as st
 
 from analytics._validate import CodedError
-from ui import auth, segments, sources, state, style
+from ui import auth, persist, segments, sources, state, style
 from ui.auth import allows
 from ui.formats import fmt_int
 from ui.i18n import LANGUAGES, describe_error, labeler, namer, setting_names, t
@@ -178,10 +178,11 @@ def navigation(user, hidden: bool = False):
 
 style.apply(st.session_state.get("lang", "en"))
 user = auth.gate(keep_link=lambda: navigation(None, hidden=True))
-sources.prepare_demo()
-sidebar(user)
-page = navigation(user)
-page.run()
+with persist.drawing():  # background work waits while a page is drawn
+    sources.prepare_demo()
+    sidebar(user)
+    page = navigation(user)
+    page.run()
 state.sync_url()
 prefetch(st.session_state.get("_last_view"))
 if "_view_size" in st.session_state:

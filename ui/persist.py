@@ -151,6 +151,32 @@ def _aligned(offset: int) -> int:
     return -(-offset // _ALIGN) * _ALIGN
 
 
+_drawing = 0
+_quiet = threading.Condition()
+
+
+@contextlib.contextmanager
+def drawing():
+    """A page is being drawn: work no page waits for (writing results to disk, the
+    background figures) holds back until no page is (on two cores it would compete)."""
+    global _drawing
+    with _quiet:
+        _drawing += 1
+    try:
+        yield
+    finally:
+        with _quiet:
+            _drawing -= 1
+            _quiet.notify_all()
+
+
+def wait_quiet(timeout: float = 60.0) -> None:
+    """Wait until no page is being drawn (at most ``timeout`` seconds: busy servers still
+    get their background work done)."""
+    with _quiet:
+        _quiet.wait_for(lambda: _drawing == 0, timeout)
+
+
 def save(fingerprint: str, key: str, value: Any) -> None:
     """Keep ``value`` for ``(fingerprint, key)`` (written by a background thread)."""
     if not enabled():
@@ -190,6 +216,7 @@ def _write_loop() -> None:
         if time.monotonic() - last > SETTLE_SECONDS:
             time.sleep(SETTLE_SECONDS)  # a new burst: the page is drawn first
         fingerprint, key, value = item
+        wait_quiet()
         try:
             _write(fingerprint, key, value)
         except Exception:  # noqa: BLE001 - a result that cannot be kept is recomputed later

@@ -274,6 +274,9 @@ class View:
             _persistency_started.add(key)
 
         def work() -> None:
+            from ui import persist
+
+            persist.wait_quiet()  # the page that asked is drawn first
             try:
                 self.persistency_13()
             except Exception:  # noqa: BLE001 - the page computes (and reports) it in the open
@@ -619,6 +622,9 @@ def prefetch(current: View | None) -> None:
         # otherwise compete with it. (Normal priority: a page may come to wait for this result,
         # and a low-priority thread would keep it waiting.)
         time.sleep(3.0)
+        from ui import persist
+
+        persist.wait_quiet()
         warm_up()  # the model libraries, for the pages that fit or explain a model
         with contextlib.suppress(Exception):  # a prefetch must never disturb the app
             # the Persistency page first (a few seconds at a million policies, a page managers
