@@ -90,8 +90,13 @@ def _find_columns(columns) -> dict[str, str]:
 
 
 def _words(values: pd.Series, words: dict[str, str]) -> pd.Series:
-    keys = values.astype("str").str.strip().str.lower().str.replace(" ", "_")
-    return keys.map(words).where(values.notna())
+    """Each cell's canonical word (None when it is none of ``words``): the few distinct cells
+    are normalised, not every row's (a million policies hold a handful of modes)."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    keys = pd.Series(distinct).astype("str").str.strip().str.lower().str.replace(" ", "_")
+    mapped = keys.map(words).to_numpy(dtype=object)
+    out = np.where(codes >= 0, mapped[np.maximum(codes, 0)] if len(mapped) else None, None)
+    return pd.Series(out, index=values.index, dtype="str").where(values.notna())
 
 
 def load_policies(raw: pd.DataFrame, source: str = "policies") -> tuple[pd.DataFrame, LoadReport]:
