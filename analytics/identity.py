@@ -2,8 +2,9 @@
 
 Two customers are the same person when they share an id number or a phone number. Values are
 normalised (id numbers upper-cased without spaces; phones reduced to their digits, a leading
-``86`` country code dropped) and compared only as keyed hashes (HMAC-SHA256 with a key that lives
-for one call unless given), so no personal value is ever returned, shown or logged. Customers
+``86`` country code dropped); the values held by more than one customer are grouped by their
+keyed hashes (HMAC-SHA256 with a key that lives for one call unless given), so no personal value is
+ever returned, shown or logged. Customers
 linked through any chain of shared values form one identity (connected components).
 
 :func:`canonical_ids` maps every customer of an identity to one id (the smallest), which is how
@@ -36,12 +37,15 @@ def _normalise(column: str, values: pd.Series) -> pd.Series:
 
 def keyed_hashes(values: pd.Series, column: str, key: bytes) -> pd.Series:
     """HMAC-SHA256 (hex, 32 characters) of each normalised value; blank values stay blank."""
-    normal = _normalise(column, values)
+    return _hashed(_normalise(column, values), column, key)
+
+
+def _hashed(normal: pd.Series, column: str, key: bytes) -> pd.Series:
     out = [
         hmac.new(key, f"{column}:{v}".encode(), hashlib.sha256).hexdigest()[:32] if v else ""
         for v in normal
     ]
-    return pd.Series(out, index=values.index, dtype=object)
+    return pd.Series(out, index=normal.index, dtype=object)
 
 
 def duplicate_identities(customers: pd.DataFrame, key: bytes | None = None) -> pd.DataFrame:
@@ -65,15 +69,24 @@ def duplicate_identities(customers: pd.DataFrame, key: bytes | None = None) -> p
 
     matched = {c: np.zeros(n, dtype=bool) for c in present}
     for column in present:
-        hashes = keyed_hashes(table[column], column, key)
-        shared = hashes[(hashes != "") & hashes.duplicated(keep=False)]
+        normal = _normalise(column, table[column])
+        # a value held by one customer links no one: only the shared ones are hashed (a
+        # million phones took seconds to hash one by one), then grouped by their hash
+        candidates = normal[(normal != "") & normal.duplicated(keep=False)]
+        hashes = _hashed(candidates, column, key)
+        shared = hashes[hashes.duplicated(keep=False)]
         for _, rows in shared.groupby(shared):
             members = rows.index.to_numpy()
             matched[column][members] = True
             root = find(members[0])
             for other in members[1:]:
                 parent[find(other)] = root
-    roots = np.array([find(i) for i in range(n)])
+    roots = parent.copy()
+    while True:  # every customer's root, by pointer jumping (no loop over a million ids)
+        jumped = roots[roots]
+        if np.array_equal(jumped, roots):
+            break
+        roots = jumped
     sizes = pd.Series(roots).map(pd.Series(roots).value_counts()).to_numpy()
     keep = sizes > 1
     if not keep.any():

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analytics._fast import member
+from analytics._fast import positions
 from analytics._validate import require_columns
 
 __all__ = [
@@ -29,15 +29,24 @@ def holdings(transactions: pd.DataFrame, view: pd.DataFrame, as_of=None) -> pd.D
     """Customer by product line, True where held (rows: every customer in ``view``)."""
     require_columns(transactions, ["customer_id", "transaction_date", "amount", "product_line"],
                     "transactions")  # fmt: skip
-    paid = transactions[
-        (transactions["amount"] > 0)
-        & member(transactions["customer_id"], view["customer_id"])
-        & transactions["product_line"].notna()
-    ]
+    lines = transactions["product_line"]
+    keep = (transactions["amount"] > 0).to_numpy() & lines.notna().to_numpy()
     if as_of is not None:
-        paid = paid[paid["transaction_date"] <= pd.Timestamp(as_of)]
-    held = pd.crosstab(paid["customer_id"], paid["product_line"]).astype(bool)
-    return held.reindex(view["customer_id"], fill_value=False)
+        keep &= (transactions["transaction_date"] <= pd.Timestamp(as_of)).to_numpy()
+    # rows of the view and codes of the lines, as integers: no text is hashed per payment
+    rows = positions(transactions["customer_id"][keep], view["customer_id"])
+    codes, names = pd.factorize(lines[keep], sort=True)
+    found = rows >= 0
+    used = np.unique(codes[found])  # the lines some customer in view holds (crosstab's columns)
+    held = np.zeros((len(view), len(used)), dtype=bool)
+    held[rows[found], np.searchsorted(used, codes[found])] = True
+    held_lines = np.asarray(names)[used]
+    if isinstance(lines.dtype, pd.CategoricalDtype):  # as a cross-tabulation labels them
+        columns = pd.CategoricalIndex(held_lines, dtype=lines.dtype, name="product_line")
+    else:
+        columns = pd.Index(held_lines, dtype=lines.dtype, name="product_line")
+    index = pd.Index(view["customer_id"], name="customer_id")
+    return pd.DataFrame(held, index=index, columns=columns)
 
 
 def products_per_customer(held: pd.DataFrame) -> pd.DataFrame:
