@@ -15,6 +15,7 @@ import pandas as pd
 from analytics._fast import positions
 from analytics._validate import CodedError
 from analytics.persistency import PAYMENTS_PER_YEAR, survivors_from_status
+from analytics.persistency import per_year as payments_per_year
 
 
 def _sbg():
@@ -71,7 +72,7 @@ def in_force(policies: pd.DataFrame, as_of) -> pd.DataFrame:
     issue = issue[alive]
     months = (as_of.year - issue.dt.year) * 12 + (as_of.month - issue.dt.month)
     months = months - (as_of.day < issue.dt.day)
-    per_year = rows["payment_mode"].map(PAYMENTS_PER_YEAR).astype(int)
+    per_year = payments_per_year(rows["payment_mode"])
     return rows.assign(
         annual_premium=rows["installment_premium"].astype(float) * per_year,
         renewals_n=(months // 12 + 1).astype(int),

@@ -71,12 +71,34 @@ def add_months(dates, months: int) -> pd.DatetimeIndex:
 def _regular(policies: pd.DataFrame) -> pd.DataFrame:
     require_columns(policies, POLICY_COLUMNS, "policies")
     regular = policies[policies["payment_mode"].isin(list(PAYMENTS_PER_YEAR))]
-    regular = regular.drop_duplicates("policy_id")
+    regular = _first_per_policy(regular)
     out = regular.assign(
         issue_date=pd.to_datetime(regular["issue_date"]).dt.normalize(),
-        per_year=regular["payment_mode"].map(PAYMENTS_PER_YEAR).astype(int),
+        per_year=per_year(regular["payment_mode"]),
     )
     return out.assign(annual_premium=out["installment_premium"].astype(float) * out["per_year"])
+
+
+def per_year(modes: pd.Series) -> pd.Series:
+    """Payments a year of each regular payment mode (every mode must be one of
+    :data:`PAYMENTS_PER_YEAR`), looked up once per distinct mode."""
+    codes, distinct = pd.factorize(modes)
+    table = np.array([PAYMENTS_PER_YEAR[m] for m in distinct], dtype=int)
+    if (codes < 0).any():
+        raise ValueError("a payment mode is missing")
+    return pd.Series(table[codes], index=modes.index, dtype=int)
+
+
+def _first_per_policy(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame.drop_duplicates("policy_id")``; numbered ids are compared as integer keys."""
+    ids = frame["policy_id"]
+    if ids.dtype != "str":
+        return frame.drop_duplicates("policy_id")
+    from analytics._fast import repeats
+
+    missing = ids.isna().to_numpy()
+    again = repeats(ids) | (missing & (np.cumsum(missing) > 1))
+    return frame[~again] if again.any() else frame
 
 
 def _codes(values: pd.Series, ids: pd.Index) -> np.ndarray:
@@ -222,7 +244,16 @@ def ratios_from_status(status: pd.DataFrame, as_of, by: str | Sequence[str] | No
     by = [] if by in (None, "none") else ([by] if isinstance(by, str) else list(by))
     if "issue_month" in by:
         status = _with_issue_month(status)
-    return _ratios(_cohort(status, as_of), by)
+    return _ratios(_cohort(_narrow(status, by), as_of), by)
+
+
+#: The status columns a ratio reads (a million policies' status has twenty more).
+_RATIO_COLUMNS = ("policy_id", "months", "due", "excluded", "persisting", "annual_premium")
+
+
+def _narrow(status: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Only the columns a ratio needs, so filtering copies those alone."""
+    return status[list(dict.fromkeys([*by, *_RATIO_COLUMNS]))]
 
 
 def _cohort(status: pd.DataFrame, as_of) -> pd.DataFrame:
@@ -309,7 +340,8 @@ def triangle_from_status(
     codes, so a million policies take well under a second). Cells of fewer than
     ``min_policies`` policies are left empty (a ratio of two policies says little)."""
     end = pd.Timestamp(as_of).normalize() - pd.Timedelta(days=GRACE_DAYS)
-    seen = status[(status["due"] <= end) & ~status["excluded"]]
+    narrow = status[["due", "excluded", "issue_date", "months", "persisting", "annual_premium"]]
+    seen = narrow[(narrow["due"] <= end) & ~narrow["excluded"]]
     month = pd.to_datetime(seen["issue_date"]).to_numpy().astype("datetime64[M]").astype(np.int64)
     persisting = seen["persisting"].to_numpy(dtype=bool)
     premium = seen["annual_premium"].to_numpy(dtype=float)
@@ -356,7 +388,8 @@ def trend_from_status(status: pd.DataFrame, as_of_dates: Iterable, months: int =
     at date A has its cut-off (due + 60 days) on or before A, so payments after A never count
     for it and one frame serves every date."""
     rows = []
-    frame = status[status["months"] == int(months)]
+    frame = _narrow(status)
+    frame = frame[frame["months"] == int(months)]
     for as_of in as_of_dates:
         table = _ratios(_cohort(frame, as_of), [])
         if len(table):

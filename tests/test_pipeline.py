@@ -179,6 +179,34 @@ def test_run_asks_the_memo_for_every_stage_and_reuses_what_it_keeps(demo):
     assert not second.table["abc_class"].equals(first.table["abc_class"])
 
 
+def test_a_lazy_run_asks_only_for_what_is_not_kept(demo):
+    """``lazy=True`` (the dashboard): with the scored table kept, the view is made from it and
+    no earlier stage is asked for or computed; the stages behind it still come when asked."""
+    tx, customers = demo["transactions"], demo["customers"]
+    eager = run(tx, Settings(), customers, clustered=False)
+    kept: dict = {}
+    asked: list = []
+
+    def memo(key, compute):
+        asked.append(key[0])
+        if key not in kept:
+            kept[key] = compute()
+        return kept[key]
+
+    first = run(tx, Settings(), customers, memo=memo, clustered=False, lazy=True)
+    pd.testing.assert_frame_equal(first.view, eager.view)
+    assert first.fit.purchase_params == eager.fit.purchase_params
+    warm = {k: v for k, v in kept.items() if k[0] in ("table", "view")}
+    kept.clear()
+    kept.update(warm)
+    asked.clear()
+    again = run(tx, Settings(), customers, memo=memo, clustered=False, lazy=True)
+    pd.testing.assert_frame_equal(again.view, eager.view)
+    assert asked == ["view"]  # nothing upstream was asked for
+    assert again.base.equals(eager.base) and asked[-1] == "base"  # asked when needed
+    assert again.clusters is None
+
+
 def test_filters_narrow_the_view_not_the_model(demo):
     tx, customers = demo["transactions"], demo["customers"]
     everyone = run(tx, Settings(), customers, clustered=False)
