@@ -186,3 +186,30 @@ def test_a_restart_draws_the_overview_without_reading_the_source(cache, demo_dir
     monkeypatch.setenv("VALUESCOPE_CACHE_DIR", str(cache))
     again.switch_page("app_pages/lookup.py").run()
     assert not again.exception, [e.value for e in again.exception]
+
+
+def test_arrays_read_back_from_the_file_and_a_changed_number_is_refused(cache):
+    """Arrays leave the pickle stream and are mapped back from the file (no copy); the
+    signature covers them: one changed byte of a number makes the file a miss."""
+    import numpy as np
+
+    frame = pd.DataFrame({"x": np.arange(100_000, dtype=np.float64), "y": np.arange(100_000)})
+    persist.save("demo:a", "big", frame)
+    persist.flush()
+    import mmap
+
+    back = persist.load("demo:a", "big")
+    assert back.equals(frame)
+    owner = back["x"].to_numpy()
+    while isinstance(owner, np.ndarray):
+        owner = owner.base
+    assert isinstance(owner, memoryview) and isinstance(owner.obj, mmap.mmap)  # no copy
+    back.loc[0, "x"] = -1.0  # the frame can be changed (copy on write), the file is not
+    assert back["x"].iloc[0] == -1.0 and persist.load("demo:a", "big")["x"].iloc[0] == 0.0
+    (path,) = cache.glob("*.pkl")
+    blob = bytearray(path.read_bytes())
+    at = blob.rfind(np.float64(99_999.0).tobytes())
+    blob[at] ^= 1  # one number in the middle of the buffers
+    path.write_bytes(bytes(blob))
+    assert persist.load("demo:a", "big") is persist.MISSING
+    assert not path.exists()
