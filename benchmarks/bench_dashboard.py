@@ -174,10 +174,11 @@ def open_overview(playwright, url: str):
     return browser, page
 
 
-def minimal_threshold(playwright, env: dict) -> float:
-    """Median seconds for the minimal app's slider to move its metric (the same clicks and
-    wait as the ABC cut-off below): the floor a threshold change cannot go under here."""
-    process, url, _ = start_server(env, "benchmarks/minimal_app.py")
+def minimal_threshold(playwright, env: dict, app: str = "benchmarks/minimal_app.py") -> float:
+    """Median seconds for a minimal app's slider to move its metric (the same clicks and wait
+    as the ABC cut-off below): the floor a threshold change cannot go under here
+    (``minimal_chart_app.py``: one that also redraws a chart following the cut)."""
+    process, url, _ = start_server(env, app)
     try:
         browser, page = open_overview(playwright, url)
         wait_idle(process.pid)
@@ -248,11 +249,14 @@ def main() -> None:
     with sync_playwright() as playwright:
         minimal = [first_page(playwright, env, "benchmarks/minimal_app.py") for _ in range(2)]
         floor = minimal_threshold(playwright, env)
+        chart_floor = minimal_threshold(playwright, env, "benchmarks/minimal_chart_app.py")
     reference = min(minimal)
     rows.append({"action": "minimal app (6 metrics, 2 charts of 20k rows): first page",
                  "seconds": reference})  # fmt: skip
     rows.append({"action": "minimal app: its slider moves a metric (median of 16)",
                  "seconds": floor})  # fmt: skip
+    rows.append({"action": "minimal chart app: its slider moves a metric and redraws a chart",
+                 "seconds": chart_floor})  # fmt: skip
 
     process, url, began = start_server(env)
     try:
