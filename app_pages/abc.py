@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ui import charts, state
+from ui import charts, persist, state
 from ui.exports import group_downloads
 from ui.formats import fmt_int, fmt_money, fmt_pct
 from ui.i18n import basis_words, lang, name, namer, t
@@ -30,7 +30,13 @@ def main() -> None:
 @st.fragment
 def _body() -> None:
     """The cut-offs and everything they move: a moved slider reruns this part of the page only
-    (not the sidebar, the sign-in check and the navigation), and the link follows."""
+    (not the sidebar, the sign-in check and the navigation), and the link follows. Background
+    work waits while it is drawn, as for a whole page."""
+    with persist.drawing():
+        _cut_offs()
+
+
+def _cut_offs() -> None:
     left, middle, right = st.columns(3)
     left.radio(
         t("abc_basis"),

@@ -47,21 +47,23 @@ import json, os, resource, sys, time
 from streamlit.testing.v1 import AppTest
 
 pages = json.loads(sys.argv[1])
-rows = []
 began = time.perf_counter()
 at = AppTest.from_file(os.path.join(os.getcwd(), "app.py"), default_timeout=3600)
 at.run()
-rows.append({"page": "first page (Overview), load and score included",
-             "seconds": time.perf_counter() - began,
-             "errors": len(at.exception), "shown": bool(at.metric)})
+
+def said(row):  # each page as it is served: a run that is killed still says how far it got
+    row["peak_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    print(json.dumps(row), flush=True)
+
+said({"page": "first page (Overview), load and score included",
+      "seconds": time.perf_counter() - began, "errors": len(at.exception),
+      "shown": bool(at.metric)})
 for title, path in pages:
     t0 = time.perf_counter()
     at.switch_page(path).run()
     heading = [h.value for h in at.title]
-    rows.append({"page": title, "seconds": time.perf_counter() - t0,
-                 "errors": len(at.exception), "shown": title in heading})
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-print(json.dumps({"rows": rows, "peak_gb": peak}))
+    said({"page": title, "seconds": time.perf_counter() - t0,
+          "errors": len(at.exception), "shown": title in heading})
 """
 
 
@@ -78,8 +80,11 @@ def ensure_data(customers: int) -> Path:
     return folder
 
 
-def _run(command: list[str], env: dict | None = None) -> tuple[float, float, str]:
-    """A fresh process: wall seconds, its own peak RSS in GB (wait4) and its stdout."""
+def _run(
+    command: list[str], env: dict | None = None, check: bool = True
+) -> tuple[float, float, str]:
+    """A fresh process: wall seconds, its own peak RSS in GB (wait4) and its stdout (with
+    ``check=False``, also when it failed or was killed: the stdout says how far it got)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         began = time.perf_counter()
         process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=err, env=env)
@@ -87,9 +92,14 @@ def _run(command: list[str], env: dict | None = None) -> tuple[float, float, str
         seconds = time.perf_counter() - began
         out.seek(0)
         err.seek(0)
-        if os.waitstatus_to_exitcode(status):
+        code = os.waitstatus_to_exitcode(status)
+        if code and check:
             raise SystemExit(err.read().decode()[-3000:])
-        return seconds, usage.ru_maxrss / 2**20, out.read().decode()
+        text = out.read().decode()
+        if code:
+            tail = err.read().decode().strip().splitlines()[-1:] or [""]
+            text += json.dumps({"stopped": f"exit code {code}", "error": tail[0][-300:]}) + "\n"
+        return seconds, usage.ru_maxrss / 2**20, text
 
 
 def score(folder: Path) -> dict:
@@ -130,9 +140,16 @@ def pages(folder: Path, scored: bool = False) -> tuple[list[dict], float]:
     shutil.rmtree(env["VALUESCOPE_CACHE_DIR"], ignore_errors=True)  # cold
     script = OUT / "scale_driver.py"
     script.write_text(DRIVER)
-    _, _, stdout = _run([sys.executable, str(script), json.dumps(PAGES)], env)
-    result = json.loads(stdout.strip().splitlines()[-1])
-    return result["rows"], result["peak_gb"]
+    _, peak, stdout = _run([sys.executable, str(script), json.dumps(PAGES)], env, check=False)
+    rows = []
+    for line in stdout.splitlines():
+        if line.startswith("{"):
+            row = json.loads(line)
+            if "stopped" in row:  # killed (out of memory: exit code -9) or failed
+                rows.append({"page": f"STOPPED: {row['stopped']} {row['error']}".strip()})
+            else:
+                rows.append({k: v for k, v in row.items() if k != "peak_gb"})
+    return rows, peak
 
 
 def main() -> None:
