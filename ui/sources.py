@@ -150,13 +150,15 @@ def named_connections() -> dict[str, dict]:
     ``port``, ``database``, ``username``, ``password``; plus ValueScope's ``table`` (default
     ``transactions``), ``customers_table``, ``loyalty_table`` and ``policies_table``. The URLs
     stay on the server."""
-    from data.database import connection_url
-
     try:
         configured = st.secrets.get("connections", {})
         items = dict(configured).items()
     except Exception:  # noqa: BLE001 - no secrets file, or one that cannot be parsed
         return {}
+    if not items:
+        return {}  # (SQLAlchemy, behind the addresses, is not imported for nothing)
+    from data.database import connection_url
+
     out = {}
     for key, config in items:
         try:
