@@ -555,16 +555,7 @@ def run(
     if lazy:
         return _run_lazily(transactions, settings, customers, members, summary, clustered, memo)
     if summary is not None:
-
-        def pushed() -> pd.DataFrame:
-            table = attach(summary, _read(customers), _read(members))
-            if settings.regions is None:
-                return table
-            kept = table[in_scope(table["customer_id"], _read(customers), settings.regions)]
-            kept.attrs.update(table.attrs)
-            return kept
-
-        base = memo(settings.key("base"), pushed)
+        base = memo(settings.key("base"), lambda: _pushed(summary, customers, members, settings))
     elif transactions is not None:
         base = memo(
             settings.key("base"),
@@ -615,20 +606,26 @@ def run(
     )
 
 
+def _pushed(summary, customers, members, settings: Settings) -> pd.DataFrame:
+    """The base stage from a ready summary (push-down, scored table): attributes attached,
+    narrowed to the settings' regions."""
+    table = attach(summary, _read(customers), _read(members))
+    if settings.regions is None:
+        return table
+    kept = table[in_scope(table["customer_id"], _read(customers), settings.regions)]
+    kept.attrs.update(table.attrs)
+    return kept
+
+
 def _run_lazily(transactions, settings, customers, members, summary, clustered, memo) -> Scored:
     """:func:`run` asking the memo for a stage only when a later one has to be computed: with
     the scored table kept (in memory or on disk), the view is drawn from it alone."""
-
-    def pushed() -> pd.DataFrame:
-        table = attach(summary, _read(customers), _read(members))
-        if settings.regions is None:
-            return table
-        kept = table[in_scope(table["customer_id"], _read(customers), settings.regions)]
-        kept.attrs.update(table.attrs)
-        return kept
-
     if summary is not None:
-        base = _Later(lambda: memo(settings.key("base"), pushed))
+        base = _Later(
+            lambda: memo(
+                settings.key("base"), lambda: _pushed(summary, customers, members, settings)
+            )
+        )
     elif transactions is not None:
         base = _Later(lambda: memo(settings.key("base"), lambda: base_stage(
             _read(transactions), settings, _read(customers), _read(members))))  # fmt: skip
