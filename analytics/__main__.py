@@ -634,7 +634,9 @@ def _persistency_pushdown(args) -> dict:
     as_of = pd.Timestamp(args.as_of)
     months = tuple(args.months)
     ranks = persistency_ranks(args.database, args.transactions, needed_payments(months), as_of)
-    table = ratios_from_status(status_from_ranks(policies, ranks, months), as_of, args.by)
+    by = [] if args.by in (None, "none") else [args.by]
+    status = status_from_ranks(policies, ranks, months, columns=by)
+    table = ratios_from_status(status, as_of, args.by)
     return {"as_of": as_of.date().isoformat(), "by": args.by,
             "rows": table.to_dict(orient="records"), "policies_load": report.to_dict()}  # fmt: skip
 

@@ -52,7 +52,8 @@ def policies_in_view(
     # an inner join on the customer (numbered ids matched without hashing text)
     rows = positions(kept["customer_id"], customers["customer_id"])
     matched = rows >= 0
-    out = kept.loc[matched, own].reset_index(drop=True)
+    # every policy matched (no filter): the columns are shared, not copied (a million policies)
+    out = (kept[own] if matched.all() else kept.loc[matched, own]).reset_index(drop=True)
     for column in columns[1:]:
         out[column] = customers[column].array.take(rows[matched])
     return out

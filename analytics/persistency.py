@@ -45,6 +45,7 @@ __all__ = [
     "triangle_from_status",
     "trend",
     "trend_from_status",
+    "with_policy_columns",
 ]
 
 PAYMENTS_PER_YEAR = {"monthly": 12, "quarterly": 4, "semiannual": 2, "annual": 1}
@@ -69,7 +70,10 @@ def add_months(dates, months: int) -> pd.DatetimeIndex:
 
 
 def _regular(policies: pd.DataFrame) -> pd.DataFrame:
+    """The regular-premium policies (the first row of each id), with ``policy_row`` (the row's
+    position in ``policies``), the issue day, payments a year and the annualised premium."""
     require_columns(policies, POLICY_COLUMNS, "policies")
+    policies = policies.assign(policy_row=np.arange(len(policies), dtype=np.int64))
     regular = policies[policies["payment_mode"].isin(list(PAYMENTS_PER_YEAR))]
     regular = _first_per_policy(regular)
     out = regular.assign(
@@ -99,6 +103,32 @@ def _first_per_policy(frame: pd.DataFrame) -> pd.DataFrame:
     missing = ids.isna().to_numpy()
     again = repeats(ids) | (missing & (np.cumsum(missing) > 1))
     return frame[~again] if again.any() else frame
+
+
+#: What every status row holds of its policy, whichever policy columns it carries besides.
+OWN_COLUMNS = ("policy_id", "policy_row", "issue_date", "annual_premium")
+
+
+def _carried(regular: pd.DataFrame, columns: Sequence[str] | None) -> pd.DataFrame:
+    """The columns of ``regular`` a status frame repeats once per K: every one (``None``), or
+    :data:`OWN_COLUMNS` and ``columns``."""
+    if columns is None:
+        return regular
+    own = list(OWN_COLUMNS)
+    return regular[[*own, *[c for c in dict.fromkeys(columns) if c in regular and c not in own]]]
+
+
+def with_policy_columns(
+    status: pd.DataFrame, policies: pd.DataFrame, columns: Sequence[str]
+) -> pd.DataFrame:
+    """``status`` (a :func:`policy_status` frame of ``policies``) with the policy ``columns`` it
+    does not carry yet, taken from ``policies`` by each row's ``policy_row``; columns the
+    policies lack are left out (as :func:`policy_status` leaves them)."""
+    missing = [c for c in dict.fromkeys(columns) if c not in status and c in policies]
+    if not missing:
+        return status
+    rows = status["policy_row"].to_numpy()
+    return status.assign(**{c: policies[c].array.take(rows) for c in missing})
 
 
 def _codes(values: pd.Series, ids: pd.Index) -> np.ndarray:
@@ -187,9 +217,12 @@ def policy_status(
     months: Sequence[int] = MONTHS,
     until=None,
     ids_unique: bool = False,
+    columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """One row per regular policy and K: ``policy_id, months, due, persisting, excluded,
-    annual_premium`` plus the policy's own columns. ``due`` is ``due(j_K)``; ``persisting``
+    """One row per regular policy and K: ``policy_id, policy_row, months, due, persisting,
+    excluded, annual_premium`` plus the policy's own columns (every one, or only ``columns``:
+    each carried column is repeated per K, so a million policies' text columns would cost a
+    gigabyte; :func:`with_policy_columns` adds others later). ``due`` is ``due(j_K)``; ``persisting``
     whether ``j_K + 1`` distinct payments came by ``due + 60 days`` (never counting payments
     after ``until``); ``excluded`` a claim or maturity before ``due``. Each K costs one pass
     over the payments (a comparison and a count per policy), no sort. ``ids_unique``: the
@@ -198,6 +231,7 @@ def policy_status(
     regular = _regular(policies).reset_index(drop=True)
     codes, days = _payment_days(payments, pd.Index(regular["policy_id"]), ids_unique)
     limit = None if until is None else np.datetime64(pd.Timestamp(until).date(), "D")
+    carried = _carried(regular, columns)
     frames = []
     for k, due, needed, cutoff, excluded in _checks(regular, months):
         if limit is not None:
@@ -205,7 +239,7 @@ def policy_status(
         in_time = days <= cutoff[codes]
         counts = np.bincount(codes[in_time], minlength=len(regular))
         frames.append(
-            regular.assign(months=k, due=due, persisting=counts >= needed, excluded=excluded)
+            carried.assign(months=k, due=due, persisting=counts >= needed, excluded=excluded)
         )
     return pd.concat(frames, ignore_index=True)
 
@@ -217,25 +251,29 @@ def needed_payments(months: Sequence[int] = MONTHS) -> list[int]:
 
 
 def status_from_ranks(
-    policies: pd.DataFrame, ranks: pd.DataFrame, months: Sequence[int] = MONTHS
+    policies: pd.DataFrame,
+    ranks: pd.DataFrame,
+    months: Sequence[int] = MONTHS,
+    columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """:func:`policy_status` from the day of each policy's n-th distinct positive payment
     (``ranks``: ``policy_id, rank, day`` with ``day`` a date), as a database computes it
     (:func:`data.pushdown.persistency_ranks`): a policy persists at K when its payment number
     ``j_K + 1`` came by ``due + 60 days``. The same rule as :func:`policy_status`, which counts
-    the payments itself."""
+    the payments itself. ``columns`` as there."""
     regular = _regular(policies).reset_index(drop=True)
     codes = _codes(ranks["policy_id"].astype("str"), pd.Index(regular["policy_id"]))
     keep = codes >= 0
     rank = ranks["rank"].to_numpy()[keep].astype(np.int64)
     day = pd.to_datetime(ranks["day"]).to_numpy()[keep].astype("datetime64[D]")
     codes = codes[keep]
+    carried = _carried(regular, columns)
     frames = []
     for k, due, needed, cutoff, excluded in _checks(regular, months):
         hit = (rank == needed[codes]) & (day <= cutoff[codes])
         persisting = np.zeros(len(regular), dtype=bool)
         persisting[codes[hit]] = True
-        frames.append(regular.assign(months=k, due=due, persisting=persisting, excluded=excluded))
+        frames.append(carried.assign(months=k, due=due, persisting=persisting, excluded=excluded))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -307,7 +345,8 @@ def persistency(
     if as_of is None:
         as_of = pd.to_datetime(payments["transaction_date"]).max()
     by = [] if by in (None, "none") else ([by] if isinstance(by, str) else list(by))
-    status = policy_status(policies, payments, tuple(months), until=as_of, ids_unique=ids_unique)
+    status = policy_status(policies, payments, tuple(months), until=as_of, ids_unique=ids_unique,
+                           columns=by)  # fmt: skip
     if "issue_month" in by:
         status = _with_issue_month(status)
     missing = [c for c in by if c not in status]
@@ -329,7 +368,7 @@ def triangle(
     before it); later cells are empty. ``basis`` ``count`` or ``premium``."""
     if as_of is None:
         as_of = pd.to_datetime(payments["transaction_date"]).max()
-    status = policy_status(policies, payments, tuple(months), until=as_of)
+    status = policy_status(policies, payments, tuple(months), until=as_of, columns=())
     return triangle_from_status(status, as_of, basis)
 
 
@@ -379,7 +418,7 @@ def trend(
     dates = [pd.Timestamp(d) for d in as_of_dates]
     if not dates:
         return pd.DataFrame(columns=["as_of", "policies", "count_ratio", "premium_ratio"])
-    status = policy_status(policies, payments, (int(months),), until=max(dates))
+    status = policy_status(policies, payments, (int(months),), until=max(dates), columns=())
     return trend_from_status(status, dates, months)
 
 
@@ -420,7 +459,8 @@ def policy_year_survivors(
     if as_of is None:
         as_of = pd.to_datetime(payments["transaction_date"]).max()
     months = tuple(12 * t + 1 for t in range(1, int(years) + 1))
-    return survivors_from_status(policy_status(policies, payments, months, until=as_of), as_of, by)
+    status = policy_status(policies, payments, months, until=as_of, columns=[by] if by else [])
+    return survivors_from_status(status, as_of, by)
 
 
 def survivors_from_status(status: pd.DataFrame, as_of, by: str | None = None) -> pd.DataFrame:

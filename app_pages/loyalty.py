@@ -47,8 +47,8 @@ def member_persistency(view) -> dict | None:
 
     if view.policies is None or view.policies.empty or "is_member" not in view.policies:
         return None
-    status = view.policy_status()
-    table = ratios_from_status(status[status["months"].isin([13, 25])], view.as_of, "is_member")
+    status = view.policy_status(["is_member"], months=[13, 25])
+    table = ratios_from_status(status, view.as_of, "is_member")
     out: dict = {}
     for _, row in table.iterrows():
         group = "member" if row["is_member"] else "non-member"

@@ -92,8 +92,8 @@ def ratio_table(ratios: pd.DataFrame, by: str, money) -> pd.DataFrame:
     )
 
 
-def by_group(view, status: pd.DataFrame, summary: dict, axes) -> None:
-    options = [g for g in GROUPS if g == "none" or g in status]
+def by_group(view, summary: dict, axes) -> None:
+    options = [g for g in GROUPS if g == "none" or g in view.policies]
     words = {g: t("whole_book") if g == "none" else t(g) for g in options}
     cells = st.columns([3, 1])
     by = cells[0].radio(t("persistency_by"), options, format_func=words.get, horizontal=True,
@@ -104,7 +104,9 @@ def by_group(view, status: pd.DataFrame, summary: dict, axes) -> None:
     ratios = (
         summary["ratios"]
         if by == "none"
-        else view.keep(("ratios", by), lambda: P.ratios_from_status(status, view.as_of, by))
+        else view.keep(
+            ("ratios", by), lambda: P.ratios_from_status(view.policy_status([by]), view.as_of, by)
+        )
     )
     if ratios.empty:
         st.info(t("no_persistency_cohort"))
@@ -300,22 +302,27 @@ def agents(view, summary: dict, axes) -> None:
                       view.as_of, key="agents_dl", columns=None, unit="rows")  # fmt: skip
 
 
-def lapsed_list(view, status: pd.DataFrame) -> None:
+#: The columns of the 13-month win-back list, as far as the policies have them.
+MISSED_COLUMNS = ("policy_id", "customer_id", "channel", "product_line", "agent_id", "payment_mode",
+                  "issue_date", "installment_premium", "annual_premium", "status", "segment",
+                  "value_tier")  # fmt: skip
+
+
+def lapsed_list(view) -> None:
     """The policies that did not persist at 13 months (a win-back list), for download."""
     if not allowed("download"):
         return
 
     def compute() -> pd.DataFrame:
-        frame = status[status["months"] == 13]
+        frame = view.policy_status(months=[13])
         end = pd.Timestamp(view.as_of).normalize() - pd.Timedelta(days=P.GRACE_DAYS)
         start = P.add_months([end], -12)[0]
         window = (frame["due"] > start) & (frame["due"] <= end) & ~frame["excluded"]
-        return frame[window & ~frame["persisting"]]
+        return P.with_policy_columns(frame[window & ~frame["persisting"]], view.policies,
+                                     MISSED_COLUMNS)  # fmt: skip
 
     missed = view.keep("not_persisting_13", compute)
-    columns = [c for c in ("policy_id", "customer_id", "channel", "product_line", "agent_id",
-                           "payment_mode", "issue_date", "installment_premium", "annual_premium",
-                           "status", "segment", "value_tier") if c in missed]  # fmt: skip
+    columns = [c for c in MISSED_COLUMNS if c in missed]
     rows = missed[columns].rename(columns={"product_line": "policy_product_line"})
     download_pair(lambda: rows, len(missed), t("what_not_persisting"),
                   ("persistency", "not-persisting-13"), view.as_of, key="missed_dl",
@@ -336,7 +343,7 @@ def main() -> None:
         return
     axes = charts.Axes(lang(), view.currency)
     try:
-        status = view.policy_status()
+        view.policy_status()  # a rule the data cannot follow is reported here, once
         summary = view.persistency_summary()
     except (CodedError, ValueError) as exc:  # policies or payments the rule cannot use
         show_error(t("source_error", error=describe_error(exc)), exc)
@@ -350,8 +357,8 @@ def main() -> None:
         kpis(view, summary["ratios"], residual, rate)
         st.caption(t("persistency_rule"))
     with section():
-        by_group(view, status, summary, axes)
-        lapsed_list(view, status)
+        by_group(view, summary, axes)
+        lapsed_list(view)
     trend_and_triangle(view, summary, axes)
     with section():
         retention(view, axes)

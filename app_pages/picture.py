@@ -25,9 +25,8 @@ def types(view, held) -> None:
         if view.policies is not None and len(view.policies) and "customer_type" in view.policies:
             from analytics.persistency import ratios_from_status
 
-            status = view.policy_status()
-            persisting = ratios_from_status(status[status["months"].isin([13, 25])], view.as_of,
-                                            "customer_type")  # fmt: skip
+            status = view.policy_status(["customer_type"], months=[13, 25])
+            persisting = ratios_from_status(status, view.as_of, "customer_type")
         return picture.type_comparison(view.table, held, contacts, persisting)
 
     table = view.keep("type_comparison", compute)

@@ -301,6 +301,36 @@ def test_policy_year_survivors_equal_a_plain_reference(by):
     pd.testing.assert_frame_equal(again, status)
 
 
+def test_a_narrow_status_with_columns_added_later_equals_the_full_one():
+    """The dashboard keeps the status without the policies' own columns (five copies of a
+    million policies' text) and adds a column when a page groups by it."""
+    from analytics.persistency import ratios_from_status, with_policy_columns
+    from data.sample import DemoConfig, generate
+
+    tables = generate(DemoConfig(customers=1500, random_state=5))
+    policies, tx = tables["policies"], tables["transactions"]
+    policies = pd.concat([policies, policies.iloc[:40]])  # repeated ids: the first row counts
+    as_of = pd.Timestamp("2025-12-31")
+    full = policy_status(policies, tx, until=as_of)
+    narrow = policy_status(policies, tx, until=as_of, columns=())
+    assert set(narrow.columns) == {"policy_id", "policy_row", "issue_date", "annual_premium",
+                                   "months", "due", "persisting", "excluded"}  # fmt: skip
+    assert narrow.memory_usage(deep=True).sum() < full.memory_usage(deep=True).sum() / 2
+    rebuilt = with_policy_columns(narrow, policies, list(full.columns))
+    assert set(full.columns) - set(rebuilt.columns) == {"per_year"}  # derived, not a policy's
+    pd.testing.assert_frame_equal(rebuilt, full[rebuilt.columns])
+    # a subset of rows takes the columns of its own policies
+    some = narrow[narrow["months"] == 25].iloc[::7]
+    taken = with_policy_columns(some, policies, ["channel", "customer_id"])
+    pd.testing.assert_frame_equal(taken, full.loc[some.index, taken.columns])
+    assert "no_such_column" not in with_policy_columns(some, policies, ["no_such_column"])
+    for by in ("channel", "product_line"):
+        pd.testing.assert_frame_equal(
+            ratios_from_status(with_policy_columns(narrow, policies, [by]), as_of, by),
+            ratios_from_status(full, as_of, by),
+        )
+
+
 def test_triangle_leaves_thin_cells_empty():
     from analytics.persistency import triangle_from_status
 

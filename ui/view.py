@@ -14,7 +14,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -230,18 +230,27 @@ class View:
             lambda: contacts_in_view(interactions, self.table, self.as_of),
         )
 
-    def policy_status(self) -> pd.DataFrame:
-        """Each policy in view at every K (13 ... 61) at the as-of date (the persistency rule)."""
-        from analytics.persistency import MONTHS, policy_status
+    def policy_status(
+        self, columns: Sequence[str] = (), months: Sequence[int] | None = None
+    ) -> pd.DataFrame:
+        """Each policy in view at every K (13 ... 61, or only ``months``) at the as-of date (the
+        persistency rule). The kept frame carries no policy column but the status's own (five
+        copies of a million policies' text columns took 1.4 GB); ``columns`` are added from
+        :attr:`policies` for the rows returned."""
+        from analytics.persistency import MONTHS, policy_status, with_policy_columns
 
         policies = self.policies
-        return self.memo(
+        status = self.memo(
             self._key("view", "policy_status"),
             # a source's transactions come through the loader: their ids are distinct
             lambda: policy_status(
-                policies, self.data.transactions, MONTHS, until=self.as_of, ids_unique=True
+                policies, self.data.transactions, MONTHS, until=self.as_of, ids_unique=True,
+                columns=(),
             ),
-        )
+        )  # fmt: skip
+        if months is not None:
+            status = status[status["months"].isin(list(months))]
+        return with_policy_columns(status, policies, columns)
 
     def persistency_13(self) -> float:
         """The 13-month persistency (by count) of the policies in view: NaN without a cohort."""
@@ -294,14 +303,13 @@ class View:
         from analytics import book
         from analytics import persistency as PE
 
-        status = self.policy_status()
-        whole = self.retention(None)
-
         def compute() -> dict:
+            status = self.policy_status()
+            whole = self.retention(None)
             as_of = pd.Timestamp(self.as_of)
             dates = [PE.add_months([as_of], -i)[0] for i in range(23, -1, -1)]
-            agents = status[(status["months"] == 13) & status["agent_id"].notna()] if (
-                "agent_id" in status) else status.iloc[:0]  # fmt: skip
+            agents = self.policy_status(["agent_id"], months=[13])
+            agents = agents[agents["agent_id"].notna()] if "agent_id" in agents else agents.iloc[:0]
             return {
                 "ratios": PE.ratios_from_status(status, as_of),
                 "trend": PE.trend_from_status(status, dates, 13),
@@ -316,9 +324,9 @@ class View:
         """The sBG models per ``by`` group, fitted on the view's policy-year survival."""
         from analytics.book import retention_by
 
-        status = self.policy_status()
         return self.memo(
-            self._key("view", "retention", by), lambda: retention_by(status, self.as_of, by)
+            self._key("view", "retention", by),
+            lambda: retention_by(self.policy_status([by] if by else []), self.as_of, by),
         )
 
     @cached_property
