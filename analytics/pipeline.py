@@ -539,6 +539,7 @@ def run(
     memo: Memo = no_memo,
     background: Callable[[Callable[[], ModelOutput]], Job[ModelOutput]] = inline,
     lazy: bool = False,
+    fit_job: Callable[[str, pd.DataFrame, Settings], Job[ModelOutput]] | None = None,
 ) -> Scored:
     """Run every stage in order, from transactions or from a ready summary (push-down).
 
@@ -551,9 +552,13 @@ def run(
     the model stage (:func:`analytics._forked.forked` in a second process, for the command
     line; by default it is computed in place). ``lazy`` asks the memo for a stage only when
     something needs it (the dashboard: a kept scored table is all a page needs to open).
+    ``fit_job(stage, base, settings)`` (lazy runs) starts the model stage elsewhere (the
+    dashboard's :class:`analytics._worker.Worker`) when the scored table must be computed and
+    the models are not kept, so segments are scored while the models are fitted.
     """
     if lazy:
-        return _run_lazily(transactions, settings, customers, members, summary, clustered, memo)
+        return _run_lazily(transactions, settings, customers, members, summary, clustered, memo,
+                           fit_job)  # fmt: skip
     if summary is not None:
         base = memo(settings.key("base"), lambda: _pushed(summary, customers, members, settings))
     elif transactions is not None:
@@ -617,7 +622,26 @@ def _pushed(summary, customers, members, settings: Settings) -> pd.DataFrame:
     return kept
 
 
-def _run_lazily(transactions, settings, customers, members, summary, clustered, memo) -> Scored:
+class _NotKept(Exception):
+    """Raised by :func:`_kept`'s probe: the memo has to compute the stage."""
+
+
+def _not_kept():
+    raise _NotKept
+
+
+def _kept(memo: Memo, key: tuple) -> bool:
+    """Whether ``memo`` holds ``key`` already (asked with a computation that refuses)."""
+    try:
+        memo(key, _not_kept)
+    except _NotKept:
+        return False
+    return True
+
+
+def _run_lazily(
+    transactions, settings, customers, members, summary, clustered, memo, fit_job=None
+) -> Scored:
     """:func:`run` asking the memo for a stage only when a later one has to be computed: with
     the scored table kept (in memory or on disk), the view is drawn from it alone."""
     if summary is not None:
@@ -631,7 +655,18 @@ def _run_lazily(transactions, settings, customers, members, summary, clustered, 
             _read(transactions), settings, _read(customers), _read(members))))  # fmt: skip
     else:
         raise ValueError("run needs transactions or a summary")
-    models = _Later(lambda: memo(settings.key("models"), lambda: model_stage(base(), settings)))
+    started: dict[str, Job] = {}
+
+    def start_models() -> None:
+        """The table is being computed: the model stage, unless kept, starts now (elsewhere)."""
+        if fit_job is not None and not _kept(memo, settings.key("models")):
+            started["job"] = fit_job("models", base(), settings)
+
+    def model_result() -> ModelOutput:
+        job = started.pop("job", None)
+        return job.result() if job is not None else model_stage(base(), settings)
+
+    models = _Later(lambda: memo(settings.key("models"), model_result))
     segments = _Later(
         lambda: memo(settings.key("segments"), lambda: segment_stage(base(), settings))
     )
@@ -643,8 +678,13 @@ def _run_lazily(transactions, settings, customers, members, summary, clustered, 
     )
     abc = _Later(lambda: memo(settings.key("abc"), lambda: abc_stage(with_models(), settings)))
     tiers = _Later(lambda: memo(settings.key("tiers"), lambda: tier_stage(with_models(), settings)))
-    table = _Later(lambda: memo(settings.key("table"), lambda: assemble(
-        base(), models(), segments(), abc(), tiers())))  # fmt: skip
+
+    def assembled() -> pd.DataFrame:
+        start_models()
+        kept = base(), segments()  # scored here while the models are fitted
+        return assemble(kept[0], models(), kept[1], abc(), tiers())
+
+    table = _Later(lambda: memo(settings.key("table"), assembled))
     cluster_result = _Later(lambda: None)
     view_key = ("view", *settings.key("view")[1:])
     if clustered:

@@ -119,15 +119,30 @@ def first_page(playwright, env: dict, app: str = "app.py") -> float:
         process.wait(timeout=30)
 
 
+def _children(pid: int) -> list[int]:
+    """The server's child processes (its fit worker, :mod:`analytics._worker`)."""
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(p) for p in text.split()]
+
+
 def wait_idle(pid: int, timeout: float = 180.0) -> float:
-    """Wait until the server has used under 5% of a core for a whole second (its background
-    work, such as the prefetch after a page or results being written to disk, is done);
-    returns the seconds waited."""
+    """Wait until the server (with its fit worker) has used under 5% of a core for a whole
+    second (its background work, such as the prefetch after a page, the other model's fit or
+    results being written to disk, is done); returns the seconds waited."""
     began = time.perf_counter()
 
-    def cpu() -> float:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    def cpu() -> float:  # the server's and its fit worker's
+        total = 0.0
+        for each in (pid, *_children(pid)):
+            try:
+                fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
 
     while time.perf_counter() - began < timeout:
         before = cpu()
@@ -289,6 +304,8 @@ def main() -> None:
             browser.close()
         peak = _peak_rss_mb(process.pid)
         rows.append({"action": "server peak RSS after every page (VmHWM)", "mb": peak})
+        for child in _children(process.pid):
+            rows.append({"action": "its fit worker's peak RSS (VmHWM)", "mb": _peak_rss_mb(child)})
     finally:
         if process is not None:
             process.terminate()

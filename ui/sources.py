@@ -231,12 +231,12 @@ def dataset() -> tuple[Dataset, str]:
     user = auth.current_user()
     data, fingerprint = _unscoped(user)
     if not getattr(data, "facts_known", False):
-        # the models will be fitted: their libraries load on a second thread meanwhile (a
-        # restart drawn from persisted results does not need them, and leaves the machine to
-        # the first page; :func:`ui.view.prefetch` loads them after it)
-        from ui.view import warm_up
+        # the models will be fitted: the fit worker starts now and loads their libraries while
+        # the data is read (a restart drawn from persisted results does not need them, and
+        # leaves the machine to the first page)
+        from ui.view import start_fit_worker
 
-        warm_up()
+        start_fit_worker()
     regions = user.regions if user is not None else ()
     if regions is None:
         return data, fingerprint

@@ -180,13 +180,21 @@ class View:
         from analytics.trend import monthly_spend
 
         def compute():
+            # from the base stage (the same customers and attributes as the scored table), so
+            # a cold start computes it while the models are fitted (:meth:`start_monthly`)
+            base = self.scored.base
             tx = P.product_transactions(self.data.transactions, self.settings.products)
-            attributes = self.full[
-                ["customer_id", *[c for c in P.FILTER_COLUMNS if c in self.full]]
-            ]
-            return monthly_spend(tx, attributes, as_of=self.as_of, by=P.FILTER_COLUMNS)
+            attributes = base[["customer_id", *[c for c in P.FILTER_COLUMNS if c in base]]]
+            return monthly_spend(tx, attributes, as_of=base.attrs.get("as_of"),
+                                 by=P.FILTER_COLUMNS)  # fmt: skip
 
         return self.memo(self._key("base", "monthly"), compute)
+
+    def start_monthly(self) -> None:
+        """Compute :attr:`monthly` on a thread of its own (while the models are fitted in the
+        fit worker: the Overview needs both, and the trend's array work runs beside the wait)."""
+        threading.Thread(target=lambda: self.monthly, name="valuescope-monthly",
+                         daemon=True).start()  # fmt: skip
 
     @cached_property
     def holdings(self) -> pd.DataFrame:
@@ -347,7 +355,8 @@ class View:
         churn risk under it (to compare with)."""
         other = self.settings.with_(model=self.settings.other_model)
         base = self.scored.base
-        result = self.memo(self._other_key(), lambda: P.risk_stage(base, other))
+        # in the fit worker: this thread waits without holding the GIL the pages need
+        result = self.memo(self._other_key(), lambda: _fit_job("risk", base, other).result())
         _fitted_other.add((self.fingerprint, self._other_key()))
         return result
 
@@ -490,6 +499,8 @@ def run_chain(data: Dataset, settings: P.Settings, **options) -> P.Scored:
     per-customer summary (:mod:`data.scored`) as the push-down hands one over."""
     transactions, customers, members = _tables(data)
     options.setdefault("lazy", True)  # a kept scored table is all a page needs to open
+    if options["lazy"]:
+        options.setdefault("fit_job", _fit_job)  # the fit in a second process
     if data.summary is not None:
         return P.run(None, settings, customers, members, summary=data.summary, **options)
     return P.run(transactions, settings, customers, members, **options)
@@ -547,15 +558,26 @@ def view(clustered: bool = False) -> View:
     if data.summary is not None:  # a scored table was scored in one time unit: that one
         settings = settings.with_(unit=data.summary.attrs.get("unit", settings.unit))
     memo = memo_for(fingerprint)
-    scored = run_chain(data, settings, clustered=clustered, memo=memo)
-    return View(
-        data=data,
-        fingerprint=fingerprint,
-        settings=settings,
-        scored=scored,
-        memo=memo,
-        edge_errors=state.edge_errors(),
+    made: list[View] = []
+
+    def fit_job(stage: str, base: pd.DataFrame, chosen: P.Settings):
+        job = _fit_job(stage, base, chosen)
+        if made:  # the table is being computed: the spend trend too, meanwhile
+            made[0].start_monthly()
+        return job
+
+    scored = run_chain(data, settings, clustered=clustered, memo=memo, fit_job=fit_job)
+    made.append(
+        View(
+            data=data,
+            fingerprint=fingerprint,
+            settings=settings,
+            scored=scored,
+            memo=memo,
+            edge_errors=state.edge_errors(),
+        )
     )
+    return made[0]
 
 
 def page_view(clustered: bool = False) -> View:
@@ -581,11 +603,40 @@ def page_view(clustered: bool = False) -> View:
 
 
 _warmed: list[threading.Thread] = []
+_fit_worker: list = []  # the process's analytics._worker.Worker, once started
+
+
+def fit_worker():
+    """This server's fit worker (:mod:`analytics._worker`): a second process for the model fits,
+    so a fit runs beside the pages instead of taking turns with them under the GIL. Set
+    ``VALUESCOPE_FIT_WORKER=0`` to fit in the server's own process."""
+    with _prefetch_lock:
+        if not _fit_worker:
+            from analytics._worker import Worker
+
+            _fit_worker.append(Worker())
+        return _fit_worker[0]
+
+
+def _fit_job(stage: str, base: pd.DataFrame, settings: P.Settings):
+    """Where a lazy run starts its model stage: the fit worker (or, switched off, here)."""
+    if os.environ.get("VALUESCOPE_FIT_WORKER", "1") == "0":
+        from analytics._forked import inline
+
+        return inline(lambda: (P.model_stage if stage == "models" else P.risk_stage)(
+            base, settings))  # fmt: skip
+    return fit_worker().submit(stage, base, settings)
+
+
+def start_fit_worker() -> None:
+    """Start the fit worker ahead of the first fit (it imports the model libraries meanwhile)."""
+    if os.environ.get("VALUESCOPE_FIT_WORKER", "1") != "0":
+        fit_worker().start()
 
 
 def warm_up() -> None:
     """Once per server process: import the model libraries (lifetimes, scikit-learn: about a
-    second) on a background thread while the first session loads its data."""
+    second) on a background thread, for the pages that explain a model or cluster."""
     with _prefetch_lock:
         if _warmed:
             return

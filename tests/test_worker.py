@@ -1,0 +1,115 @@
+"""The fit worker (:mod:`analytics._worker`): the dashboard's model fits in a second process give
+exactly the stage this process computes, and anything wrong with the worker falls back to it."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analytics._worker import Worker
+from analytics.pipeline import Settings, base_stage, model_stage, risk_stage, run
+from data.sample import DemoConfig, generate
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return generate(DemoConfig(customers=2000, random_state=11))
+
+
+@pytest.fixture(scope="module")
+def base(demo):
+    return base_stage(demo["transactions"], Settings(), demo["customers"])
+
+
+@pytest.fixture(scope="module")
+def worker():
+    started = Worker()
+    assert started.start()
+    yield started
+    started.close()
+
+
+def _same(ours, theirs) -> None:
+    assert ours.fit.purchase_params == theirs.fit.purchase_params
+    assert ours.fit.spend_params == theirs.fit.spend_params
+    assert ours.fit.status == theirs.fit.status
+    pd.testing.assert_frame_equal(ours.scores, theirs.scores)
+
+
+def test_the_worker_fits_exactly_what_this_process_fits(worker, base):
+    settings = Settings()
+    answer = worker.submit("models", base, settings)
+    pid = worker._process.pid
+    _same(answer.result(), model_stage(base, settings))
+    assert worker._process.pid == pid  # the same process serves the next request
+    other = Settings(model="pareto_nbd")
+    _same(worker.submit("risk", base, other).result(), risk_stage(base, other))
+
+
+def test_a_dead_worker_leaves_the_fit_to_this_process_and_is_started_again(worker, base):
+    worker.start()
+    worker._process.kill()
+    worker._process.wait()
+    expected = model_stage(base, Settings())
+    _same(worker.submit("models", base, Settings()).result(), expected)  # here (or restarted)
+    _same(worker.submit("models", base, Settings()).result(), expected)
+    assert worker._process is not None and worker._process.poll() is None
+
+
+def test_a_worker_that_cannot_start_leaves_the_fit_here(base):
+    nowhere = Worker(command=["/nonexistent/python"])
+    assert not nowhere.start()
+    _same(nowhere.submit("models", base, Settings()).result(), model_stage(base, Settings()))
+
+
+def test_the_stages_own_error_is_raised_as_itself(worker, base):
+    # a column missing: the error names the columns found, so it is raised here, from the base
+    broken = base.drop(columns=["monetary_value"])
+    with pytest.raises(ValueError) as here:
+        model_stage(broken, Settings())
+    with pytest.raises(ValueError) as there:
+        worker.submit("models", broken, Settings()).result()
+    assert str(there.value) == str(here.value)
+    # an error inside the worker's fit comes back as itself
+    bad = base.assign(frequency="many")
+    with pytest.raises(Exception) as here:
+        model_stage(bad, Settings())
+    pid = worker._process.pid
+    with pytest.raises(Exception) as there:
+        worker.submit("models", bad, Settings()).result()
+    assert type(there.value) is type(here.value) and str(there.value) == str(here.value)
+    assert worker._process.pid == pid and worker._process.poll() is None  # still serving
+
+
+def test_a_lazy_run_starts_the_fit_before_scoring_segments_and_only_when_not_kept(demo, base):
+    tx, customers = demo["transactions"], demo["customers"]
+    kept: dict = {}
+    events: list = []
+
+    def memo(key, compute):
+        if key not in kept:
+            value = compute()
+            events.append(("computed", key[0]))
+            kept[key] = value
+        return kept[key]
+
+    def fit_job(stage, given, settings):
+        events.append(("started", stage))
+        from analytics._forked import Job
+
+        return Job(lambda: model_stage(given, settings))
+
+    eager = run(tx, Settings(), customers, clustered=False)
+    first = run(tx, Settings(), customers, memo=memo, clustered=False, lazy=True, fit_job=fit_job)
+    pd.testing.assert_frame_equal(first.view, eager.view)
+    order = [e for e in events if e in (("started", "models"), ("computed", "segments"),
+                                        ("computed", "models"))]  # fmt: skip
+    assert order == [("started", "models"), ("computed", "segments"), ("computed", "models")]
+    # the models kept, the table not: no fit is started
+    kept_models = {k: v for k, v in kept.items() if k[0] in ("base", "models")}
+    kept.clear()
+    kept.update(kept_models)
+    events.clear()
+    again = run(tx, Settings(), customers, memo=memo, clustered=False, lazy=True, fit_job=fit_job)
+    pd.testing.assert_frame_equal(again.view, eager.view)
+    assert ("started", "models") not in events
