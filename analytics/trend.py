@@ -33,47 +33,55 @@ def monthly_spend(
     up per distinct customer, not per transaction (10M rows in a couple of seconds).
     """
     require_columns(transactions, ["customer_id", "transaction_date", "amount"], "monthly_spend")
-    days = pd.to_datetime(transactions["transaction_date"]).to_numpy(dtype="datetime64[D]")
-    keep = (
-        days <= np.datetime64(pd.Timestamp(as_of).date(), "D")
-        if as_of is not None
-        else np.ones(len(days), bool)
-    )
-    kept_days = days[keep].astype(np.int64)
-    amount = transactions["amount"].to_numpy(dtype=float)[keep]
-    if len(kept_days) == 0:
+    dates = pd.to_datetime(transactions["transaction_date"])
+    days = dates.to_numpy(dtype="datetime64[D]").view(np.int64)
+    amount = transactions["amount"].to_numpy(dtype=float)
+    keep = None
+    if as_of is not None:
+        limit = int(np.datetime64(pd.Timestamp(as_of).date(), "D").astype(np.int64))
+        if len(days) and int(days.max()) > limit:
+            keep = days <= limit
+            days, amount = days[keep], amount[keep]
+    if len(days) == 0:
         return pd.DataFrame(columns=MONTHLY_COLUMNS)
     # each day's month from a table of the few thousand days spanned (NumPy's calendar
     # conversion per row took a second at 10M payments)
-    low, high = int(kept_days.min()), int(kept_days.max())
+    low, high = int(days.min()), int(days.max())
     month_of = np.arange(low, high + 1).astype("datetime64[D]").astype("datetime64[M]")
-    month_numbers = month_of.astype(np.int64)[kept_days - low]
-    first = np.datetime64(int(month_numbers.min()), "M")
-    key = month_numbers - month_numbers.min()
-    size = int(key.max()) + 1
+    month_of = month_of.astype(np.int64)
+    first = int(month_of[0])
     levels: list[tuple[str, np.ndarray]] = []
+    groups = 1
+    group = None
     if attributes is not None:
         # numbered ids of one width without hashing text (analytics._fast)
         codes, uniques = sorted_factorize(transactions["customer_id"])
-        codes = codes[keep]
         rows = positions(pd.Series(uniques), attributes["customer_id"])
+        # each customer's group (its attributes' codes combined), then one lookup per payment
+        per_customer = np.zeros(len(uniques), dtype=np.int64)
         for column in by:
             if column not in attributes:
                 continue
             values = pd.Series(attributes[column].array.take(rows, allow_fill=True))
             value_codes, value_names = pd.factorize(values, use_na_sentinel=False)
-            key = key * len(value_names) + value_codes[codes]
-            size *= len(value_names)
+            per_customer = per_customer * len(value_names) + value_codes
+            groups *= len(value_names)
             levels.append((column, np.asarray(value_names, dtype=object)))
-    spend = np.bincount(key, weights=np.where(amount >= 0, amount, 0.0), minlength=size)
-    refunds = np.bincount(key, weights=np.where(amount < 0, amount, 0.0), minlength=size)
+        group = per_customer[codes if keep is None else codes[keep]]
+    key = ((month_of - first) * groups)[days - low]
+    if group is not None:
+        key += group
+    size = (int(month_of[-1]) - first + 1) * groups
+    positive = amount >= 0
+    spend = np.bincount(key, weights=np.where(positive, amount, 0.0), minlength=size)
+    refunds = np.bincount(key, weights=np.where(positive, 0.0, amount), minlength=size)
     present = np.flatnonzero(np.bincount(key, minlength=size))
     out = {}
     rest = present
     for column, names in reversed(levels):
         out[column] = names[rest % len(names)]
         rest = rest // len(names)
-    frame = pd.DataFrame({"month": (first + rest).astype("datetime64[s]")})
+    frame = pd.DataFrame({"month": (np.datetime64(first, "M") + rest).astype("datetime64[s]")})
     for column, _ in levels:
         frame[column] = out[column]
     frame["spend"] = spend[present]
