@@ -137,10 +137,22 @@ def id_keys(values: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     chunks = _byte_chunks(values)
     if chunks is None:
         return None
-    width = chunks[0][0].shape[1]
+    spec = _key_spec(chunks)
+    return None if spec is None else _keys(chunks, *spec)
+
+
+def _key_spec(*columns: list) -> tuple[np.ndarray, bool] | None:
+    """The byte positions that vary over the ``columns`` (each :func:`_byte_chunks`' chunks, of
+    one width) and whether they are all digits, for keys that agree across the columns; None
+    when the widths differ or the ids vary too much (see :func:`id_keys`)."""
+    widths = {chunks[0][0].shape[1] for chunks in columns}
+    if len(widths) != 1:
+        return None
+    width = widths.pop()
     both = np.full(width, 0xFF, dtype=np.uint8)
     either = np.zeros(width, dtype=np.uint8)
-    for matrix, _ in chunks:
+    every = [matrix for chunks in columns for matrix, _ in chunks]
+    for matrix in every:
         if len(matrix):
             low, high = _varying(matrix)
             both &= low
@@ -148,30 +160,33 @@ def id_keys(values: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     varying = np.flatnonzero(both != either)
     digits = bool(len(varying)) and bool((both[varying] & 0xF0 == 0x30).all())
     if digits and len(varying) <= 19:  # every varying byte a digit? (one chunk at a time)
-        for matrix, _ in chunks:
+        for matrix in every:
             part = matrix[:, varying]
             if len(part) and not (part.min() >= 48 and part.max() <= 57):
                 digits = False
                 break
     if digits and len(varying) <= 19:
-        keys = np.zeros(sum(len(matrix) for matrix, _ in chunks), dtype=np.uint64)
-        start = 0
-        for matrix, _ in chunks:  # filled chunk by chunk, in place: one array of keys in all
+        return varying, True
+    if len(varying) <= 8:
+        return varying, False
+    return None
+
+
+def _keys(chunks: list, varying: np.ndarray, digits: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The keys of one column's present rows (by :func:`_key_spec`) and its present-rows mask."""
+    keys = np.zeros(sum(len(matrix) for matrix, _ in chunks), dtype=np.uint64)
+    start = 0
+    for matrix, _ in chunks:  # filled chunk by chunk, in place: one array of keys in all
+        if digits:
             key = keys[start : start + len(matrix)]
             for column in np.ascontiguousarray(matrix[:, varying].T):
                 key *= np.uint64(10)
                 key += column - np.uint8(48)
-            start += len(matrix)
-    elif len(varying) <= 8:
-        keys = np.zeros(sum(len(matrix) for matrix, _ in chunks), dtype=np.uint64)
-        start = 0
-        for matrix, _ in chunks:
+        else:
             packed = np.zeros((len(matrix), 8), dtype=np.uint8)
             packed[:, 8 - len(varying) :] = matrix[:, varying]
             keys[start : start + len(matrix)] = packed.view(">u8").ravel()
-            start += len(matrix)
-    else:
-        return None
+        start += len(matrix)
     present = chunks[0][1] if len(chunks) == 1 else np.concatenate([p for _, p in chunks])
     return keys, present
 
@@ -269,43 +284,37 @@ def repeats(values: pd.Series) -> np.ndarray:
 def positions(left: pd.Series, right: pd.Series) -> np.ndarray:
     """For each of ``left``, the position of its first occurrence in ``right`` (-1 where it has
     none, and for a missing value): a left join's row numbers. Numbered ids of one width are
-    matched on their keys by direct addressing; others through a pandas index."""
+    matched on their keys (both sides keyed alike, neither copied) by direct addressing; others
+    through a pandas index."""
     n_left = len(left)
     if n_left and len(right) and left.dtype == right.dtype == "str":
-        both = pd.Series(pd.concat([left, right], ignore_index=True), dtype="str")
-        found = id_keys(both)
-        if found is not None:
-            keys, present = found
-            row = np.full(len(both), -1, dtype=np.int64)
-            row[np.flatnonzero(present)] = np.arange(len(keys))
-            left_keys_at, right_keys_at = row[:n_left], row[n_left:]
-            right_rows = np.flatnonzero(right_keys_at >= 0)
-            if len(right_rows):
-                right_keys = keys[right_keys_at[right_rows]]
-                low, high = int(right_keys.min()), int(right_keys.max())
-                if high - low <= 4 * len(both) + 4096:
-                    table = np.full(high - low + 1, -1, dtype=np.int64)
-                    # reversed: the first occurrence is written last and wins
-                    table[(right_keys[::-1] - np.uint64(low)).astype(np.int64)] = right_rows[::-1]
-                    out = np.full(n_left, -1, dtype=np.int64)
-                    has = left_keys_at >= 0
-                    left_keys = keys[left_keys_at[has]]
-                    inside = (left_keys >= np.uint64(low)) & (left_keys <= np.uint64(high))
-                    found_rows = np.full(len(left_keys), -1, dtype=np.int64)
-                    found_rows[inside] = table[
-                        (left_keys[inside] - np.uint64(low)).astype(np.int64)
-                    ]
-                    out[has] = found_rows
-                    return out
-                # sparse keys: hash the integers (far cheaper than hashing the text)
+        left_chunks, right_chunks = _byte_chunks(left), _byte_chunks(right)
+        spec = None
+        if left_chunks is not None and right_chunks is not None:
+            spec = _key_spec(left_chunks, right_chunks)
+        if spec is not None:
+            left_keys, left_present = _keys(left_chunks, *spec)
+            right_keys, right_present = _keys(right_chunks, *spec)
+            if not len(right_keys):
+                return np.full(n_left, -1, dtype=np.int64)
+            right_rows = np.flatnonzero(right_present)  # the row of each right key
+            low, high = int(right_keys.min()), int(right_keys.max())
+            if high - low <= 4 * (n_left + len(right)) + 4096:
+                table = np.full(high - low + 1, -1, dtype=np.int64)
+                # reversed: the first occurrence is written last and wins
+                table[(right_keys[::-1] - np.uint64(low)).astype(np.int64)] = right_rows[::-1]
+                inside = (left_keys >= np.uint64(low)) & (left_keys <= np.uint64(high))
+                found = np.full(len(left_keys), -1, dtype=np.int64)
+                found[inside] = table[(left_keys[inside] - np.uint64(low)).astype(np.int64)]
+            else:  # sparse keys: hash the integers (far cheaper than hashing the text)
                 unique_keys, first = np.unique(right_keys, return_index=True)
-                index = pd.Index(unique_keys)
-                out = np.full(n_left, -1, dtype=np.int64)
-                has = left_keys_at >= 0
-                found_rows = index.get_indexer(keys[left_keys_at[has]])
-                out[has] = np.where(found_rows >= 0, right_rows[first[found_rows]], -1)
-                return out
-            return np.full(n_left, -1, dtype=np.int64)
+                hit = pd.Index(unique_keys).get_indexer(left_keys)
+                found = np.where(hit >= 0, right_rows[first[hit]], -1)
+            if left_present.all():
+                return found
+            out = np.full(n_left, -1, dtype=np.int64)
+            out[np.flatnonzero(left_present)] = found
+            return out
     index = pd.Index(right)
     keep = ~index.duplicated(keep="first") & np.asarray(pd.notna(right))
     rows = np.flatnonzero(keep)

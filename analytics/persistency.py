@@ -164,8 +164,9 @@ def _payment_days(
     keep = (amount > 0) & (codes >= 0)
     if "transaction_id" in payments and not ids_unique:
         keep &= ~_repeated(payments["transaction_id"], codes, keep)
-    days = pd.to_datetime(payments["transaction_date"]).to_numpy()[keep].astype("datetime64[D]")
-    return codes[keep], days
+    dates = pd.to_datetime(payments["transaction_date"]).to_numpy()
+    keep &= ~np.isnat(dates)  # a payment without a date is never in time
+    return codes[keep], dates[keep].astype("datetime64[D]")
 
 
 def _repeated(ids: pd.Series, codes: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -230,13 +231,17 @@ def policy_status(
     aside), so they need not be checked again."""
     regular = _regular(policies).reset_index(drop=True)
     codes, days = _payment_days(payments, pd.Index(regular["policy_id"]), ids_unique)
+    # day numbers and policy positions as 32-bit integers: each K's pass over ten million
+    # payments then moves half the bytes (days since 1970 fit until the year 5.8 million)
+    codes = codes.astype(np.int32) if len(regular) < 2**31 else codes
+    days = days.view(np.int64).astype(np.int32)
     limit = None if until is None else np.datetime64(pd.Timestamp(until).date(), "D")
     carried = _carried(regular, columns)
     frames = []
     for k, due, needed, cutoff, excluded in _checks(regular, months):
         if limit is not None:
             cutoff = np.minimum(cutoff, limit)
-        in_time = days <= cutoff[codes]
+        in_time = days <= cutoff.view(np.int64).astype(np.int32)[codes]
         counts = np.bincount(codes[in_time], minlength=len(regular))
         frames.append(
             carried.assign(months=k, due=due, persisting=counts >= needed, excluded=excluded)

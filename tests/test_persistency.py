@@ -329,6 +329,9 @@ def test_a_narrow_status_with_columns_added_later_equals_the_full_one():
             ratios_from_status(with_policy_columns(narrow, policies, [by]), as_of, by),
             ratios_from_status(full, as_of, by),
         )
+    # the Overview's 13-month figure comes from the same status (every K checked at once)
+    thirteen = ratios_from_status(narrow[narrow["months"] == 13], as_of)
+    pd.testing.assert_frame_equal(thirteen, persistency(policies, tx, as_of, (13,)))
 
 
 def test_triangle_leaves_thin_cells_empty():

@@ -261,17 +261,17 @@ class View:
         return with_policy_columns(status, policies, columns)
 
     def persistency_13(self) -> float:
-        """The 13-month persistency (by count) of the policies in view: NaN without a cohort."""
-        from analytics.persistency import persistency
+        """The 13-month persistency (by count) of the policies in view: NaN without a cohort.
+        From the view's policy status (:meth:`policy_status`), which the Persistency page and
+        the prefetch use too: one pass over the payments, not two at once."""
+        from analytics.persistency import ratios_from_status
 
         policies = self.policies
 
         def compute() -> float:
             if policies is None or policies.empty:
                 return float("nan")
-            table = persistency(
-                policies, self.data.transactions, self.as_of, (13,), ids_unique=True
-            )
+            table = ratios_from_status(self.policy_status(months=[13]), self.as_of)
             return float(table["count_ratio"].iloc[0]) if len(table) else float("nan")
 
         return self.memo(self._key("view", "persistency_13"), compute)
