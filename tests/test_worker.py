@@ -113,3 +113,23 @@ def test_a_lazy_run_starts_the_fit_before_scoring_segments_and_only_when_not_kep
     again = run(tx, Settings(), customers, memo=memo, clustered=False, lazy=True, fit_job=fit_job)
     pd.testing.assert_frame_equal(again.view, eager.view)
     assert ("started", "models") not in events
+
+
+def test_the_dashboard_fits_a_large_base_in_the_worker_and_a_small_one_here(monkeypatch, base):
+    from analytics._worker import _Answer
+    from ui import view
+
+    monkeypatch.setattr(view, "FIT_WORKER_MIN", 1)
+    job = view._fit_job("models", base, Settings())
+    try:
+        assert isinstance(job, _Answer)  # sent to the worker
+        _same(job.result(), model_stage(base, Settings()))
+        monkeypatch.setenv("VALUESCOPE_FIT_WORKER", "0")
+        assert not isinstance(view._fit_job("models", base, Settings()), _Answer)
+        monkeypatch.delenv("VALUESCOPE_FIT_WORKER")
+        monkeypatch.setattr(view, "FIT_WORKER_MIN", len(base) + 1)
+        here = view._fit_job("models", base, Settings())
+        assert not isinstance(here, _Answer)
+        _same(here.result(), model_stage(base, Settings()))
+    finally:
+        view.fit_worker().close()

@@ -231,12 +231,12 @@ def dataset() -> tuple[Dataset, str]:
     user = auth.current_user()
     data, fingerprint = _unscoped(user)
     if not getattr(data, "facts_known", False):
-        # the models will be fitted: the fit worker starts now and loads their libraries while
-        # the data is read (a restart drawn from persisted results does not need them, and
-        # leaves the machine to the first page)
-        from ui.view import start_fit_worker
+        # the models will be fitted: lifetimes loads on a second thread while the data is read
+        # (a large base is fitted in the fit worker, which loads its own; a restart drawn from
+        # persisted results needs neither, and leaves the machine to the first page)
+        from ui.view import warm_up
 
-        start_fit_worker()
+        warm_up(clustering=False)
     regions = user.regions if user is not None else ()
     if regions is None:
         return data, fingerprint

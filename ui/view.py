@@ -602,7 +602,7 @@ def page_view(clustered: bool = False) -> View:
     return current
 
 
-_warmed: list[threading.Thread] = []
+_warmed: list[str] = []  # the libraries warm_up has loaded (or is loading)
 _fit_worker: list = []  # the process's analytics._worker.Worker, once started
 
 
@@ -618,9 +618,14 @@ def fit_worker():
         return _fit_worker[0]
 
 
+#: Customers from which a fit goes to the fit worker: below, the fit takes well under a second
+#: here, less than the worker's own start (a fresh interpreter importing lifetimes).
+FIT_WORKER_MIN = 100_000
+
+
 def _fit_job(stage: str, base: pd.DataFrame, settings: P.Settings):
-    """Where a lazy run starts its model stage: the fit worker (or, switched off, here)."""
-    if os.environ.get("VALUESCOPE_FIT_WORKER", "1") == "0":
+    """Where a lazy run starts its model stage: the fit worker for a large base, else here."""
+    if len(base) < FIT_WORKER_MIN or os.environ.get("VALUESCOPE_FIT_WORKER", "1") == "0":
         from analytics._forked import inline
 
         return inline(lambda: (P.model_stage if stage == "models" else P.risk_stage)(
@@ -628,29 +633,26 @@ def _fit_job(stage: str, base: pd.DataFrame, settings: P.Settings):
     return fit_worker().submit(stage, base, settings)
 
 
-def start_fit_worker() -> None:
-    """Start the fit worker ahead of the first fit (it imports the model libraries meanwhile)."""
-    if os.environ.get("VALUESCOPE_FIT_WORKER", "1") != "0":
-        fit_worker().start()
-
-
-def warm_up() -> None:
-    """Once per server process: import the model libraries (lifetimes, scikit-learn: about a
-    second) on a background thread, for the pages that explain a model or cluster."""
+def warm_up(clustering: bool = True) -> None:
+    """Import the model libraries (lifetimes: about a second; with ``clustering``, scikit-learn
+    too) on a background thread, once per server process and library: lifetimes while a cold
+    start reads its data (a small base is fitted here), both for the pages that explain a model
+    or cluster."""
     with _prefetch_lock:
-        if _warmed:
+        wanted = ("models", "clustering") if clustering else ("models",)
+        missing = [name for name in wanted if name not in _warmed]
+        if not missing:
             return
+        _warmed.extend(missing)
 
         def imports() -> None:
-            from analytics.clusters import preload as clustering
-            from analytics.clv import preload as models
+            from analytics import clusters, clv
 
             with contextlib.suppress(Exception):
-                models()
-                clustering()
+                for name in missing:
+                    (clv.preload if name == "models" else clusters.preload)()
 
-        _warmed.append(threading.Thread(target=imports, name="valuescope-imports", daemon=True))
-        _warmed[0].start()
+        threading.Thread(target=imports, name="valuescope-imports", daemon=True).start()
 
 
 #: Policies above which the Overview's 13-month persistency is computed in the background.
