@@ -34,7 +34,9 @@ def holdings(transactions: pd.DataFrame, view: pd.DataFrame, as_of=None) -> pd.D
     if as_of is not None:
         keep &= (transactions["transaction_date"] <= pd.Timestamp(as_of)).to_numpy()
     # rows of the view and codes of the lines, as integers: no text is hashed per payment
-    rows = positions(transactions["customer_id"][keep], view["customer_id"])
+    # (the whole id column is matched, then filtered: filtering ten million ids first would
+    # copy their text)
+    rows = positions(transactions["customer_id"], view["customer_id"])[keep]
     codes, names = pd.factorize(lines[keep], sort=True)
     found = rows >= 0
     used = np.unique(codes[found])  # the lines some customer in view holds (crosstab's columns)
