@@ -78,22 +78,25 @@ def page_work(customers: int) -> None:
     with timed(rows, "policies of the customers in view"):
         inview = B.policies_in_view(policies, view)
     with timed(rows, "policy status at 13-61 months (the page's one pass)"):
-        status = PE.policy_status(inview, tx, until=as_of, ids_unique=True)  # as the page
+        # as the page keeps it: without the policies' own columns (added when grouped by one)
+        status = PE.policy_status(inview, tx, until=as_of, ids_unique=True, columns=())
     with timed(rows, "ratios, whole book and by channel"):
         PE.ratios_from_status(status, as_of)
-        PE.ratios_from_status(status, as_of, "channel")
+        by_channel = PE.with_policy_columns(status, inview, ["channel"])
+        PE.ratios_from_status(by_channel, as_of, "channel")
     with timed(rows, "13-month trend at 24 month-ends"):
         PE.trend_from_status(status, [PE.add_months([as_of], -i)[0] for i in range(24)])
     with timed(rows, "cohort triangle"):
         PE.triangle_from_status(status, as_of)
     with timed(rows, "sBG per channel and for the whole book"):
-        models = B.retention_by(status, as_of, "channel")
+        models = B.retention_by(by_channel, as_of, "channel")
         whole = B.retention_by(status, as_of, None)
     with timed(rows, "residual value of the in-force book (DERL)"):
         B.residual_values(inview, models, as_of, "channel", 0.08)
         B.residual_values(inview, whole, as_of, None, 0.08)
     with timed(rows, "agents' 13-month persistency"):
-        agents = status[(status["months"] == 13) & status["agent_id"].notna()]
+        agents = PE.with_policy_columns(status[status["months"] == 13], inview, ["agent_id"])
+        agents = agents[agents["agent_id"].notna()]
         PE.ratios_from_status(agents, as_of, "agent_id")
     page = sum(r["seconds"] for r in rows[1:])
     rows.append(
