@@ -3,9 +3,10 @@
 The fit is optimiser code under the GIL (lifetimes, autograd): a thread of the server would take
 turns with the page instead of running beside it. The command line forks for this
 (:mod:`analytics._forked`); a server must not fork itself, with its threads and sockets, so it
-starts a fresh interpreter once (``python -m analytics._worker``), which imports the model
-libraries while the server reads its data. A fit then sends the columns a fit reads (a million
-customers: about 40 MB) and gets the stage back, pickled, through the worker's own pipes.
+starts a fresh interpreter once (``python -m analytics._worker``, at its first large fit), which
+imports the model libraries while the server scores segments and builds the spend trend. A fit
+sends the columns a fit reads (a million customers: about 40 MB) and gets the stage back,
+pickled, through the worker's own pipes.
 
 Where the worker cannot start, dies, or its answer cannot be read, the stage is computed in the
 caller's process instead, so the result is always the same; an error of the stage itself is
