@@ -139,8 +139,39 @@ def _rfm_values(summary: pd.DataFrame) -> dict[str, np.ndarray]:
 
 def _quantile_score(better: np.ndarray, bins: int) -> np.ndarray:
     """``ceil(n * rank(method="min", pct=True))``: ties share the lowest score of their group."""
-    rank = pd.Series(better).rank(method="min").to_numpy()
-    return score_from_rank(rank, len(better), bins)
+    return score_from_rank(min_rank(better), len(better), bins)
+
+
+#: The widest span of whole numbers ranked by counting (days and purchase counts are far less).
+_COUNTED_SPAN = 1 << 22
+
+
+def min_rank(values) -> np.ndarray:
+    """``pd.Series(values).rank(method="min")``, missing values left missing. Whole numbers of a
+    small span (days since the last purchase, purchase counts) are ranked by counting, O(n),
+    other values by one sort: at a million customers 0.2 s less a dimension than pandas' rank
+    with whole numbers, 0.1 s with spend."""
+    values = np.asarray(values)
+    if len(values) and values.dtype.kind in "iuf":
+        low, high = np.min(values), np.max(values)  # NaN when any is missing
+        if np.isfinite(low) and np.isfinite(high) and high - low < _COUNTED_SPAN:
+            offsets = values - low
+            whole = offsets.astype(np.int64)
+            if values.dtype.kind != "f" or np.array_equal(whole, offsets):
+                counts = np.bincount(whole)
+                below = np.cumsum(counts) - counts  # values smaller than each whole number
+                return (below[whole] + 1).astype(float)
+        if np.isfinite(low) and np.isfinite(high):  # no missing value: one sort, then ties
+            order = np.argsort(values)
+            ordered = values[order]
+            starts = np.empty(len(ordered), dtype=bool)
+            starts[0] = True
+            np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+            first = np.flatnonzero(starts)  # where each run of equal values begins
+            rank = np.empty(len(values))
+            rank[order] = first[np.cumsum(starts) - 1] + 1
+            return rank
+    return pd.Series(values).rank(method="min").to_numpy()
 
 
 def score_from_rank(rank, n: int, bins: int) -> np.ndarray:

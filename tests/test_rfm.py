@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from analytics.rfm import (
     DEFAULT_RULES,
@@ -13,6 +16,7 @@ from analytics.rfm import (
     assign_segments,
     check_rules,
     default_rules,
+    min_rank,
     rfm_scores,
     segment_summary,
 )
@@ -180,3 +184,22 @@ def test_segment_summary_by_hand():
     assert table.loc["Y", "spend_share"] == pytest.approx(1500 / 1800)
     assert table.loc["X", "mean_days_since_last"] == 15.0
     assert table.loc["Y", "mean_frequency"] == 3.0
+
+
+_RANKED = st.one_of(
+    st.lists(st.integers(-5, 40), max_size=60).map(lambda v: np.array(v, dtype=np.int64)),
+    st.lists(st.integers(0, 30), max_size=60).map(lambda v: -np.array(v, dtype=float)),
+    st.lists(
+        st.sampled_from([0.0, -0.0, 0.5, 1.25, 1e9, -3.0, np.inf, -np.inf, np.nan]), max_size=60
+    ).map(np.array),
+    st.lists(st.floats(-1e6, 1e6, allow_nan=False), max_size=60).map(np.array),
+    st.lists(st.integers(0, 1 << 23), max_size=20).map(lambda v: np.array(v, dtype=float)),
+)
+
+
+@given(_RANKED)
+def test_min_rank_is_pandas_rank(values):
+    """Counting (whole numbers of a small span) and one sort (the rest) rank as pandas does:
+    ties share the lowest rank, missing values stay missing, -0.0 ties with 0.0."""
+    expected = pd.Series(values).rank(method="min").to_numpy()
+    np.testing.assert_array_equal(min_rank(values), expected)
