@@ -211,16 +211,51 @@ def load_cdnow(which: str = "master") -> Dataset:
     return Dataset(name=f"CDNOW {which}", transactions=transactions, report=report, currency="USD")
 
 
-def _load_parquet_folder(folder: Path) -> Dataset:
+def _load_parquet_folder(folder: Path, skip: tuple[str, ...] = ()) -> Dataset:
     from data.load import read_file
 
     extra = {
         key: read_file(folder / f"{key}.parquet")
         for key in ("customers", "loyalty_members", "interactions", "policies")
-        if (folder / f"{key}.parquet").exists()
+        if key not in skip and (folder / f"{key}.parquet").exists()
     }
     data = load_file(folder / "transactions.parquet", **extra)
     return dataclasses.replace(data, name="insurer demo (Parquet)", currency="CNY")
+
+
+#: The demo tables a Parquet folder's first page does without: read when a page asks for them.
+LATER_TABLES = ("interactions", "policies")
+
+
+def demo_parts() -> tuple[Callable[[], Dataset], dict, int | None]:
+    """The demo as :class:`data.report.LazyDataset` takes it: the load of the tables every page
+    needs, the tables read later (:class:`data.report.Later`) and the payments' row count when
+    known unread. For a Parquet folder (``VALUESCOPE_DEMO_PARQUET``) the policies and the
+    call-centre contacts are read when first asked for, and the footers give the row counts;
+    the demo database is read whole (:func:`load_demo`: its snapshot takes a moment)."""
+    folder = os.environ.get("VALUESCOPE_DEMO_PARQUET")
+    if not folder:
+        return load_demo, {}, None
+    import pyarrow.parquet as pq
+
+    from data.load import load_table, read_file
+    from data.report import Later
+
+    folder = Path(folder)
+
+    def reader(key: str, path: Path) -> Callable[[], dict]:
+        return lambda: load_table(key, read_file(path))
+
+    try:
+        payments = pq.read_metadata(folder / "transactions.parquet").num_rows
+        later = {
+            key: Later(pq.read_metadata(path).num_rows, reader(key, path))
+            for key in LATER_TABLES
+            if (path := folder / f"{key}.parquet").exists()
+        }
+    except Exception:  # noqa: BLE001 - unreadable footers: read it whole, to say why in the open
+        return load_demo, {}, None
+    return lambda: _load_parquet_folder(folder, skip=tuple(later)), later, payments
 
 
 def demo_contacts(customer_id: str) -> pd.DataFrame:

@@ -50,6 +50,7 @@ __all__ = [
     "load_database",
     "load_file",
     "load_frame",
+    "load_table",
     "parse_amounts",
     "parse_dates",
     "read_file",
@@ -295,6 +296,15 @@ def _policies(raw: pd.DataFrame | None, source: str) -> dict:
 
     policies, report = load_policies(raw, source=source)
     return {"policies": policies, "policies_report": report}
+
+
+def load_table(key: str, raw: pd.DataFrame) -> dict:
+    """One optional table validated as :func:`load_file` validates it (``customers``,
+    ``loyalty_members``, ``interactions`` or ``policies``), as the :class:`Dataset` fields it
+    fills: ``{"interactions": frame}``, or the policies with their report."""
+    if key == "policies":
+        return _policies(raw, "policies")
+    return {key: _optional_tables({key: raw})[key]}
 
 
 def load_file(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -15,7 +15,7 @@ import pandas as pd
 from analytics._validate import CodedError
 
 __all__ = [
-    "DUPLICATE_REASONS", "REJECT_REASONS", "Dataset", "Facts", "LazyDataset", "LoadReport",
+    "DUPLICATE_REASONS", "REJECT_REASONS", "Dataset", "Facts", "LazyDataset", "Later", "LoadReport",
     "SourceError",
 ]  # fmt: skip
 
@@ -155,38 +155,85 @@ class Facts:
     tables: dict[str, int | None]
 
 
+@dataclass(frozen=True)
+class Later:
+    """A table a :class:`LazyDataset` reads only when it is first asked for: ``rows`` as the
+    source holds them (a Parquet file's footer says so without reading it; the facts report
+    this count until the table is read), ``read`` returning its :class:`Dataset` fields
+    (``{"policies": ..., "policies_report": ...}``)."""
+
+    rows: int
+    read: Callable[[], dict[str, Any]]
+
+
 class LazyDataset(Dataset):
-    """A durable source whose tables are read on first use (``load`` returns the full
+    """A durable source whose tables are read on first use (``load`` returns the
     :class:`Dataset`, once, under a lock); with its :class:`Facts` known (``facts``), nothing
     is read until a table is asked for. ``on_facts`` is told the facts once the tables have been
-    read (to keep them for the next start)."""
+    read (to keep them for the next start).
+
+    ``later`` names tables ``load`` leaves out (:class:`Later`): each is read on its own when a
+    page first asks for it, so a cold start's first page (the Overview needs neither policies
+    nor call-centre contacts) does not wait for them. ``expected_payments`` is the payments'
+    row count when the source can tell it without reading them (None when it cannot)."""
 
     def __init__(
         self,
         load: Callable[[], Dataset],
         facts: Facts | None = None,
         on_facts: Callable[[Facts], None] | None = None,
+        later: dict[str, Later] | None = None,
+        expected_payments: int | None = None,
     ) -> None:
         object.__setattr__(self, "_load", load)
         object.__setattr__(self, "_facts", facts)
         object.__setattr__(self, "_on_facts", on_facts)
-        object.__setattr__(self, "_full", None)
+        object.__setattr__(self, "_base", None)
         object.__setattr__(self, "_lock", threading.Lock())
+        object.__setattr__(self, "_later", dict(later or {}))
+        object.__setattr__(self, "_read_later", {})
+        object.__setattr__(self, "_later_locks", {name: threading.Lock() for name in self._later})
+        object.__setattr__(self, "_full", None)
+        object.__setattr__(self, "expected_payments", expected_payments)
 
-    def loaded(self) -> Dataset:
+    def _loaded_base(self) -> Dataset:
         with self._lock:
-            if self._full is None:
-                full = self._load()
-                object.__setattr__(self, "_full", full)
+            if self._base is None:
+                base = self._load()
+                object.__setattr__(self, "_base", base)
                 if self._facts is None:
-                    object.__setattr__(self, "_facts", full.facts())
+                    found = base.facts()
+                    tables = {**found.tables, **{k: v.rows for k, v in self._later.items()}}
+                    object.__setattr__(self, "_facts", replace(found, tables=tables))
                     if self._on_facts is not None:
                         self._on_facts(self._facts)
+            return self._base
+
+    def _table(self, name: str, field_name: str):
+        if name not in self._later:
+            return getattr(self._loaded_base(), field_name)
+        with self._later_locks[name]:
+            if name not in self._read_later:
+                self._read_later[name] = self._later[name].read()
+        return self._read_later[name].get(field_name)
+
+    def loaded(self) -> Dataset:
+        """Every table in memory, the later ones included, as one :class:`Dataset`."""
+        base = self._loaded_base()
+        if not self._later:
+            return base
+        for name in self._later:
+            self._table(name, name)
+        with self._lock:
+            if self._full is None:
+                fields = {k: v for read in self._read_later.values() for k, v in read.items()}
+                object.__setattr__(self, "_full", replace(base, **fields))
             return self._full
 
     @property
     def is_loaded(self) -> bool:
-        return self._full is not None
+        """True once the payments, customers and members have been read."""
+        return self._base is not None
 
     @property
     def facts_known(self) -> bool:
@@ -195,7 +242,7 @@ class LazyDataset(Dataset):
 
     def facts(self) -> Facts:
         if self._facts is None:
-            self.loaded()
+            self._loaded_base()
         return self._facts
 
     def rows(self, table: str) -> int | None:
@@ -203,10 +250,10 @@ class LazyDataset(Dataset):
 
     name = property(lambda self: self.facts().name)
     currency = property(lambda self: self.facts().currency)
-    transactions = property(lambda self: self.loaded().transactions)
-    report = property(lambda self: self.loaded().report)
-    customers = property(lambda self: self.loaded().customers)
-    loyalty_members = property(lambda self: self.loaded().loyalty_members)
-    interactions = property(lambda self: self.loaded().interactions)
-    policies = property(lambda self: self.loaded().policies)
-    policies_report = property(lambda self: self.loaded().policies_report)
+    transactions = property(lambda self: self._loaded_base().transactions)
+    report = property(lambda self: self._loaded_base().report)
+    customers = property(lambda self: self._loaded_base().customers)
+    loyalty_members = property(lambda self: self._loaded_base().loyalty_members)
+    interactions = property(lambda self: self._table("interactions", "interactions"))
+    policies = property(lambda self: self._table("policies", "policies"))
+    policies_report = property(lambda self: self._table("policies", "policies_report"))
