@@ -67,3 +67,115 @@ def test_the_headline_is_the_aggregates_own():
     pd.testing.assert_frame_equal(head.segments, agg.segments)
     pd.testing.assert_frame_equal(head.concentration, agg.concentration)
     assert (head.abc_basis, head.value_basis) == (agg.abc_basis, agg.value_basis)
+
+
+def test_later_tables_are_read_when_first_asked_for_and_once():
+    """A table ``load`` leaves out (data.report.Later) is read on its own, once, when a page
+    asks for it; until then the facts give its rows as the source holds them."""
+    from data.report import Later
+
+    calls, reads = [], []
+    policies = pd.DataFrame({"policy_id": ["P1", "P2"], "customer_id": ["C1", "C2"]})
+
+    def load() -> Dataset:
+        calls.append(1)
+        return _dataset()
+
+    def read() -> dict:
+        reads.append(1)
+        return {"policies": policies, "policies_report": "its report"}
+
+    lazy = LazyDataset(load, later={"policies": Later(2, read)}, expected_payments=4)
+    assert lazy.rows("policies") == 2 and calls == [1] and not reads  # the facts: no policy read
+    assert lazy.expected_payments == 4 and len(lazy.transactions) == 4 and not reads
+    threads = [threading.Thread(target=lambda: lazy.policies) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert reads == [1] and lazy.policies is policies and lazy.policies_report == "its report"
+    whole = lazy.loaded()
+    assert whole.policies is policies and len(whole.transactions) == 4 and whole.loaded() is whole
+    assert reads == [1] and calls == [1]
+
+
+def test_a_parquet_demo_folder_reads_policies_and_contacts_later(tmp_path, monkeypatch):
+    """The Parquet demo's first load leaves out the policies and the contacts; read later, they
+    are the tables the whole load gives, and the footers' row counts are the facts'."""
+    from data import demo
+    from data.sample import DemoConfig, generate, write
+
+    folder = tmp_path / "demo_parquet"
+    write(generate(DemoConfig(customers=300)), str(folder))
+    monkeypatch.setenv("VALUESCOPE_DEMO_PARQUET", str(folder))
+    load, later, payments = demo.demo_parts()
+    whole = demo.load_demo()
+    assert sorted(later) == ["interactions", "policies"] and payments == whole.report.rows_read
+    first = load()
+    assert first.policies is None and first.interactions is None
+    pd.testing.assert_frame_equal(first.transactions, whole.transactions)
+    lazy = LazyDataset(load, later=later)
+    assert lazy.rows("policies") == len(whole.policies)  # the demo is generated clean
+    assert lazy.rows("interactions") == len(whole.interactions)
+    pd.testing.assert_frame_equal(lazy.policies, whole.policies)
+    pd.testing.assert_frame_equal(lazy.interactions, whole.interactions)
+    assert lazy.policies_report.to_dict() == whole.policies_report.to_dict()
+
+    monkeypatch.delenv("VALUESCOPE_DEMO_PARQUET")
+    assert demo.demo_parts()[1:] == ({}, None)  # the demo database is read whole
+
+
+def test_the_dashboard_keeps_no_transaction_ids_but_counts_their_repeats():
+    from ui.sources import _served
+
+    raw = pd.DataFrame(
+        {
+            "transaction_id": ["T1", "T2", "T2"],
+            "customer_id": ["C1", "C2", "C2"],
+            "transaction_date": ["2024-01-05", "2024-02-01", "2024-02-01"],
+            "amount": ["100", "50", "50"],
+        }
+    )
+    transactions, report = load_frame(raw, {c: c for c in raw.columns}, source="toy.csv")
+    served = _served(Dataset(name="toy", transactions=transactions, report=report))
+    assert "transaction_id" not in served.transactions and len(served.transactions) == 2
+    assert served.report.duplicates == 1 and "transaction_id" in transactions  # not mutated
+
+
+def test_a_cold_start_of_a_large_source_starts_the_fit_worker_instead_of_lifetimes(monkeypatch):
+    """Known unread to hold a million payments, a source's cold start starts the fit worker
+    (lifetimes loads there); a small or unknown one loads lifetimes on a thread here."""
+    from ui import view
+
+    started, warmed = [], []
+
+    class Fake:
+        def start(self) -> bool:
+            started.append(1)
+            return True
+
+    monkeypatch.setattr(view, "fit_worker", lambda: Fake())
+    monkeypatch.setattr(view, "warm_up", lambda clustering=True: warmed.append(clustering))
+    view.cold_start(view.FIT_WORKER_PAYMENTS)
+    assert started == [1] and warmed == []
+    view.cold_start(view.FIT_WORKER_PAYMENTS - 1)
+    view.cold_start(None)
+    assert started == [1] and warmed == [False, False]
+    monkeypatch.setenv("VALUESCOPE_FIT_WORKER", "0")
+    view.cold_start(view.FIT_WORKER_PAYMENTS)
+    assert started == [1] and warmed == [False, False, False]
+
+
+def test_background_work_leaves_the_browser_its_seconds_after_a_page():
+    import time
+
+    from ui import persist
+
+    with persist.drawing():
+        pass
+    began = time.monotonic()
+    persist.wait_quiet(settle=0.4)
+    assert time.monotonic() - began >= 0.35  # the page's charts are still being drawn
+    began = time.monotonic()
+    persist.wait_quiet(timeout=0.2, settle=30.0)  # never longer than its timeout
+    assert time.monotonic() - began < 5

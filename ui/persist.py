@@ -152,14 +152,19 @@ def _aligned(offset: int) -> int:
 
 
 _drawing = 0
+_drawn_at = 0.0  # time.monotonic() when the last page's script ended
 _quiet = threading.Condition()
+
+#: Seconds a browser goes on drawing after a page's script has ended (its charts: about 1.7 s at
+#: a million customers here); background work leaves it those too.
+BROWSER_SECONDS = 2.5
 
 
 @contextlib.contextmanager
 def drawing():
     """A page is being drawn: work no page waits for (writing results to disk, the
     background figures) holds back until no page is (on two cores it would compete)."""
-    global _drawing
+    global _drawing, _drawn_at
     with _quiet:
         _drawing += 1
     try:
@@ -167,14 +172,28 @@ def drawing():
     finally:
         with _quiet:
             _drawing -= 1
+            _drawn_at = time.monotonic()
             _quiet.notify_all()
 
 
-def wait_quiet(timeout: float = 60.0) -> None:
-    """Wait until no page is being drawn (at most ``timeout`` seconds: busy servers still
-    get their background work done)."""
+def wait_quiet(timeout: float = 60.0, settle: float = 0.0) -> None:
+    """Wait until no page is being drawn, nor has been for ``settle`` seconds (the browser may
+    still be drawing its charts: :data:`BROWSER_SECONDS`); at most ``timeout`` seconds: busy
+    servers still get their background work done."""
+    deadline = time.monotonic() + timeout
     with _quiet:
-        _quiet.wait_for(lambda: _drawing == 0, timeout)
+        while True:
+            now = time.monotonic()
+            left = deadline - now
+            if left <= 0:
+                return
+            if _drawing:
+                _quiet.wait(left)
+                continue
+            pause = _drawn_at + settle - now
+            if pause <= 0:
+                return
+            _quiet.wait(min(pause, left))
 
 
 def save(fingerprint: str, key: str, value: Any) -> None:
@@ -214,9 +233,10 @@ def _write_loop() -> None:
             item.set()
             continue
         if time.monotonic() - last > SETTLE_SECONDS:
-            time.sleep(SETTLE_SECONDS)  # a new burst: the page is drawn first
+            time.sleep(SETTLE_SECONDS)  # a new burst: the page is drawn first, charts included
+            wait_quiet(timeout=10.0, settle=BROWSER_SECONDS)
         fingerprint, key, value = item
-        wait_quiet()
+        wait_quiet()  # then between pages (a user clicking on would hold a settle back)
         try:
             _write(fingerprint, key, value)
         except Exception:  # noqa: BLE001 - a result that cannot be kept is recomputed later

@@ -32,22 +32,39 @@ log = logging.getLogger("valuescope")
 def _demo(fingerprint: str) -> Dataset:
     """The demo (its database, or ``VALUESCOPE_DEMO_PARQUET``'s folder), read on first use: a
     restart whose pages come from persisted results (:mod:`ui.persist`) reads no table until
-    one is needed; the facts the sidebar needs are kept beside those results."""
-    return _lazy(fingerprint, load_demo)
+    one is needed; the facts the sidebar needs are kept beside those results. A Parquet
+    folder's policies and contacts are read when a page first asks for them."""
+    from data.demo import demo_parts
+
+    load, later, payments = demo_parts()
+    return _lazy(fingerprint, load, later, payments)
 
 
-def _lazy(fingerprint: str, load) -> Dataset:
+def _served(data: Dataset) -> Dataset:
+    """A loaded source as the dashboard keeps it: without the payments' transaction ids. The
+    loader has set repeated ids aside (the load report keeps them), and no page shows one; at a
+    million customers they are 200 MB of text."""
+    if "transaction_id" not in data.transactions:
+        return data
+    from dataclasses import replace
+
+    return replace(data, transactions=data.transactions.drop(columns="transaction_id"))
+
+
+def _lazy(fingerprint: str, load, later=None, payments: int | None = None) -> Dataset:
     from data.report import LazyDataset
     from ui import persist
     from ui.view import durable
 
     if not (durable(fingerprint) and persist.enabled()):
-        return load()
+        return _served(load_demo() if later else load())
     facts = persist.load(fingerprint, "facts")
     return LazyDataset(
-        load,
+        lambda: _served(load()),
         facts=None if facts is persist.MISSING else facts,
         on_facts=lambda found: persist.save(fingerprint, "facts", found),
+        later=later,
+        expected_payments=payments,
     )
 
 
@@ -72,21 +89,23 @@ def _upload(
     extra = {}
     if policies and _policies_data:
         extra["policies"] = read_file(_policies_data, name=policies[1])
-    return load_file(_data, name=name, mapping=dict(mapping), **extra)
+    return _served(load_file(_data, name=name, mapping=dict(mapping), **extra))
 
 
 @st.cache_resource(max_entries=3, ttl=900, show_spinner=False)
 def _database(
     url: str, table: str, customers: str, loyalty: str, mapping: tuple, policies: str = ""
 ) -> Dataset:
-    return load_database(
-        url,
-        table,
-        mapping=dict(mapping),
-        customers_table=customers or None,
-        loyalty_table=loyalty or None,
-        policies_table=policies or None,
-        name=table,
+    return _served(
+        load_database(
+            url,
+            table,
+            mapping=dict(mapping),
+            customers_table=customers or None,
+            loyalty_table=loyalty or None,
+            policies_table=policies or None,
+            name=table,
+        )
     )
 
 
@@ -231,12 +250,11 @@ def dataset() -> tuple[Dataset, str]:
     user = auth.current_user()
     data, fingerprint = _unscoped(user)
     if not getattr(data, "facts_known", False):
-        # the models will be fitted: lifetimes loads on a second thread while the data is read
-        # (a large base is fitted in the fit worker, which loads its own; a restart drawn from
-        # persisted results needs neither, and leaves the machine to the first page)
-        from ui.view import warm_up
+        # the models will be fitted (a restart drawn from persisted results needs no model
+        # library, and leaves the machine to the first page)
+        from ui.view import cold_start
 
-        warm_up(clustering=False)
+        cold_start(getattr(data, "expected_payments", None))
     regions = user.regions if user is not None else ()
     if regions is None:
         return data, fingerprint

@@ -293,7 +293,9 @@ class View:
         def work() -> None:
             from ui import persist
 
-            persist.wait_quiet()  # the page that asked is drawn first
+            # the page that asked is drawn first, charts included (a user going on to other
+            # pages holds it back 10 s at most, then it runs between their pages)
+            persist.wait_quiet(timeout=10.0, settle=persist.BROWSER_SECONDS)
             try:
                 self.persistency_13()
             except Exception:  # noqa: BLE001 - the page computes (and reports) it in the open
@@ -623,9 +625,30 @@ def fit_worker():
 FIT_WORKER_MIN = 100_000
 
 
+#: Payments from which a cold start expects a base of :data:`FIT_WORKER_MIN` customers (an
+#: insurer's customer pays about ten premiums over the demo's years; a wrong guess only moves
+#: where lifetimes is imported first).
+FIT_WORKER_PAYMENTS = 1_000_000
+
+
+def _worker_allowed() -> bool:
+    return os.environ.get("VALUESCOPE_FIT_WORKER", "1") != "0"
+
+
+def cold_start(payments: int | None) -> None:
+    """Ready the model fit of a source read for the first time. A source known unread to hold
+    :data:`FIT_WORKER_PAYMENTS` payments or more starts the fit worker at once: it imports
+    lifetimes in its own process while this one reads the data, leaving this process's
+    interpreter to the read (lifetimes' imports took about 2 s of it at a million customers).
+    Otherwise lifetimes loads on a thread here (:func:`warm_up`), for a fit made here."""
+    large = payments is not None and payments >= FIT_WORKER_PAYMENTS
+    if not (large and _worker_allowed() and fit_worker().start()):
+        warm_up(clustering=False)
+
+
 def _fit_job(stage: str, base: pd.DataFrame, settings: P.Settings):
     """Where a lazy run starts its model stage: the fit worker for a large base, else here."""
-    if len(base) < FIT_WORKER_MIN or os.environ.get("VALUESCOPE_FIT_WORKER", "1") == "0":
+    if len(base) < FIT_WORKER_MIN or not _worker_allowed():
         from analytics._forked import inline
 
         return inline(lambda: (P.model_stage if stage == "models" else P.risk_stage)(
