@@ -281,6 +281,9 @@ def repeats(values: pd.Series) -> np.ndarray:
     return (codes >= 0) & (codes <= running_max)
 
 
+_LOOKUP_STEP = 1 << 20
+
+
 def positions(left: pd.Series, right: pd.Series) -> np.ndarray:
     """For each of ``left``, the position of its first occurrence in ``right`` (-1 where it has
     none, and for a missing value): a left join's row numbers. Numbered ids of one width are
@@ -303,9 +306,13 @@ def positions(left: pd.Series, right: pd.Series) -> np.ndarray:
                 table = np.full(high - low + 1, -1, dtype=np.int64)
                 # reversed: the first occurrence is written last and wins
                 table[(right_keys[::-1] - np.uint64(low)).astype(np.int64)] = right_rows[::-1]
-                inside = (left_keys >= np.uint64(low)) & (left_keys <= np.uint64(high))
                 found = np.full(len(left_keys), -1, dtype=np.int64)
-                found[inside] = table[(left_keys[inside] - np.uint64(low)).astype(np.int64)]
+                # a million keys at a time: ten million payments' temporaries would be 0.4 GB
+                for start in range(0, len(left_keys), _LOOKUP_STEP):
+                    part = left_keys[start : start + _LOOKUP_STEP]
+                    inside = (part >= np.uint64(low)) & (part <= np.uint64(high))
+                    offsets = (part[inside] - np.uint64(low)).astype(np.int64)
+                    found[start : start + _LOOKUP_STEP][inside] = table[offsets]
             else:  # sparse keys: hash the integers (far cheaper than hashing the text)
                 unique_keys, first = np.unique(right_keys, return_index=True)
                 hit = pd.Index(unique_keys).get_indexer(left_keys)

@@ -35,13 +35,19 @@ def holdings(transactions: pd.DataFrame, view: pd.DataFrame, as_of=None) -> pd.D
         keep &= (transactions["transaction_date"] <= pd.Timestamp(as_of)).to_numpy()
     # rows of the view and codes of the lines, as integers: no text is hashed per payment
     # (the whole id column is matched, then filtered: filtering ten million ids first would
-    # copy their text)
-    rows = positions(transactions["customer_id"], view["customer_id"])[keep]
-    codes, names = pd.factorize(lines[keep], sort=True)
-    found = rows >= 0
-    used = np.unique(codes[found])  # the lines some customer in view holds (crosstab's columns)
+    # copy their text); a categorical's own one-byte codes are used as they are
+    rows = positions(transactions["customer_id"], view["customer_id"])
+    if isinstance(lines.dtype, pd.CategoricalDtype):
+        codes, names = lines.cat.codes.to_numpy(), lines.cat.categories
+    else:
+        codes, names = pd.factorize(lines, sort=True)
+    keep &= rows >= 0
+    rows, codes = rows[keep], codes[keep]
+    used = np.flatnonzero(np.bincount(codes, minlength=len(names)))  # crosstab's columns
+    column = np.zeros(len(names), dtype=np.int64)
+    column[used] = np.arange(len(used))
     held = np.zeros((len(view), len(used)), dtype=bool)
-    held[rows[found], np.searchsorted(used, codes[found])] = True
+    held[rows, column[codes]] = True
     held_lines = np.asarray(names)[used]
     if isinstance(lines.dtype, pd.CategoricalDtype):  # as a cross-tabulation labels them
         columns = pd.CategoricalIndex(held_lines, dtype=lines.dtype, name="product_line")

@@ -112,15 +112,22 @@ def test_plain_ids_are_exactly_what_clean_ids_leaves_unchanged():
 @given(ids, ids)
 @settings(max_examples=150, deadline=None)
 def test_positions_equal_a_left_merge_on_the_first_match(left, right):
+    from analytics import _fast
     from analytics._fast import positions
 
     left_s, right_s = pd.Series(left, dtype="str"), pd.Series(right, dtype="str")
-    rows = positions(left_s, right_s)
     table = pd.DataFrame({"customer_id": right_s, "row": np.arange(len(right_s))})
     table = table[table["customer_id"].notna()].drop_duplicates("customer_id")
     want = pd.DataFrame({"customer_id": left_s}).merge(table, on="customer_id", how="left")
     want.loc[left_s.isna().to_numpy(), "row"] = np.nan
-    assert rows.tolist() == want["row"].fillna(-1).astype(int).tolist()
+    want = want["row"].fillna(-1).astype(int).tolist()
+    assert positions(left_s, right_s).tolist() == want
+    step = _fast._LOOKUP_STEP
+    try:  # the lookup a few keys at a time, as ten million payments are looked up
+        _fast._LOOKUP_STEP = 3
+        assert positions(left_s, right_s).tolist() == want
+    finally:
+        _fast._LOOKUP_STEP = step
 
 
 def test_positions_on_numbered_ids_and_the_attributes_they_carry():
