@@ -95,3 +95,16 @@ def test_the_side_by_side_carries_each_types_persistency(held):
     assert table.loc["organization", "persistency_13"] == 0.95
     assert table.loc["individual", "persistency_25"] == 0.7
     assert np.isnan(table.loc["organization", "persistency_25"])  # no 25-month cohort
+
+
+def test_holdings_of_categorical_lines_equal_the_texts(held):
+    """A loaded source's product lines are categoricals: their codes are used as they are,
+    unused categories and missing lines hold nothing, columns follow the categories' order."""
+    extra = pd.DataFrame({"customer_id": ["C4"], "transaction_date": pd.to_datetime(["2024-01-01"]),
+                          "amount": [10], "product_line": [None]})  # fmt: skip
+    tx = pd.concat([TX, extra], ignore_index=True)
+    order = ["savings", "investment_linked", "protection", "health"]
+    coded = holdings(tx.assign(product_line=pd.Categorical(tx["product_line"], order)), VIEW, AS_OF)
+    assert list(coded.columns) == ["savings", "protection", "health"]
+    assert coded.index.equals(held.index) and not coded.loc["C4"].any()
+    np.testing.assert_array_equal(coded[list(held.columns)].to_numpy(), held.to_numpy())
