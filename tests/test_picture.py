@@ -108,3 +108,23 @@ def test_holdings_of_categorical_lines_equal_the_texts(held):
     assert list(coded.columns) == ["savings", "protection", "health"]
     assert coded.index.equals(held.index) and not coded.loc["C4"].any()
     np.testing.assert_array_equal(coded[list(held.columns)].to_numpy(), held.to_numpy())
+
+
+@pytest.mark.parametrize("step", [1, 2, 4])
+def test_holdings_taken_in_steps_equal_a_cross_tabulation(monkeypatch, step):
+    """Payments are taken a few at a time (a million at scale): every step size gives what
+    a cross-tabulation of the kept payments gives, customers outside the view left out and
+    view customers without payments holding nothing."""
+    import analytics.picture as picture
+
+    monkeypatch.setattr(picture, "_STEP", step)
+    view = pd.concat([VIEW, pd.DataFrame({"customer_id": ["C9"], "customer_type": ["individual"]})],
+                     ignore_index=True)  # fmt: skip
+    got = picture.holdings(TX, view, AS_OF)
+    kept = TX[(TX["amount"] > 0) & (TX["transaction_date"] <= AS_OF)]
+    kept = kept[kept["customer_id"].isin(view["customer_id"])]
+    expected = pd.crosstab(kept["customer_id"], kept["product_line"]).gt(0)
+    expected = expected.reindex(view["customer_id"], fill_value=False)
+    assert list(got.index) == ["C1", "C2", "C3", "C4", "C9"]
+    np.testing.assert_array_equal(got[list(expected.columns)].to_numpy(), expected.to_numpy())
+    assert list(got.columns) == list(expected.columns)
