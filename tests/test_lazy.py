@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import pandas as pd
+import pytest
 
 from analytics.aggregates import Aggregates
 from analytics.pipeline import Settings, run
@@ -179,3 +180,49 @@ def test_background_work_leaves_the_browser_its_seconds_after_a_page():
     began = time.monotonic()
     persist.wait_quiet(timeout=0.2, settle=30.0)  # never longer than its timeout
     assert time.monotonic() - began < 5
+
+
+def test_memory_the_pages_freed_is_handed_back_once_they_are_drawn(monkeypatch):
+    """Not while a page is being drawn; after it, once the server has been quiet a moment."""
+    import time
+
+    from analytics import _fast
+    from ui import persist
+
+    calls = []
+    monkeypatch.setattr(_fast, "release_freed_memory", lambda: calls.append(time.monotonic()))
+    monkeypatch.setattr(persist, "TRIM_SECONDS", 0.2)
+    with persist.drawing():
+        began = len(calls)
+        time.sleep(0.5)
+        assert len(calls) == began  # a page is being drawn
+        ended = time.monotonic()
+    deadline = time.monotonic() + 10
+    while not [c for c in calls if c >= ended] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    after = [c for c in calls if c >= ended]
+    assert after and after[0] - ended >= 0.15  # the quiet spell first
+
+
+def test_released_heap_pages_leave_the_resident_memory():
+    """glibc keeps freed blocks inside its heap; released, their pages are no longer resident."""
+    import gc
+    import sys
+
+    from analytics import _fast
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("glibc")
+
+    def resident_mb() -> float:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
+
+    blocks = [b"x" * 100_000 for _ in range(2000)]  # below glibc's mmap threshold: the heap
+    sentinel = b"y" * 100_000  # allocated last: the freed blocks are not the heap's top
+    del blocks
+    gc.collect()
+    before = resident_mb()
+    assert _fast.release_freed_memory()
+    assert before - resident_mb() > 100  # of the 200 MB freed
+    assert sentinel[:1] == b"y"

@@ -160,13 +160,22 @@ _quiet = threading.Condition()
 BROWSER_SECONDS = 2.5
 
 
+#: Seconds without a page being drawn before the memory the pages freed is handed back.
+TRIM_SECONDS = 0.5
+_trimmer: threading.Thread | None = None
+
+
 @contextlib.contextmanager
 def drawing():
     """A page is being drawn: work no page waits for (writing results to disk, the
-    background figures) holds back until no page is (on two cores it would compete)."""
-    global _drawing, _drawn_at
+    background figures) holds back until no page is (on two cores it would compete). Once
+    pages have been drawn, the memory they freed goes back to the system (:func:`_trim_loop`)."""
+    global _drawing, _drawn_at, _trimmer
     with _quiet:
         _drawing += 1
+        if _trimmer is None:
+            _trimmer = threading.Thread(target=_trim_loop, name="valuescope-trim", daemon=True)
+            _trimmer.start()
     try:
         yield
     finally:
@@ -174,6 +183,22 @@ def drawing():
             _drawing -= 1
             _drawn_at = time.monotonic()
             _quiet.notify_all()
+
+
+def _trim_loop() -> None:
+    """After each quiet spell following drawn pages, the heap pages freed meanwhile are handed
+    back (:func:`analytics._fast.release_freed_memory`): a page's temporaries would otherwise
+    stay resident under the next page's, and the server's peak would be their sum."""
+    from analytics import _fast
+
+    trimmed_at = 0.0
+    while True:
+        with _quiet:
+            while _drawing or _drawn_at == trimmed_at:
+                _quiet.wait()
+            trimmed_at = _drawn_at
+        wait_quiet(timeout=10.0, settle=TRIM_SECONDS)
+        _fast.release_freed_memory()
 
 
 def wait_quiet(timeout: float = 60.0, settle: float = 0.0) -> None:
