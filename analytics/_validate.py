@@ -26,3 +26,13 @@ class CodedError(ValueError):
         super().__init__(message)
         self.code = code
         self.params = params
+
+
+def as_datetimes(values: pd.Series) -> pd.Series:
+    """``pd.to_datetime(values)``, without the copy it makes of a column already typed as
+    dates (86 MB at ten million payments)."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype) or (
+        values.dtype.kind == "M" and not isinstance(values.dtype, pd.api.extensions.ExtensionDtype)
+    ):
+        return values
+    return pd.to_datetime(values)

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from analytics._validate import CodedError, require_columns
+from analytics._validate import CodedError, as_datetimes, require_columns
 
 __all__ = [
     "BY_COLUMNS",
@@ -164,7 +164,7 @@ def _payment_days(
     keep = (amount > 0) & (codes >= 0)
     if "transaction_id" in payments and not ids_unique:
         keep &= ~_repeated(payments["transaction_id"], codes, keep)
-    dates = pd.to_datetime(payments["transaction_date"]).to_numpy()
+    dates = as_datetimes(payments["transaction_date"]).to_numpy()
     keep &= ~np.isnat(dates)  # a payment without a date is never in time
     return codes[keep], dates[keep].astype("datetime64[D]")
 
@@ -348,7 +348,7 @@ def persistency(
     policies carry (``issue_month`` is derived). K without any policy in its cohort has no row.
     ``ids_unique`` as in :func:`policy_status`."""
     if as_of is None:
-        as_of = pd.to_datetime(payments["transaction_date"]).max()
+        as_of = as_datetimes(payments["transaction_date"]).max()
     by = [] if by in (None, "none") else ([by] if isinstance(by, str) else list(by))
     status = policy_status(policies, payments, tuple(months), until=as_of, ids_unique=ids_unique,
                            columns=by)  # fmt: skip
@@ -372,7 +372,7 @@ def triangle(
     month's policies whose installment ``j_K`` is observable at ``as_of`` (due at least 60 days
     before it); later cells are empty. ``basis`` ``count`` or ``premium``."""
     if as_of is None:
-        as_of = pd.to_datetime(payments["transaction_date"]).max()
+        as_of = as_datetimes(payments["transaction_date"]).max()
     status = policy_status(policies, payments, tuple(months), until=as_of, columns=())
     return triangle_from_status(status, as_of, basis)
 
@@ -462,7 +462,7 @@ def policy_year_survivors(
     the issue year (with ``by`` prefixed when given), ready for :func:`analytics.sbg.fit_frame`.
     """
     if as_of is None:
-        as_of = pd.to_datetime(payments["transaction_date"]).max()
+        as_of = as_datetimes(payments["transaction_date"]).max()
     months = tuple(12 * t + 1 for t in range(1, int(years) + 1))
     status = policy_status(policies, payments, months, until=as_of, columns=[by] if by else [])
     return survivors_from_status(status, as_of, by)

@@ -135,6 +135,39 @@ def test_monthly_spend_by_hand():
     }
 
 
+@pytest.mark.parametrize("step", [1, 2, 3])
+def test_monthly_spend_taken_in_steps_is_the_same(monkeypatch, step):
+    """Payments are summed a million at a time at scale: any step gives the whole column's
+    figures, the as-of date and customers without a record applied in every step; dates given
+    as text are read as dates."""
+    import analytics.trend as trend
+
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "c", "b", "a", "c"],
+            "transaction_date": ["2024-01-03", "2024-01-20", "2024-01-05", "2024-03-01",
+                                 "2024-04-02", "2023-12-31", "2024-03-31"],
+            "amount": [100.0, -30.0, 50.0, 20.0, 999.0, 7.0, -5.0],
+        }
+    )  # fmt: skip
+    customers = pd.DataFrame({"customer_id": ["a", "b"], "channel": ["agency", "online"]})
+    whole = trend.monthly_spend(tx, customers, as_of="2024-03-31", by=("channel",))
+    monkeypatch.setattr(trend, "_STEP", step)
+    stepped = trend.monthly_spend(tx, customers, as_of="2024-03-31", by=("channel",))
+    pd.testing.assert_frame_equal(stepped, whole)
+    rows = {
+        (str(m.date()), ch if isinstance(ch, str) else "no record"): (sp, rf)
+        for m, ch, sp, rf in stepped.itertuples(index=False)
+    }
+    assert rows == {
+        ("2023-12-01", "agency"): (7.0, 0.0),
+        ("2024-01-01", "agency"): (100.0, -30.0),
+        ("2024-01-01", "online"): (50.0, 0.0),
+        ("2024-03-01", "no record"): (20.0, -5.0),
+    }
+    assert trend.monthly_spend(tx, customers, as_of="2023-06-30").empty  # all after as-of
+
+
 def test_each_stage_key_holds_exactly_the_settings_it_reads():
     base = Settings()
     keys = {stage: base.key(stage) for stage in ("base", "models", "segments", "abc", "tiers")}
