@@ -78,7 +78,9 @@ def source_picker(user) -> None:
     )
 
 
-def sidebar(user) -> None:
+def sidebar(user):
+    """The sidebar above the page menu; the container the saved segments go in (None when the
+    source cannot be used)."""
     with st.sidebar:
         st.markdown(f"### {t('app_title')}")
         st.caption(t("app_subtitle"))
@@ -94,7 +96,7 @@ def sidebar(user) -> None:
             dataset, fingerprint = sources.dataset()
         except CodedError as exc:
             show_error(t("source_error", error=describe_error(exc)), exc)
-            return
+            return None
         low, high = sources.date_range(dataset, fingerprint)
         current = st.session_state.get("as_of")
         if current is None or not low <= current <= high:
@@ -121,7 +123,10 @@ def sidebar(user) -> None:
                     t(column), options[key], format_func=namer(), key=key, placeholder=t("all")
                 )
         st.session_state["_dataset_name"] = dataset.name
-        segments.sidebar(user)
+        # the saved segments are drawn here once the page is (they open the application
+        # database: importing SQLAlchemy took 0.27 s of a restart's 1 s of script, which the
+        # browser now spends drawing the page's charts)
+        return st.container()
 
 
 def navigation(user, hidden: bool = False):
@@ -180,9 +185,14 @@ style.apply(st.session_state.get("lang", "en"))
 user = auth.gate(keep_link=lambda: navigation(None, hidden=True))
 with persist.drawing():  # background work waits while a page is drawn
     sources.prepare_demo()
-    sidebar(user)
+    saved_segments = sidebar(user)
     page = navigation(user)
-    page.run()
+    try:
+        page.run()
+    finally:  # a page that stops (its source cannot be used) still has them
+        if saved_segments is not None:
+            with saved_segments:
+                segments.sidebar(user)
 state.sync_url()
 prefetch(st.session_state.get("_last_view"))
 if "_view_size" in st.session_state:
