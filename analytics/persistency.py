@@ -384,28 +384,43 @@ def triangle_from_status(
     codes, so a million policies take well under a second). Cells of fewer than
     ``min_policies`` policies are left empty (a ratio of two policies says little)."""
     end = pd.Timestamp(as_of).normalize() - pd.Timedelta(days=GRACE_DAYS)
-    narrow = status[["due", "excluded", "issue_date", "months", "persisting", "annual_premium"]]
-    seen = narrow[(narrow["due"] <= end) & ~narrow["excluded"]]
-    month = pd.to_datetime(seen["issue_date"]).to_numpy().astype("datetime64[M]").astype(np.int64)
-    persisting = seen["persisting"].to_numpy(dtype=bool)
-    premium = seen["annual_premium"].to_numpy(dtype=float)
-    frame = pd.DataFrame(
-        {
-            "month": month,
-            "months": seen["months"].to_numpy(),
-            "policies": 1,
-            "persisting": persisting.astype(np.int64),
-            "premium": premium,
-            "persisting_premium": np.where(persisting, premium, 0.0),
-        }
-    )
-    sums = frame.groupby(["month", "months"], sort=True).sum()
-    if basis == "count":
-        ratio = sums["persisting"] / sums["policies"]
+    keep = ((status["due"] <= end) & ~status["excluded"].astype(bool)).to_numpy()
+    if not keep.any():
+        grid = pd.DataFrame(
+            index=pd.Index([], dtype=np.int64), columns=pd.Index([], dtype=np.int64)
+        )
+        grid = grid.rename_axis(index="month", columns="months").astype(float)
     else:
-        ratio = sums["persisting_premium"] / sums["premium"].where(sums["premium"] > 0)
-    ratio = ratio.where(sums["policies"] >= min_policies)
-    grid = ratio.unstack("months")
+        # (issue month, K) cells summed by one integer key each: no copy of the status's rows
+        # (a frame of the observable rows and its group-by took 0.4 GB at a million customers)
+        issue = as_datetimes(status["issue_date"]).to_numpy()[keep]
+        month = issue.astype("datetime64[M]").astype(np.int64)
+        k_values, k_code = np.unique(status["months"].to_numpy()[keep], return_inverse=True)
+        low = int(month.min())
+        span = int(month.max()) - low + 1
+        key = (month - low) * len(k_values) + k_code
+        size = span * len(k_values)
+        persisting = status["persisting"].to_numpy(dtype=bool)[keep]
+        premium = status["annual_premium"].to_numpy(dtype=float)[keep]
+
+        def total(weights=None) -> np.ndarray:
+            return np.bincount(key, weights=weights, minlength=size).reshape(span, len(k_values))
+
+        policies = total()
+        if basis == "count":
+            ratio = total(persisting.astype(float)) / np.where(policies > 0, policies, np.nan)
+        else:
+            premiums = total(premium)
+            ratio = total(np.where(persisting, premium, 0.0)) / np.where(
+                premiums > 0, premiums, np.nan
+            )
+        ratio = np.where((policies >= min_policies) & (policies > 0), ratio, np.nan)
+        rows = np.flatnonzero(policies.sum(axis=1) > 0)
+        grid = pd.DataFrame(
+            ratio[rows],
+            index=pd.Index(rows + low, name="month"),
+            columns=pd.Index(k_values, name="months"),
+        )
     grid.index = pd.Index([str(np.datetime64(int(m), "M")) for m in grid.index], name="issue_month")
     grid.columns.name = "months"
     return grid.sort_index()

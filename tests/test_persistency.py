@@ -4,6 +4,7 @@ expected figures are worked out by hand in the comments, not by the code under t
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -356,6 +357,51 @@ def test_triangle_leaves_thin_cells_empty():
     assert premium.loc["2023-01", 13] == pytest.approx(100 / 400)
     thin = triangle_from_status(status, "2025-06-30", min_policies=2)
     assert thin.loc["2023-01", 13] == 0.5 and pd.isna(thin.loc["2023-02", 13])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("basis", ["count", "premium"])
+def test_the_triangle_equals_a_group_by_of_the_observable_rows(seed, basis):
+    """Cells summed on integer keys equal a pandas group-by of the rows due by the as-of date
+    less the grace days and not excluded: months without a row left out, (month, K) pairs
+    without one empty, premiums of zero an empty premium ratio, thin cells empty."""
+    from analytics.persistency import GRACE_DAYS, triangle_from_status
+
+    rng = np.random.default_rng(seed)
+    n = 400
+    issue = pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 900, n), unit="D")
+    months = rng.choice([13, 25, 37], n)
+    status = pd.DataFrame(
+        {
+            "issue_date": issue,
+            "months": months,
+            "due": issue + pd.to_timedelta(months * 30, unit="D"),
+            "persisting": rng.random(n) < 0.7,
+            "excluded": rng.random(n) < 0.1,
+            "annual_premium": np.where(rng.random(n) < 0.2, 0.0, rng.integers(1, 500, n) * 1.0),
+        }
+    )
+    as_of = "2024-03-31"
+    end = pd.Timestamp(as_of) - pd.Timedelta(days=GRACE_DAYS)
+    seen = status[(status["due"] <= end) & ~status["excluded"]]
+    cells = (
+        seen.assign(
+            issue_month=seen["issue_date"].dt.strftime("%Y-%m"),
+            policies=1,
+            kept=seen["persisting"].astype(int),
+            kept_premium=np.where(seen["persisting"], seen["annual_premium"], 0.0),
+        )
+        .groupby(["issue_month", "months"])[["policies", "kept", "annual_premium", "kept_premium"]]
+        .sum()
+    )
+    if basis == "count":
+        ratio = cells["kept"] / cells["policies"]
+    else:
+        ratio = cells["kept_premium"] / cells["annual_premium"].where(cells["annual_premium"] > 0)
+    expected = ratio.where(cells["policies"] >= 3).unstack("months")
+    got = triangle_from_status(status, as_of, basis=basis, min_policies=3)
+    assert list(got.index) == list(expected.index) and list(got.columns) == list(expected.columns)
+    np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=1e-12)
 
 
 def test_repeated_transaction_ids_of_mixed_types_count_once():
