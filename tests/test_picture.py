@@ -128,3 +128,32 @@ def test_holdings_taken_in_steps_equal_a_cross_tabulation(monkeypatch, step):
     assert list(got.index) == ["C1", "C2", "C3", "C4", "C9"]
     np.testing.assert_array_equal(got[list(expected.columns)].to_numpy(), expected.to_numpy())
     assert list(got.columns) == list(expected.columns)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_cross_sell_gaps_equal_a_group_by_of_the_holdings(seed):
+    """Groups tallied on integer codes give what a group-by of the holdings gives: every group
+    and product line, a customer without a group value left out, the largest gaps first."""
+    rng = np.random.default_rng(seed)
+    n, lines = 300, ["health", "savings", "protection", "accident"]
+    held = pd.DataFrame(rng.random((n, len(lines))) < [0.6, 0.3, 0.15, 0.05], columns=lines,
+                        index=pd.Index([f"C{i:04d}" for i in range(n)], name="customer_id"))  # fmt: skip
+    segment = rng.choice(["Champions", "Loyal", "At risk", None], n, p=[0.2, 0.3, 0.45, 0.05])
+    view = pd.DataFrame({"customer_id": held.index[::-1], "segment": segment})
+    for by_values in (view["segment"], pd.Categorical(view["segment"])):
+        got = cross_sell_gaps(held, view.assign(segment=by_values), "segment", top=12)
+        groups = view.set_index("customer_id")["segment"].reindex(held.index)
+        rows = []
+        for group, members in held.groupby(groups.to_numpy(), observed=True):
+            for line in lines:
+                gap = max(held[line].mean() - members[line].mean(), 0.0) * len(members)
+                rows.append((group, line, len(members), int(members[line].sum()), gap))
+        expected = pd.DataFrame(rows, columns=["segment", "product_line", "customers", "holders",
+                                               "gap_customers"])  # fmt: skip
+        expected = expected[expected["gap_customers"] > 0].sort_values(
+            ["gap_customers", "segment"], ascending=[False, True]).head(12)  # fmt: skip
+        assert got["segment"].tolist() == expected["segment"].tolist()
+        assert got["product_line"].tolist() == expected["product_line"].tolist()
+        assert got["customers"].tolist() == expected["customers"].tolist()
+        assert got["holders"].tolist() == expected["holders"].tolist()
+        np.testing.assert_allclose(got["gap_customers"], expected["gap_customers"], rtol=1e-12)
