@@ -227,6 +227,15 @@ def sorted_factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return _sorted_factorize(values)
 
 
+def kept_factorization(values: pd.Series) -> tuple[np.ndarray, pd.Index] | None:
+    """:func:`sorted_factorize`'s kept result when it is for these very values (the last large
+    Arrow column factorised), else None: nothing is computed, nothing evicted."""
+    data = getattr(getattr(values, "array", None), "_pa_array", None)
+    if data is not None and _last_factorized and _last_factorized[0][0] is data:
+        return _last_factorized[0][1], _last_factorized[0][2]
+    return None
+
+
 def _sorted_factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     found = id_keys(values)
     dense = _dense(found[0]) if found is not None else None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analytics._fast import positions, sorted_factorize
+from analytics._fast import kept_factorization, positions
 from analytics._validate import require_columns
 
 #: Payments taken at a time by :func:`holdings`.
@@ -37,12 +37,18 @@ def holdings(transactions: pd.DataFrame, view: pd.DataFrame, as_of=None) -> pd.D
     if as_of is not None:
         keep &= (transactions["transaction_date"] <= pd.Timestamp(as_of)).to_numpy()
     # rows of the view and codes of the lines, as integers: no text is hashed per payment.
-    # The payments' customer codes are the summary's (kept by sorted_factorize), so only the
-    # distinct customers are looked up in the view; payments are then taken a million at a
-    # time (whole-column temporaries were 0.2 GB at ten million payments). A categorical's own
+    # When the summary's customer codes of these payments are kept (sorted_factorize), only
+    # the distinct customers are looked up in the view; payments are then taken a million at a
+    # time (whole-column temporaries were 0.2 GB at ten million payments). Other payments (a
+    # product filter's) are matched whole, without evicting the kept codes. A categorical's own
     # one-byte codes are used as they are.
-    customer_codes, customers = sorted_factorize(transactions["customer_id"])
-    row_of = positions(pd.Series(customers), view["customer_id"])
+    kept_codes = kept_factorization(transactions["customer_id"])
+    if kept_codes is not None:
+        customer_codes = kept_codes[0]
+        row_of = positions(pd.Series(kept_codes[1]), view["customer_id"])  # of each customer
+    else:
+        customer_codes = positions(transactions["customer_id"], view["customer_id"])
+        row_of = None  # the codes are the view's rows already
     if isinstance(lines.dtype, pd.CategoricalDtype):
         codes, names = lines.cat.codes.to_numpy(), lines.cat.categories
     else:
@@ -50,8 +56,10 @@ def holdings(transactions: pd.DataFrame, view: pd.DataFrame, as_of=None) -> pd.D
     held_any = np.zeros((len(view), len(names)), dtype=bool)
     for start in range(0, len(keep), _STEP):
         part = slice(start, start + _STEP)
-        where = customer_codes[part]
-        rows = np.where(where >= 0, row_of[np.maximum(where, 0)], -1) if len(row_of) else where
+        rows = customer_codes[part]
+        if row_of is not None:
+            known = rows >= 0
+            rows = np.where(known, row_of[np.where(known, rows, 0)], -1) if len(row_of) else rows
         chosen = keep[part] & (rows >= 0)
         held_any[rows[chosen], codes[part][chosen]] = True
     used = np.flatnonzero(held_any.any(axis=0))  # crosstab's columns

@@ -37,6 +37,8 @@ def monthly_spend(
     """
     require_columns(transactions, ["customer_id", "transaction_date", "amount"], "monthly_spend")
     dates = as_datetimes(transactions["transaction_date"])
+    if isinstance(dates.dtype, pd.DatetimeTZDtype):  # days counted in UTC, as NumPy counts them
+        dates = dates.dt.tz_convert("UTC").dt.tz_localize(None)
     instants = dates.to_numpy()
     amounts = transactions["amount"].to_numpy(dtype=float)
     if not len(instants) or dates.isna().all():

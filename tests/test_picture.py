@@ -157,3 +157,21 @@ def test_cross_sell_gaps_equal_a_group_by_of_the_holdings(seed):
         assert got["customers"].tolist() == expected["customers"].tolist()
         assert got["holders"].tolist() == expected["holders"].tolist()
         np.testing.assert_allclose(got["gap_customers"], expected["gap_customers"], rtol=1e-12)
+
+
+def test_holdings_use_the_summarys_kept_codes_and_never_evict_them(monkeypatch, held):
+    """Payments whose customer codes the summary kept are looked up per customer; other
+    payments (a product filter's) are matched whole and leave the kept codes in place."""
+    from analytics import _fast
+
+    tx = TX.assign(customer_id=TX["customer_id"].astype("str"))
+    codes, uniques = _fast._sorted_factorize(tx["customer_id"])
+    entry = (tx["customer_id"].array._pa_array, codes, uniques)
+    monkeypatch.setattr(_fast, "_last_factorized", [entry])
+    assert _fast.kept_factorization(tx["customer_id"]) is not None
+    kept_route = holdings(tx, VIEW, AS_OF)
+    assert kept_route.equals(held)
+    filtered = tx[tx["product_line"] != "protection"].reset_index(drop=True)
+    assert _fast.kept_factorization(filtered["customer_id"]) is None
+    assert not holdings(filtered, VIEW, AS_OF).loc["C3"].get("protection", False)
+    assert _fast._last_factorized == [entry]  # not evicted

@@ -397,3 +397,35 @@ def test_labels_are_arrow_text_equal_to_python_strings():
     got = pd.Series(labels_at(["low", "medium", "high"], index), dtype="str")
     want = pd.Series(np.array(["low", "medium", "high"], dtype=object)[index], dtype="str")
     pd.testing.assert_series_equal(got, want)
+
+
+def test_monthly_spend_counts_days_of_dates_with_a_time_zone_in_utc():
+    from analytics.trend import monthly_spend
+
+    naive = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "a"],
+            "transaction_date": pd.to_datetime(["2024-01-31 23:00", "2024-02-01 01:00",
+                                                "2024-03-05 12:00"]),
+            "amount": [10.0, 20.0, -5.0],
+        }
+    )  # fmt: skip
+    aware = naive.assign(
+        transaction_date=naive["transaction_date"]
+        .dt.tz_localize("UTC")
+        .dt.tz_convert("Asia/Shanghai")
+    )
+    got = monthly_spend(aware, as_of="2024-03-31")
+    pd.testing.assert_frame_equal(got, monthly_spend(naive, as_of="2024-03-31"))
+    assert got["spend"].tolist() == [10.0, 20.0, 0.0]  # 23:00 UTC on 31 Jan is January's
+
+
+def test_as_datetimes_keeps_a_typed_column_and_reads_text():
+    from analytics._validate import as_datetimes
+
+    typed = pd.Series(pd.to_datetime(["2024-01-02"])).astype("datetime64[s]")
+    assert as_datetimes(typed) is typed  # no copy
+    aware = typed.dt.tz_localize("UTC")
+    assert as_datetimes(aware) is aware
+    text = as_datetimes(pd.Series(["2024-01-02", "2024-02-03"]))
+    assert text.dtype.kind == "M" and text.iloc[1] == pd.Timestamp("2024-02-03")
