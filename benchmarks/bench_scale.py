@@ -48,7 +48,7 @@ from streamlit.testing.v1 import AppTest
 
 pages = json.loads(sys.argv[1])
 began = time.perf_counter()
-at = AppTest.from_file(os.path.join(os.getcwd(), "app.py"), default_timeout=3600)
+at = AppTest.from_file(os.path.join(os.getcwd(), "dashboard.py"), default_timeout=3600)
 at.run()
 
 def said(row):  # each page as it is served: a run that is killed still says how far it got

@@ -27,7 +27,8 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def streamlit_server(env: dict, args: tuple = (), host: str = "127.0.0.1", port: int | None = None):
-    """``streamlit run app.py`` with ``env`` added; yields its base URL."""
+    """``streamlit run app.py`` (the README's command: the st.App entry and its start-up
+    warm-up) with ``env`` added; yields its base URL."""
     port = port or free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),

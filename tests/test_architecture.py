@@ -69,10 +69,10 @@ def violations(root: Path) -> list[str]:
                 reached = {m for m in imported_modules(path, full=True) if m.startswith("data.")}
                 for module in sorted(reached - PAGE_DATA_MODULES):
                     found.append(f"{folder}/{path.name}: {module}")
-    app = root / "app.py"
+    app = root / "dashboard.py"
     if app.exists():
         for module in sorted(FORBIDDEN["app_pages"] & imported_modules(app)):
-            found.append(f"app.py: {module}")
+            found.append(f"dashboard.py: {module}")
     return found
 
 

@@ -29,7 +29,7 @@ def hostile_app(demo_dir):
     first = tx["customer_id"].iloc[0]
     tx.loc[tx["customer_id"] == first, "customer_id"] = MARKDOWN
     content = tx.drop(columns=["policy_id"]).to_csv(index=False).encode("utf-8")
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT)
     for key, value in {"upload_bytes": content, "upload_name": f"{MARKDOWN}.csv",
                        "upload_mapping": {}, "source": "upload",
                        "cluster_names": f"0={LINK};1={IMAGE}"}.items():  # fmt: skip

@@ -109,7 +109,7 @@ def comparable(frame: pd.DataFrame) -> pd.DataFrame:
 @pytest.mark.parametrize("case", list(CASES))
 def test_dashboard_pipeline_and_command_line_agree(case, demo, demo_dir, tmp_path):
     widgets, settings, flags = CASES[case]
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT)
     for key, value in widgets.items():
         at.session_state[key] = value
     at.run()

@@ -29,7 +29,7 @@ TIMEOUT = 180
 
 @pytest.fixture
 def app(demo_dir) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -117,7 +117,7 @@ def test_language_switch_changes_labels(app, demo_dir):
     assert metric(app, "平均 CLV").startswith("¥") and metric(app, "平均 CLV")[-1] in "万亿"
     # AppTest keeps the previous run's formatted selectbox labels, so continue in a fresh
     # session whose language is already Chinese.
-    fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    fresh = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT)
     fresh.session_state["lang"] = "zh"
     fresh.run()
     open_page(fresh, "rfm")
@@ -202,7 +202,7 @@ def test_lookup_masks_personal_information(app):
 
 
 def test_a_shared_link_opens_the_same_view(demo_dir):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT)
     at.query_params["abc_a"] = "0.65"
     at.query_params["churn_cuts"] = "0.2,0.7"
     at.query_params["rfm_mode"] = "threshold"
@@ -216,7 +216,7 @@ def test_a_shared_link_opens_the_same_view(demo_dir):
 
 
 def test_a_mangled_link_falls_back_to_defaults(demo_dir):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT)
     at.query_params["abc_a"] = "lots"
     at.query_params["k"] = "x"
     at.run()
@@ -332,7 +332,7 @@ def test_an_uploaded_channel_column_becomes_a_filter_and_its_currency_the_displa
     tx = generate(DemoConfig(customers=300, random_state=11))["transactions"]
     tx = tx.assign(amount=[f"${v:,.2f}" for v in tx["amount"]])
     content = tx.drop(columns=["policy_id"]).to_csv(index=False).encode("utf-8")
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT)
     for key, value in {"upload_bytes": content, "upload_name": "payments.csv",
                        "upload_mapping": {}, "source": "upload"}.items():  # fmt: skip
         at.session_state[key] = value
@@ -352,7 +352,7 @@ def test_an_uploaded_channel_column_becomes_a_filter_and_its_currency_the_displa
 
 
 def test_a_link_with_rules_for_another_scale_falls_back_to_the_preset(demo_dir):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT)
     at.query_params["rfm_bins"] = "3"
     at.query_params["rules"] = "Champions:5-5:4-5:1-5;Rest:1-4:1-5:1-5"
     at.run()
@@ -423,7 +423,7 @@ def test_premium_at_risk_by_agent(app):
 
 
 def test_a_mangled_link_is_reported_once_in_the_language(demo_dir):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT)
     at.session_state["lang"] = "zh"
     at.query_params["k"] = "500"
     at.query_params["unit"] = "Q"
@@ -439,7 +439,7 @@ def test_the_data_page_warns_of_conflicting_duplicates(demo_dir):
         b"transaction_id,customer_id,transaction_date,amount\n"
         b"T1,C1,2024-01-05,100\nT1,C1,2024-01-05,100\nT2,C2,2024-02-01,50\nT2,C3,2024-02-01,50\n"
     )
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT)
     for key, value in {"upload_bytes": content, "upload_name": "dupes.csv",
                        "upload_mapping": {}, "source": "upload"}.items():  # fmt: skip
         at.session_state[key] = value
@@ -519,7 +519,7 @@ def test_an_uploaded_policies_file_is_accounted_for_row_by_row(demo_dir):
     policies.loc[1, "installment_premium"] = "-5"
     policies.loc[policies["channel"] == "online", "channel"] = "<b>x</b>"  # markup in the data
     bad = pd.concat([policies, policies.iloc[[2]]], ignore_index=True)  # a repeated policy
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT)
     for key, value in {"upload_bytes": payments, "upload_name": "payments.csv",
                        "upload_mapping": {}, "source": "upload",
                        "upload_policies_bytes": bad.to_csv(index=False).encode("utf-8"),
@@ -553,7 +553,7 @@ def test_payments_without_policy_ids_are_explained_not_crashed(demo_dir):
     from data.sample import DemoConfig, generate
 
     tables = generate(DemoConfig(customers=200, random_state=13))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT)
     payments = tables["transactions"].drop(columns=["policy_id"]).to_csv(index=False)
     for key, value in {"upload_bytes": payments.encode("utf-8"), "upload_name": "p.csv",
                        "upload_mapping": {}, "source": "upload",
@@ -570,7 +570,7 @@ def test_payments_without_policy_ids_are_explained_not_crashed(demo_dir):
 
 
 def test_a_source_without_policies_says_so_on_the_persistency_page(demo_dir):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT)
     at.session_state["source"] = "cdnow"
     at.run()
     open_page(at, "persistency")
@@ -581,14 +581,14 @@ def test_a_source_without_policies_says_so_on_the_persistency_page(demo_dir):
 
 def test_the_first_page_skips_streamlit_s_repl_check(demo_dir, monkeypatch):
     """Streamlit's one-off "are we in a REPL" check walks the stack and every imported module's
-    path (0.2 s of a first page); app.py is only served by streamlit run, so it is skipped."""
+    path (0.2 s of a first page); the dashboard is only served by streamlit run, so it is skipped."""
     import streamlit.delta_generator as generator
     from streamlit import env_util
 
     monkeypatch.setattr(generator, "_use_warning_has_been_displayed", False)
     checks = []
     monkeypatch.setattr(env_util, "is_repl", lambda: checks.append(1) or False)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT)
     at.run()
     assert not at.exception and at.title and checks == []
 

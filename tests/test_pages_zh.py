@@ -113,7 +113,7 @@ def leftovers(at: AppTest) -> list[str]:
 
 @pytest.fixture(scope="module")
 def zh_app(demo_dir) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT)
     at.session_state["lang"] = "zh"
     at.run()
     assert not at.exception
@@ -165,7 +165,7 @@ def test_chinese_deeper_views(zh_app):
 
 
 def test_cdnow_in_chinese_warns_that_the_models_disagree(demo_dir):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT)
     at.session_state["lang"] = "zh"
     at.session_state["source"] = "cdnow"
     at.run()
@@ -187,7 +187,7 @@ def test_cdnow_in_chinese_warns_that_the_models_disagree(demo_dir):
 
 
 def test_the_check_fails_on_a_page_left_in_english(demo_dir):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT)
     at.run()  # English
     found = leftovers(visit(at, "churn"))
     assert any("'Churn'" in f for f in found) and any(f.startswith("metric") for f in found)

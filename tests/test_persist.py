@@ -76,7 +76,7 @@ def test_a_restart_on_unchanged_data_computes_no_stage(cache, demo_dir, monkeypa
     from analytics import pipeline
 
     st.cache_resource.clear()  # a fresh server: nothing kept in memory by earlier tests
-    first = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    first = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
     first.session_state["source"] = "cdnow"  # a small durable source: a quick first run
     first.run()
     assert not first.exception, [e.value for e in first.exception]
@@ -91,7 +91,7 @@ def test_a_restart_on_unchanged_data_computes_no_stage(cache, demo_dir, monkeypa
 
     for stage in ("base_stage", "model_stage", "segment_stage", "abc_stage", "tier_stage"):
         monkeypatch.setattr(pipeline, stage, computed)
-    again = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    again = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
     again.session_state["source"] = "cdnow"
     again.run()
     assert not again.exception, [e.value for e in again.exception]
@@ -109,7 +109,7 @@ def test_a_large_books_persistency_waits_in_the_background(demo_dir, monkeypatch
 
     monkeypatch.setattr(view, "LARGE_BOOK", 0)
     st.cache_resource.clear()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     first = next(m.value for m in at.metric if m.label == "13-month persistency")
@@ -135,7 +135,7 @@ def test_a_moved_cut_off_rebuilds_the_pareto_chart_not_the_lorenz_curve(demo_dir
             return _original(*args, **kwargs)
 
         monkeypatch.setattr(charts, name, counting)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
     at.run()
     at.switch_page("app_pages/abc.py").run()
     before = dict(built)
@@ -158,7 +158,7 @@ def test_a_restart_draws_the_overview_without_reading_the_source(cache, demo_dir
     from ui import sources
 
     st.cache_resource.clear()
-    first = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    first = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
     first.session_state["source"] = "cdnow"
     first.run()
     assert not first.exception, [e.value for e in first.exception]
@@ -172,7 +172,7 @@ def test_a_restart_draws_the_overview_without_reading_the_source(cache, demo_dir
 
     monkeypatch.setattr(sources, "load_cdnow", unread)
     monkeypatch.setattr(Aggregates, "headline", unread)
-    again = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    again = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
     again.session_state["source"] = "cdnow"
     again.run()
     assert not again.exception, [e.value for e in again.exception]

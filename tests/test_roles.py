@@ -44,7 +44,7 @@ def app_db(demo_dir, tmp_path_factory):
 
 
 def as_user(username: str | None, page: str = "overview", lang: str = "en") -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT)
     at.session_state["lang"] = lang
     if username:
         at.session_state["_auth_user"] = username  # what a successful sign-in leaves
@@ -212,7 +212,7 @@ def test_steward_uses_a_named_connection_whose_address_stays_on_the_server(app_d
     engine = sa.create_engine(postgres_url)
     tx.to_sql("warehouse_payments", engine, index=False, if_exists="replace")
     engine.dispose()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT)
     at.secrets["connections"] = {"warehouse": {"url": postgres_url, "table": "warehouse_payments"}}
     at.session_state["_auth_user"] = "stew"
     at.switch_page("app_pages/data.py").run()
@@ -380,7 +380,7 @@ def test_a_scored_table_connection_is_the_source_scoped_to_the_user_s_region(
     scores.to_sql("customer_scores", engine, index=False, if_exists="replace")
     engine.dispose()
     monkeypatch.setenv("VALUESCOPE_SOURCE", "connection:crm")
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT)
     at.secrets["connections"] = {"crm": {"url": postgres_url, "scored_table": "customer_scores"}}
     at.session_state["_auth_user"] = "sam"
     at.switch_page("app_pages/overview.py").run()

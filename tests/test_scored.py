@@ -110,7 +110,7 @@ def test_an_unavailable_deployment_source_is_said_not_silently_replaced(
 
     monkeypatch.setenv("VALUESCOPE_SCORED_DIR", str(tmp_path))
     monkeypatch.setenv("VALUESCOPE_SOURCE", "scored:last_night")  # no such table there
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     said = [w.value.replace("\\", "") for w in at.warning]  # as typed, markdown escaped

@@ -269,7 +269,7 @@ def test_the_dashboard_opens_a_spark_output_and_serves_every_page(insurer, monke
     (scored_dir / "spark_run").symlink_to(spark_out, target_is_directory=True)
     monkeypatch.setenv("VALUESCOPE_SCORED_DIR", str(scored_dir))
     monkeypatch.setenv("VALUESCOPE_SOURCE", "scored:spark_run")
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     told = 0

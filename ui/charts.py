@@ -693,3 +693,20 @@ def safe_figure(fig: go.Figure) -> go.Figure:
         if ticks is not None:
             fig.layout[axis].ticktext = _escape(ticks)
     return fig
+
+
+def warm() -> None:
+    """Build, escape and serialise one figure of each kind the first page draws, and throw
+    them away: plotly's first figure loads its validators and our template (about 0.4 s of a
+    restart's first page here), which :mod:`ui.startup` pays before a browser asks."""
+    import plotly.io as pio
+
+    axes = Axes()
+    months = pd.DataFrame({"month": pd.to_datetime(["2024-01-01", "2024-02-01"]), "v": [1.0, 2.0]})
+    figures = [
+        grouped_bars(["a", "b"], {"x": [1.0, 2.0]}, "", "", "", axes, kind=MONEY),
+        month_line(months, "month", {"v": "v"}, "", "", "", axes),
+        bar(months, "v", "", "", "", ["a", "b"], axes, kind=PERCENT),
+    ]
+    for fig in figures:
+        pio.to_json(safe_figure(fig), validate=False)
