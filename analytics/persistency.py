@@ -106,7 +106,10 @@ def _first_per_policy(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 #: What every status row holds of its policy, whichever policy columns it carries besides.
-OWN_COLUMNS = ("policy_id", "policy_row", "issue_date", "annual_premium")
+#: What a narrow status frame carries of its policy: ``policy_row`` is its id there (the
+#: policy ids, repeated per K, were 112 MB of text at a million policies);
+#: :func:`with_policy_columns` adds ``policy_id`` and the rest where a page needs them.
+OWN_COLUMNS = ("policy_row", "issue_date", "annual_premium")
 
 
 def _carried(regular: pd.DataFrame, columns: Sequence[str] | None) -> pd.DataFrame:
@@ -220,10 +223,11 @@ def policy_status(
     ids_unique: bool = False,
     columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """One row per regular policy and K: ``policy_id, policy_row, months, due, persisting,
-    excluded, annual_premium`` plus the policy's own columns (every one, or only ``columns``:
-    each carried column is repeated per K, so a million policies' text columns would cost a
-    gigabyte; :func:`with_policy_columns` adds others later). ``due`` is ``due(j_K)``; ``persisting``
+    """One row per regular policy and K: ``policy_row, issue_date, annual_premium, months,
+    due, persisting, excluded`` plus the policy's own columns (every one, ``policy_id``
+    included; or only ``columns``: each carried column is repeated per K, so a million
+    policies' text columns would cost a gigabyte; :func:`with_policy_columns` adds others
+    later). ``due`` is ``due(j_K)``; ``persisting``
     whether ``j_K + 1`` distinct payments came by ``due + 60 days`` (never counting payments
     after ``until``); ``excluded`` a claim or maturity before ``due``. Each K costs one pass
     over the payments (a comparison and a count per policy), no sort. ``ids_unique``: the
@@ -291,7 +295,7 @@ def ratios_from_status(status: pd.DataFrame, as_of, by: str | Sequence[str] | No
 
 
 #: The status columns a ratio reads (a million policies' status has twenty more).
-_RATIO_COLUMNS = ("policy_id", "months", "due", "excluded", "persisting", "annual_premium")
+_RATIO_COLUMNS = ("policy_row", "months", "due", "excluded", "persisting", "annual_premium")
 
 
 def _narrow(status: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
@@ -314,7 +318,7 @@ def _ratios(frame: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     )
     keys = [*by, "months"]
     grouped = frame.groupby(keys, observed=True, dropna=False, sort=True).agg(
-        policies=("policy_id", "size"),
+        policies=("policy_row", "size"),
         persisting=("persisting_count", "sum"),
         premium=("annual_premium", "sum"),
         persisting_premium=("persisting_premium", "sum"),
@@ -492,17 +496,17 @@ def survivors_from_status(status: pd.DataFrame, as_of, by: str | None = None) ->
     columns = [*([by] if by else []), "cohort", "period", "survivors"]
     if not months:
         return pd.DataFrame(columns=columns)
-    needed = ["policy_id", "months", "persisting", "due", "excluded", "issue_date"]
+    needed = ["policy_row", "months", "persisting", "due", "excluded", "issue_date"]
     status = status[[*needed, *([by] if by and by not in needed else [])]]  # narrow, then slice
     first = status[status["months"] == months[0]].reset_index(drop=True)
-    ids = first["policy_id"].to_numpy()
+    ids = first["policy_row"].to_numpy()
     persisting = np.empty((len(months), len(first)), dtype=bool)
     due = np.empty((len(months), len(first)), dtype="datetime64[D]")
     excluded = np.zeros(len(first), dtype=bool)
     for i, k in enumerate(months):
         block = status[status["months"] == k]
-        if len(block) != len(first) or not np.array_equal(block["policy_id"].to_numpy(), ids):
-            block = block.drop_duplicates("policy_id").set_index("policy_id").reindex(ids)
+        if len(block) != len(first) or not np.array_equal(block["policy_row"].to_numpy(), ids):
+            block = block.drop_duplicates("policy_row").set_index("policy_row").reindex(ids)
         persisting[i] = block["persisting"].fillna(False).to_numpy(dtype=bool)
         due[i] = pd.to_datetime(block["due"]).to_numpy().astype("datetime64[D]")
         excluded |= block["excluded"].fillna(True).to_numpy(dtype=bool)
