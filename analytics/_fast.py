@@ -407,3 +407,29 @@ def release_freed_memory() -> bool:
         return False
     trim(0)
     return True
+
+
+#: Distinct labels up to which :func:`take_labels` hands text back as a categorical.
+LABELS_MAX = 4096
+
+
+def take_labels(values: pd.Series, rows: np.ndarray):
+    """``values`` at ``rows`` (-1: missing), for a customer's attribute repeated per policy or
+    contact: text with few distinct labels (a segment, a region) comes back as a categorical
+    whose categories are in sorted order, so a group-by sorts it as it sorted the text, while
+    each row costs one small code instead of its own string (a million policies' segments
+    were 23 MB of text, their codes are 1.3 MB). Anything else is taken as it is."""
+    rows = np.asarray(rows, dtype=np.int64)
+    missing = rows < 0
+    if values.dtype == "str":
+        codes, labels = pd.factorize(values, sort=True)  # a missing value's code is -1
+        if len(labels) <= LABELS_MAX:
+            if len(codes):
+                taken = codes.take(np.where(missing, 0, rows))
+            else:  # no values: every row is missing
+                taken = np.zeros(len(rows), dtype=np.int64)
+            taken[missing] = -1
+            return pd.Categorical.from_codes(taken, categories=labels)
+    if not missing.any():
+        return values.array.take(rows)
+    return values.array.take(rows, allow_fill=True)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analytics._fast import positions
+from analytics._fast import positions, take_labels
 from analytics._validate import CodedError
 from analytics.persistency import PAYMENTS_PER_YEAR, survivors_from_status
 from analytics.persistency import per_year as payments_per_year
@@ -42,7 +42,8 @@ def policies_in_view(
     policies: pd.DataFrame, view: pd.DataFrame, products: Sequence[str] = ()
 ) -> pd.DataFrame:
     """The policies of the customers in ``view`` (the scored table after the sidebar's filters),
-    of the ``products`` lines when given, with each customer's :data:`CUSTOMER_COLUMNS`."""
+    of the ``products`` lines when given, with each customer's :data:`CUSTOMER_COLUMNS` (text
+    labels as categoricals: :func:`analytics._fast.take_labels`)."""
     columns = ["customer_id", *[c for c in CUSTOMER_COLUMNS if c in view]]
     customers = view[columns].drop_duplicates("customer_id")
     kept = policies
@@ -54,8 +55,8 @@ def policies_in_view(
     matched = rows >= 0
     # every policy matched (no filter): the columns are shared, not copied (a million policies)
     out = (kept[own] if matched.all() else kept.loc[matched, own]).reset_index(drop=True)
-    for column in columns[1:]:
-        out[column] = customers[column].array.take(rows[matched])
+    for column in columns[1:]:  # a customer's labels repeated per policy: as codes
+        out[column] = take_labels(customers[column], rows[matched])
     return out
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analytics._fast import member
+from analytics._fast import member, positions, take_labels
 from analytics._validate import require_columns
 
 __all__ = [
@@ -38,7 +38,8 @@ INTERACTION_COLUMNS = ("customer_id", "contact_at", "reason", "satisfaction")
 
 def contacts_in_view(interactions: pd.DataFrame, view: pd.DataFrame, as_of=None) -> pd.DataFrame:
     """The contacts of the customers in ``view`` (up to ``as_of``), with the customer's
-    ``segment``, ``value_tier``, ``channel`` and ``customer_type`` where the view has them."""
+    ``segment``, ``value_tier``, ``channel`` and ``customer_type`` where the view has them (text
+    labels as categoricals)."""
     require_columns(interactions, INTERACTION_COLUMNS, "interactions")
     contacts = interactions[member(interactions["customer_id"], view["customer_id"])]
     if as_of is not None:
@@ -47,7 +48,12 @@ def contacts_in_view(interactions: pd.DataFrame, view: pd.DataFrame, as_of=None)
     attributes = [
         c for c in ("segment", "value_tier", "channel", "customer_type") if c in view.columns
     ]
-    return contacts.merge(view[["customer_id", *attributes]], on="customer_id", how="left")
+    # a left join on the customer; text labels as categoricals (a customer's segment repeated
+    # per contact: :func:`analytics._fast.take_labels`)
+    customers = view[["customer_id", *attributes]].drop_duplicates("customer_id")
+    rows = positions(contacts["customer_id"], customers["customer_id"])
+    out = contacts.reset_index(drop=True)
+    return out.assign(**{c: take_labels(customers[c], rows) for c in attributes if c not in out})
 
 
 def service_kpis(contacts: pd.DataFrame, view: pd.DataFrame) -> dict:

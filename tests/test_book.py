@@ -49,6 +49,8 @@ def test_policies_in_view_keep_the_customers_in_view_and_the_product_filter():
     assert sorted(kept["policy_id"]) == ["P1", "P2", "P3", "P4"]
     assert kept.set_index("policy_id").loc["P3", "segment"] == "At risk"
     assert "other" not in kept  # only the grouping attributes travel
+    # a customer's label repeated per policy is held as a code, in sorted categories
+    assert list(kept["segment"].cat.categories) == ["At risk", "Champions"]
     health = book.policies_in_view(BOOK, view, products=("health",))
     assert sorted(health["policy_id"]) == ["P1", "P3"]
 

@@ -171,3 +171,43 @@ def test_descending_order_equals_lexsort_of_the_text(rows, sort_ids):
     ids = pd.Series([i for _, i in rows], dtype="str")
     want = np.lexsort((ids.to_numpy(dtype=str), -values))
     assert descending_order(values, ids).tolist() == want.tolist()
+
+
+from analytics._fast import take_labels  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    labels=st.lists(st.sampled_from(["Gold", "Bronze", "at risk", "新客户", None]), max_size=30),
+    picks=st.lists(st.integers(-1, 40), max_size=50),
+)
+def test_take_labels_holds_the_values_a_take_gives_in_sorted_categories(labels, picks):
+    values = pd.Series(labels, dtype="str")
+    rows = np.array([p if p < len(values) else -1 for p in picks], dtype=np.int64)
+    taken = take_labels(values, rows)
+    assert isinstance(taken, pd.Categorical)
+    assert list(taken.categories) == sorted(values.dropna().unique())
+    expected = [values.iloc[r] if r >= 0 else None for r in rows]
+    assert [None if pd.isna(v) else v for v in taken] == [
+        None if pd.isna(v) else v for v in expected
+    ]
+    # grouped as the text was: the same groups, in the same (sorted) order
+    frame = pd.DataFrame({"label": taken, "n": 1})
+    text = frame.assign(label=frame["label"].astype("str"))
+    coded_sums = frame.groupby("label", observed=True, dropna=False, sort=True)["n"].sum()
+    text_sums = text.groupby("label", dropna=False, sort=True)["n"].sum()
+    assert [None if pd.isna(k) else k for k in coded_sums.index] == [
+        None if pd.isna(k) else k for k in text_sums.index
+    ]
+    assert coded_sums.tolist() == text_sums.tolist()
+
+
+def test_take_labels_leaves_numbers_and_many_labels_as_they_are():
+    from analytics import _fast
+
+    numbers = pd.Series([1.5, 2.5, 3.5])
+    assert take_labels(numbers, np.array([2, 0])).tolist() == [3.5, 1.5]
+    assert np.isnan(take_labels(numbers, np.array([-1]))[0])
+    many = pd.Series([f"C{i}" for i in range(_fast.LABELS_MAX + 1)], dtype="str")
+    taken = take_labels(many, np.array([5, 0]))
+    assert not isinstance(taken, pd.Categorical) and list(taken) == ["C5", "C0"]

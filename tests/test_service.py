@@ -49,6 +49,22 @@ def test_only_contacts_of_customers_in_view_up_to_the_as_of_date(contacts):
     assert set(contacts["segment"]) == {"A", "B"}
 
 
+def test_contacts_carry_their_customer_s_labels_as_codes_with_the_merge_s_values(contacts):
+    """Each contact's customer labels, as a left merge gives them (a label the view lacks
+    stays missing), held as categoricals: a customer's segment is repeated per contact."""
+    view = VIEW.iloc[[2, 0, 1]].assign(segment=["A", None, "B"])  # order and a missing label
+    taken = contacts_in_view(CONTACTS, view)
+    kept = CONTACTS[CONTACTS["customer_id"].isin(view["customer_id"])].reset_index(drop=True)
+    merged = kept.merge(view[["customer_id", "segment", "value_tier"]], on="customer_id",
+                        how="left")  # fmt: skip
+    assert isinstance(taken["segment"].dtype, pd.CategoricalDtype)
+    for column in ("segment", "value_tier"):
+        assert taken[column].astype(object).where(taken[column].notna(), None).tolist() == (
+            merged[column].astype(object).where(merged[column].notna(), None).tolist()
+        )
+    pd.testing.assert_frame_equal(taken[list(CONTACTS.columns)], kept)
+
+
 def test_headline_figures(contacts):
     k = service_kpis(contacts, VIEW)
     assert (k["contacts"], k["customers_contacting"]) == (5, 3)
