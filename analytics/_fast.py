@@ -415,7 +415,8 @@ LABELS_MAX = 4096
 
 def take_labels(values: pd.Series, rows: np.ndarray):
     """``values`` at ``rows`` (-1: missing), for a customer's attribute repeated per policy or
-    contact: text with few distinct labels (a segment, a region) comes back as a categorical
+    contact: text with few distinct labels (a segment, a region: at most :data:`LABELS_MAX`,
+    and at most half as many as values, so ids stay text) comes back as a categorical
     whose categories are in sorted order, so a group-by sorts it as it sorted the text, while
     each row costs one small code instead of its own string (a million policies' segments
     were 23 MB of text, their codes are 1.3 MB). Anything else is taken as it is."""
@@ -423,7 +424,7 @@ def take_labels(values: pd.Series, rows: np.ndarray):
     missing = rows < 0
     if values.dtype == "str":
         codes, labels = pd.factorize(values, sort=True)  # a missing value's code is -1
-        if len(labels) <= LABELS_MAX:
+        if len(labels) <= min(LABELS_MAX, len(values) // 2):  # not an id: labels repeat
             if len(codes):
                 taken = codes.take(np.where(missing, 0, rows))
             else:  # no values: every row is missing

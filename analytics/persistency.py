@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from analytics._fast import take_labels
 from analytics._validate import CodedError, as_datetimes, require_columns
 
 __all__ = [
@@ -125,13 +126,16 @@ def with_policy_columns(
     status: pd.DataFrame, policies: pd.DataFrame, columns: Sequence[str]
 ) -> pd.DataFrame:
     """``status`` (a :func:`policy_status` frame of ``policies``) with the policy ``columns`` it
-    does not carry yet, taken from ``policies`` by each row's ``policy_row``; columns the
-    policies lack are left out (as :func:`policy_status` leaves them)."""
+    does not carry yet, taken from ``policies`` by each row's ``policy_row`` (text with few
+    labels as categoricals in sorted categories); columns the policies lack are left out (as
+    :func:`policy_status` leaves them)."""
     missing = [c for c in dict.fromkeys(columns) if c not in status and c in policies]
     if not missing:
         return status
     rows = status["policy_row"].to_numpy()
-    return status.assign(**{c: policies[c].array.take(rows) for c in missing})
+    # text with few labels (a channel, a segment) as codes: a column repeated per K was 86 MB of
+    # text at a million policies (:func:`analytics._fast.take_labels`)
+    return status.assign(**{c: take_labels(policies[c], rows) for c in missing})
 
 
 def _codes(values: pd.Series, ids: pd.Index) -> np.ndarray:
@@ -324,6 +328,9 @@ def _ratios(frame: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
         persisting_premium=("persisting_premium", "sum"),
     )
     out = grouped.reset_index()
+    for key in by:  # a label held as codes (with_policy_columns) comes out as its text
+        if isinstance(out[key].dtype, pd.CategoricalDtype):
+            out[key] = out[key].astype(out[key].cat.categories.dtype)
     out["count_ratio"] = out["persisting"] / out["policies"]
     out["premium_ratio"] = np.where(
         out["premium"] > 0,

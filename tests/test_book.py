@@ -49,8 +49,12 @@ def test_policies_in_view_keep_the_customers_in_view_and_the_product_filter():
     assert sorted(kept["policy_id"]) == ["P1", "P2", "P3", "P4"]
     assert kept.set_index("policy_id").loc["P3", "segment"] == "At risk"
     assert "other" not in kept  # only the grouping attributes travel
-    # a customer's label repeated per policy is held as a code, in sorted categories
-    assert list(kept["segment"].cat.categories) == ["At risk", "Champions"]
+    # a customer's label repeated per policy is held as a code, in sorted categories (labels
+    # that repeat among the customers in view: X1 and X2 hold no policy)
+    more = pd.concat([view, view.assign(customer_id=["X1", "X2"])], ignore_index=True)
+    coded = book.policies_in_view(BOOK, more)
+    assert list(coded["segment"].cat.categories) == ["At risk", "Champions"]
+    assert coded["segment"].astype("str").tolist() == kept["segment"].tolist()
     health = book.policies_in_view(BOOK, view, products=("health",))
     assert sorted(health["policy_id"]) == ["P1", "P3"]
 

@@ -182,7 +182,7 @@ from analytics._fast import take_labels  # noqa: E402
     picks=st.lists(st.integers(-1, 40), max_size=50),
 )
 def test_take_labels_holds_the_values_a_take_gives_in_sorted_categories(labels, picks):
-    values = pd.Series(labels, dtype="str")
+    values = pd.Series(labels * 2, dtype="str")  # labels repeat (an id column stays text)
     rows = np.array([p if p < len(values) else -1 for p in picks], dtype=np.int64)
     taken = take_labels(values, rows)
     assert isinstance(taken, pd.Categorical)
@@ -208,6 +208,8 @@ def test_take_labels_leaves_numbers_and_many_labels_as_they_are():
     numbers = pd.Series([1.5, 2.5, 3.5])
     assert take_labels(numbers, np.array([2, 0])).tolist() == [3.5, 1.5]
     assert np.isnan(take_labels(numbers, np.array([-1]))[0])
-    many = pd.Series([f"C{i}" for i in range(_fast.LABELS_MAX + 1)], dtype="str")
+    many = pd.Series([f"C{i}" for i in range(_fast.LABELS_MAX + 1)] * 2, dtype="str")
     taken = take_labels(many, np.array([5, 0]))
     assert not isinstance(taken, pd.Categorical) and list(taken) == ["C5", "C0"]
+    ids = pd.Series(["P1", "P2", "P3", "P1"], dtype="str")  # mostly distinct: ids, not labels
+    assert not isinstance(take_labels(ids, np.array([1, 0])), pd.Categorical)

@@ -52,7 +52,7 @@ def test_only_contacts_of_customers_in_view_up_to_the_as_of_date(contacts):
 def test_contacts_carry_their_customer_s_labels_as_codes_with_the_merge_s_values(contacts):
     """Each contact's customer labels, as a left merge gives them (a label the view lacks
     stays missing), held as categoricals: a customer's segment is repeated per contact."""
-    view = VIEW.iloc[[2, 0, 1]].assign(segment=["A", None, "B"])  # order and a missing label
+    view = VIEW.iloc[[2, 0, 1, 3]].assign(segment=["A", None, "B", "B"])  # order, a missing label
     taken = contacts_in_view(CONTACTS, view)
     kept = CONTACTS[CONTACTS["customer_id"].isin(view["customer_id"])].reset_index(drop=True)
     merged = kept.merge(view[["customer_id", "segment", "value_tier"]], on="customer_id",
