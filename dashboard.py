@@ -79,9 +79,9 @@ def source_picker(user) -> None:
     )
 
 
-def sidebar(user):
-    """The sidebar above the page menu; the container the saved segments go in (None when the
-    source cannot be used)."""
+def sidebar(user) -> None:
+    """The sidebar above the page menu (the saved segments below the filters, unless the source
+    cannot be used)."""
     with st.sidebar:
         st.markdown(f"### {t('app_title')}")
         st.caption(t("app_subtitle"))
@@ -97,7 +97,7 @@ def sidebar(user):
             dataset, fingerprint = sources.dataset()
         except CodedError as exc:
             show_error(t("source_error", error=describe_error(exc)), exc)
-            return None
+            return
         low, high = sources.date_range(dataset, fingerprint)
         current = st.session_state.get("as_of")
         if current is None or not low <= current <= high:
@@ -124,10 +124,9 @@ def sidebar(user):
                     t(column), options[key], format_func=namer(), key=key, placeholder=t("all")
                 )
         st.session_state["_dataset_name"] = dataset.name
-        # the saved segments are drawn here once the page is (they open the application
-        # database: importing SQLAlchemy took 0.27 s of a restart's 1 s of script, which the
-        # browser now spends drawing the page's charts)
-        return st.container()
+        # the saved segments (SQLAlchemy, which they need, is imported as the server starts:
+        # ui.startup); drawn before the page, so a page that stops still has them
+        segments.sidebar(user)
 
 
 def navigation(user, hidden: bool = False):
@@ -186,14 +185,8 @@ style.apply(st.session_state.get("lang", "en"))
 user = auth.gate(keep_link=lambda: navigation(None, hidden=True))
 with persist.drawing():  # background work waits while a page is drawn
     sources.prepare_demo()
-    saved_segments = sidebar(user)
-    page = navigation(user)
-    try:
-        page.run()
-    finally:  # a page that stops (its source cannot be used) still has them
-        if saved_segments is not None:
-            with saved_segments:
-                segments.sidebar(user)
+    sidebar(user)
+    navigation(user).run()
 state.sync_url()
 prefetch(st.session_state.get("_last_view"))
 if "_view_size" in st.session_state:

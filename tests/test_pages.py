@@ -606,3 +606,21 @@ def test_switching_the_source_on_the_data_page_drops_the_old_count(app):
     assert old not in [c.value for c in app.sidebar.caption]
     open_page(app, "overview")
     assert "23,570 customers in view" in [c.value for c in app.sidebar.caption]
+
+
+def test_saved_segments_stay_in_the_sidebar_when_a_page_stops(app, monkeypatch):
+    """The saved-segments box is drawn after the page (dashboard.py), in a ``finally``: a page
+    that stops because its view cannot be computed still leaves it in the sidebar."""
+    from analytics._validate import CodedError
+    from ui import view
+
+    def unusable(clustered: bool = False):
+        raise CodedError("no payment can be used", code="no_valid_rows")
+
+    label = "Saved segment definitions"
+    assert any(e.label == label for e in app.sidebar.expander)  # drawn on a working page
+    monkeypatch.setattr(view, "view", unusable)
+    app.run()
+    assert not app.exception
+    assert any("cannot be used" in e.value for e in app.error)  # the page stopped, and said why
+    assert any(e.label == label for e in app.sidebar.expander)
