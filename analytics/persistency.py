@@ -106,10 +106,9 @@ def _first_per_policy(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[~again] if again.any() else frame
 
 
-#: What every status row holds of its policy, whichever policy columns it carries besides.
-#: What a narrow status frame carries of its policy: ``policy_row`` is its id there (the
-#: policy ids, repeated per K, were 112 MB of text at a million policies);
-#: :func:`with_policy_columns` adds ``policy_id`` and the rest where a page needs them.
+#: What every status row holds of its policy, whichever policy columns it carries besides:
+#: ``policy_row`` is the policy's id there (the policy ids, repeated per K, were 112 MB of text
+#: at a million policies); :func:`with_policy_columns` adds ``policy_id`` where a page needs it.
 OWN_COLUMNS = ("policy_row", "issue_date", "annual_premium")
 
 
@@ -231,9 +230,9 @@ def policy_status(
     due, persisting, excluded`` plus the policy's own columns (every one, ``policy_id``
     included; or only ``columns``: each carried column is repeated per K, so a million
     policies' text columns would cost a gigabyte; :func:`with_policy_columns` adds others
-    later). ``due`` is ``due(j_K)``; ``persisting``
-    whether ``j_K + 1`` distinct payments came by ``due + 60 days`` (never counting payments
-    after ``until``); ``excluded`` a claim or maturity before ``due``. Each K costs one pass
+    later). ``due`` is ``due(j_K)``; ``persisting`` whether ``j_K + 1`` distinct payments came
+    by ``due + 60 days`` (never counting payments after ``until``); ``excluded`` a claim or
+    maturity before ``due``. Each K costs one pass
     over the payments (a comparison and a count per policy), no sort. ``ids_unique``: the
     payments' transaction ids are known to be distinct (a loaded source: the loader set repeats
     aside), so they need not be checked again."""
