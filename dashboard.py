@@ -15,7 +15,7 @@ from ui.auth import allows
 from ui.formats import fmt_int
 from ui.i18n import LANGUAGES, describe_error, labeler, namer, setting_names, t
 from ui.view import filter_options, prefetch
-from ui.widgets import plain, show_error
+from ui.widgets import on_page_stop, page_stop_drawer, plain, show_error
 
 
 def _skip_direct_execution_check() -> None:
@@ -79,9 +79,9 @@ def source_picker(user) -> None:
     )
 
 
-def sidebar(user) -> None:
-    """The sidebar above the page menu (the saved segments below the filters, unless the source
-    cannot be used)."""
+def sidebar(user):
+    """The sidebar above the page menu; the container the saved segments go in (None when the
+    source cannot be used)."""
     with st.sidebar:
         st.markdown(f"### {t('app_title')}")
         st.caption(t("app_subtitle"))
@@ -97,7 +97,7 @@ def sidebar(user) -> None:
             dataset, fingerprint = sources.dataset()
         except CodedError as exc:
             show_error(t("source_error", error=describe_error(exc)), exc)
-            return
+            return None
         low, high = sources.date_range(dataset, fingerprint)
         current = st.session_state.get("as_of")
         if current is None or not low <= current <= high:
@@ -124,9 +124,10 @@ def sidebar(user) -> None:
                     t(column), options[key], format_func=namer(), key=key, placeholder=t("all")
                 )
         st.session_state["_dataset_name"] = dataset.name
-        # the saved segments (SQLAlchemy, which they need, is imported as the server starts:
-        # ui.startup); drawn before the page, so a page that stops still has them
-        segments.sidebar(user)
+        # the saved segments are drawn here once the page is (they query the application
+        # database; drawn before the page, they held its charts back by 0.2-0.3 s of a 1M
+        # restart), or by a page that stops (ui.widgets.stop_page)
+        return st.container()
 
 
 def navigation(user, hidden: bool = False):
@@ -185,8 +186,19 @@ style.apply(st.session_state.get("lang", "en"))
 user = auth.gate(keep_link=lambda: navigation(None, hidden=True))
 with persist.drawing():  # background work waits while a page is drawn
     sources.prepare_demo()
-    sidebar(user)
-    navigation(user).run()
+    saved_segments = sidebar(user)
+
+    def draw_saved_segments() -> None:
+        if saved_segments is not None:
+            with saved_segments:
+                segments.sidebar(user)
+
+    on_page_stop(draw_saved_segments)  # a page that stops draws them before it stops
+    try:
+        navigation(user).run()
+    finally:
+        if page_stop_drawer() is not None:  # the page did not stop
+            draw_saved_segments()
 state.sync_url()
 prefetch(st.session_state.get("_last_view"))
 if "_view_size" in st.session_state:

@@ -586,7 +586,7 @@ def page_view(clustered: bool = False) -> View:
     """The view for a page, or a clear message (and a stop) when the source cannot be used."""
     from ui import auth
     from ui.i18n import describe_error, t
-    from ui.widgets import show_error
+    from ui.widgets import show_error, stop_page
 
     auth.require("dashboards")  # no role, no data: nothing below is computed
     try:
@@ -598,7 +598,7 @@ def page_view(clustered: bool = False) -> View:
         show_error(t("source_error", error=describe_error(exc)), exc)
         if auth.allowed("data_page"):  # only a role that has the Data page gets the link
             st.page_link("app_pages/data.py", label=t("page_data"), icon=":material/database:")
-        st.stop()
+        stop_page()  # the sidebar's saved segments are drawn first
     st.session_state["_view_size"] = current.size
     st.session_state["_last_view"] = current
     return current

@@ -31,6 +31,26 @@ def plain(text: object) -> str:
     return _LINE_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], escaped)
 
 
+def on_page_stop(draw) -> None:
+    """Have ``draw`` (a callable) run if the page stops this run: Streamlit drops every element
+    drawn after ``st.stop()``, so what the dashboard draws after the page (the sidebar's saved
+    segments) is drawn by :func:`stop_page` instead."""
+    st.session_state["_on_page_stop"] = draw
+
+
+def page_stop_drawer():
+    """The callable :func:`on_page_stop` left for this run (None once it has been taken)."""
+    return st.session_state.pop("_on_page_stop", None)
+
+
+def stop_page() -> None:
+    """``st.stop()``, after drawing what :func:`on_page_stop` asked for."""
+    draw = page_stop_drawer()
+    if draw is not None:
+        draw()
+    st.stop()
+
+
 def show_error(message: str, exc: BaseException | None = None) -> None:
     """An error in the user's words, plus the technical detail (a driver's own words) below."""
     st.error(plain(message), icon=":material/error:")
