@@ -13,6 +13,9 @@ the formulas here.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 
@@ -22,6 +25,7 @@ __all__ = [
     "bgnbd_p_alive",
     "bgnbd_expected_purchases",
     "bgnbd_cumulative_purchases",
+    "bgnbd_cumulative_by_horizon",
     "distinct_pairs",
     "dropout_per_purchase",
     "gamma_gamma_conditional_spend",
@@ -101,6 +105,38 @@ def bgnbd_cumulative_purchases(params: dict[str, float], x, T, t) -> np.ndarray:
     z = t / (alpha + T + t)
     hyper = hyp2f1(r + x, b + x, a + b + x - 1, z)
     return (a + b + x - 1) / (a - 1) * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyper)
+
+
+#: Below this many evaluations (pairs x horizons) the horizons are computed on one thread.
+THREADED_MIN = 1_000_000
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def bgnbd_cumulative_by_horizon(params: dict[str, float], x, T, horizons) -> np.ndarray:
+    """:func:`bgnbd_cumulative_purchases` at each of ``horizons``: one row per horizon. The
+    Gauss hypergeometric function is most of a scoring's time (a million customers' 100,000
+    distinct pairs at 36 months: 0.6 s here) and SciPy evaluates it without holding the GIL,
+    so a large scoring spreads the horizons over the machine's cores (at most 4); each row is
+    the same computation either way."""
+    horizons = list(horizons)
+    x, T = np.asarray(x, dtype=float), np.asarray(T, dtype=float)
+
+    def one(t: float) -> np.ndarray:
+        return bgnbd_cumulative_purchases(params, x, T, t)
+
+    workers = min(4, _cores(), len(horizons))
+    if workers < 2 or len(x) * len(horizons) < THREADED_MIN:
+        rows = [one(t) for t in horizons]
+    else:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="valuescope-clv") as pool:
+            rows = list(pool.map(one, horizons))
+    return np.vstack(rows) if rows else np.empty((0, len(x)))
 
 
 def bgnbd_expected_purchases(params: dict[str, float], t: float, x, t_x, T) -> np.ndarray:

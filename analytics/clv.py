@@ -510,9 +510,7 @@ def score_clv(
         # E[Y(t)] = A(x, T, t) / (1 + odds(x, t_x, T)): the costly A only per distinct (x, T).
         params = fit.purchase_params
         codes, px, pT = bgnbd.distinct_pairs(x, T)
-        cumulative = np.vstack(
-            [bgnbd.bgnbd_cumulative_purchases(params, px, pT, m * step) for m in months]
-        )
+        cumulative = bgnbd.bgnbd_cumulative_by_horizon(params, px, pT, months * step)
         increments = np.diff(np.vstack([np.zeros(len(px)), cumulative]), axis=0)
         scale = 1 / (1 + bgnbd.bgnbd_odds(params, x, t_x, T))
         out["p_alive"] = np.clip(scale, 0.0, 1.0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -134,6 +136,29 @@ def test_clv_is_discounted_monthly_expected_spend(cdnow_summary, cdnow_fit):
     )
     assert_allclose(scores["clv"].iloc[:20], discounted * spend, rtol=1e-9)
     assert_allclose(scores["expected_purchases"].iloc[:20], cumulative[3], rtol=1e-9)
+
+
+def test_scoring_on_several_threads_gives_the_same_scores(cdnow_summary, cdnow_fit, monkeypatch):
+    """A large scoring spreads its horizons over threads (bgnbd.THREADED_MIN): CDNOW's 2,357
+    customers scored both ways agree to the bit, CLV and expected purchases included."""
+    from analytics import bgnbd
+
+    seen: set[str] = set()
+    one = bgnbd.bgnbd_cumulative_purchases
+
+    def noting(*args):
+        seen.add(threading.current_thread().name)
+        return one(*args)
+
+    monkeypatch.setattr(bgnbd, "bgnbd_cumulative_purchases", noting)
+    monkeypatch.setattr(bgnbd, "_cores", lambda: 2)
+    serial = score_clv(cdnow_summary, cdnow_fit, horizon_months=24)
+    assert seen == {threading.current_thread().name}  # 2,357 customers: one thread
+    monkeypatch.setattr(bgnbd, "THREADED_MIN", 0)
+    seen.clear()
+    threaded = score_clv(cdnow_summary, cdnow_fit, horizon_months=24)
+    assert seen and all(name.startswith("valuescope-clv") for name in seen)
+    pd.testing.assert_frame_equal(threaded, serial, check_exact=True)
 
 
 def test_longer_horizon_and_lower_discount_raise_clv(cdnow_summary, cdnow_fit):
