@@ -7,7 +7,9 @@
 
 Measures what a user waits for: first page drawn (metrics and every chart) after the server
 starts (demo database already generated), a threshold change (the ABC A cut-off, on an idle server) until the page has redrawn,
-and a switch to each page until its title shows and the script is idle. Prints tables.
+and a switch to each page until its title shows and the script is idle; and the first page's
+script alone (AppTest, a fresh process, no browser), cold and on a restart, to split a first page
+between the browser's share (the minimal app's) and the server's own work. Prints tables.
 """
 
 from __future__ import annotations
