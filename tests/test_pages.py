@@ -609,8 +609,9 @@ def test_switching_the_source_on_the_data_page_drops_the_old_count(app):
 
 
 def test_saved_segments_stay_in_the_sidebar_when_a_page_stops(app, monkeypatch):
-    """The saved-segments box is drawn after the page (dashboard.py), in a ``finally``: a page
-    that stops because its view cannot be computed still leaves it in the sidebar."""
+    """The saved-segments box is drawn after the page (dashboard.py); a page that stops because
+    its view cannot be computed draws it first (ui.widgets.stop_page), as Streamlit drops what is
+    drawn after ``st.stop()``, so it is still in the sidebar."""
     from analytics._validate import CodedError
     from ui import view
 
