@@ -349,10 +349,21 @@ def descending_order(values: np.ndarray, ids: pd.Series) -> np.ndarray:
     values = np.asarray(values, dtype=float)
     if len(values) < 2:
         return np.arange(len(values))
-    if not ids.is_monotonic_increasing:
+    if not _ascending(ids):
         codes, _ = sorted_factorize(ids)
         return np.lexsort((codes, -values))
     return np.argsort(-values, kind="stable")
+
+
+def _ascending(ids: pd.Series) -> bool:
+    """``ids.is_monotonic_increasing``; for an Arrow text column compared in Arrow (UTF-8 bytes
+    order as code points do), not through a Python string per row (0.1 s a million ids)."""
+    data = getattr(getattr(ids, "array", None), "_pa_array", None)
+    if data is None or data.null_count or len(data) < 2:
+        return bool(ids.is_monotonic_increasing)
+    import pyarrow.compute as pc
+
+    return bool(pc.all(pc.less_equal(data.slice(0, len(data) - 1), data.slice(1))).as_py())
 
 
 def labels_at(names, index: np.ndarray) -> pd.arrays.ArrowStringArray | np.ndarray:

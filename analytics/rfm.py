@@ -336,10 +336,29 @@ def assign_segments(scores: pd.DataFrame, rules: Sequence[SegmentRule]) -> pd.Se
     require_columns(scores, ["r_score", "f_score", "m_score"], "assign_segments")
     r, f, m = (scores[c].to_numpy() for c in ("r_score", "f_score", "m_score"))
     names = np.array([rule.name for rule in rules] + [UNCLASSIFIED], dtype=object)
-    which = np.full(len(scores), len(rules), dtype=np.int64)
+    cells = _score_cells(r, f, m)
+    if cells is not None:  # scores 0..15: the rules decided once per cell, then looked up
+        (r, f, m), cell = np.unravel_index(np.arange(16**3), (16, 16, 16)), cells
+    which = np.full(len(r), len(rules), dtype=np.int64)
     for position in range(len(rules) - 1, -1, -1):  # reversed, so earlier rules overwrite later
         which[rules[position].matches(r, f, m)] = position
+    if cells is not None:
+        which = which[cell]
     return pd.Series(labels_at(names, which), index=scores.index, name="segment", dtype="str")
+
+
+def _score_cells(r, f, m) -> np.ndarray | None:
+    """Each row's cell ``r * 256 + f * 16 + m`` of the 16 x 16 x 16 score grid, when every score
+    is an integer in 0..15 (bins go up to 10); else None. Matching ten rules to a million rows
+    took 0.3 s; matching them to the grid's 4,096 cells takes nothing."""
+    if not all(np.issubdtype(np.asarray(a).dtype, np.integer) for a in (r, f, m)) or not len(r):
+        return None
+    if min(a.min() for a in (r, f, m)) < 0 or max(a.max() for a in (r, f, m)) > 15:
+        return None
+    cell = r.astype(np.int32) * 256
+    cell += f.astype(np.int32) * 16
+    cell += m
+    return cell
 
 
 @dataclass(frozen=True)

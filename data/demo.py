@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import importlib.util
 import json
 import os
@@ -214,12 +215,18 @@ def load_cdnow(which: str = "master") -> Dataset:
 def _load_parquet_folder(folder: Path, skip: tuple[str, ...] = ()) -> Dataset:
     from data.load import read_file
 
-    extra = {
-        key: read_file(folder / f"{key}.parquet")
+    present = [
+        key
         for key in ("customers", "loyalty_members", "interactions", "policies")
         if key not in skip and (folder / f"{key}.parquet").exists()
+    ]
+    readers = {  # read beside the payments, on a second thread
+        key: functools.partial(read_file, folder / f"{key}.parquet")
+        for key in present
+        if key != "policies"
     }
-    data = load_file(folder / "transactions.parquet", **extra)
+    policies = read_file(folder / "policies.parquet") if "policies" in present else None
+    data = load_file(folder / "transactions.parquet", policies=policies, readers=readers)
     return dataclasses.replace(data, name="insurer demo (Parquet)", currency="CNY")
 
 

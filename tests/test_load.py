@@ -691,3 +691,39 @@ def test_source_columns_named_like_the_reports_own_are_kept_apart(tmp_path):
 def test_a_csv_whose_first_header_starts_like_parquet_is_a_csv(tmp_path):
     path = write(tmp_path, "par.csv", "PAR1_code,customer_id,date,amount\nx,c1,2024-01-05,1\n")
     assert load_file(path).report.rows_used == 1
+
+
+def test_no_rejected_rows_still_gives_the_columns_and_types_a_rejection_would(tmp_path):
+    """With nothing rejected the report's frame is empty but shaped as when rows are: the
+    download's header, without the personal columns."""
+    header = "客户编号,交易日期,金额,交易编号,姓名\n"
+    good = "A01,2024-01-05,100,T1,王小明\n"
+    clean = load_file(write(tmp_path, "ok.csv", header + good)).report
+    bad = load_file(write(tmp_path, "bad.csv", header + good + "A02,2024-13-05,5,T2,王\n")).report
+    for name in ("rejected_rows", "duplicate_rows"):
+        empty, full = getattr(clean, name), getattr(bad, name)
+        assert empty.empty
+        assert list(empty.columns) == list(getattr(bad, name).columns)
+        assert "姓名" not in empty.columns
+    assert empty.dtypes.to_dict() == full.iloc[:0].dtypes.to_dict()
+    assert list(bad.rejected_rows["source_row"]) == [2]
+
+
+def test_tables_read_beside_the_payments_equal_tables_passed_in(tmp_path):
+    """``readers`` read the customers and loyalty tables on a second thread while the payments
+    are validated: the same Dataset as passing the tables read; a reader's error still reaches
+    the caller."""
+    pay = write(tmp_path, "pay.csv", "customer_id,date,amount\nc1,2024-01-01,5\nc2,2024-01-02,7\n")
+    customers = pd.DataFrame({"customer_id": [" c1", "c2"], "signup_date": ["2023-01-01", "x"]})
+    members = pd.DataFrame({"customer_id": ["c2"], "enrolled_at": ["2024-01-01"]})
+    passed = load_file(pay, customers=customers, loyalty_members=members)
+    read = load_file(
+        pay, readers={"customers": lambda: customers, "loyalty_members": lambda: members}
+    )
+    for key in ("transactions", "customers", "loyalty_members"):
+        pd.testing.assert_frame_equal(getattr(read, key), getattr(passed, key))
+    assert read.customers["customer_id"].tolist() == ["c1", "c2"]
+    assert read.interactions is None and read.report.rows_used == 2
+    with pytest.raises(SourceError) as raised:
+        load_file(pay, readers={"customers": lambda: pd.DataFrame({"name": ["x"]})})
+    assert raised.value.code == "table_without_customer_id"

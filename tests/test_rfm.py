@@ -203,3 +203,26 @@ def test_min_rank_is_pandas_rank(values):
     ties share the lowest rank, missing values stay missing, -0.0 ties with 0.0."""
     expected = pd.Series(values).rank(method="min").to_numpy()
     np.testing.assert_array_equal(min_rank(values), expected)
+
+
+@given(
+    st.lists(st.tuples(*[st.integers(-2, 18)] * 3), min_size=1, max_size=60),
+    st.lists(st.tuples(*[st.tuples(st.integers(-1, 17), st.integers(-1, 17))] * 3), max_size=6),
+    st.sampled_from(["int64", "int8", "float64"]),
+)
+def test_segments_are_the_first_matching_rule_row_by_row(cells, bounds, dtype):
+    """Scores in 0..15 are matched once per cell of the score grid and looked up; any score is
+    still the first rule that matches it, as a plain loop over the rules finds it."""
+    rules = [SegmentRule(f"rule {i}", r, f, m) for i, (r, f, m) in enumerate(bounds)]
+    scores = pd.DataFrame(cells, columns=["r_score", "f_score", "m_score"]).astype(dtype)
+
+    def first_match(r, f, m):
+        for rule in rules:
+            if all(
+                lo <= s <= hi
+                for s, (lo, hi) in zip((r, f, m), (rule.r, rule.f, rule.m), strict=True)
+            ):
+                return rule.name
+        return UNCLASSIFIED
+
+    assert assign_segments(scores, rules).tolist() == [first_match(*row) for row in cells]
