@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import importlib.util
 import json
 import os
@@ -215,18 +214,12 @@ def load_cdnow(which: str = "master") -> Dataset:
 def _load_parquet_folder(folder: Path, skip: tuple[str, ...] = ()) -> Dataset:
     from data.load import read_file
 
-    present = [
-        key
+    extra = {
+        key: read_file(folder / f"{key}.parquet")
         for key in ("customers", "loyalty_members", "interactions", "policies")
         if key not in skip and (folder / f"{key}.parquet").exists()
-    ]
-    readers = {  # read beside the payments, on a second thread
-        key: functools.partial(read_file, folder / f"{key}.parquet")
-        for key in present
-        if key != "policies"
     }
-    policies = read_file(folder / "policies.parquet") if "policies" in present else None
-    data = load_file(folder / "transactions.parquet", policies=policies, readers=readers)
+    data = load_file(folder / "transactions.parquet", **extra)
     return dataclasses.replace(data, name="insurer demo (Parquet)", currency="CNY")
 
 

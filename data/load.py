@@ -18,7 +18,7 @@ file readers (:mod:`data.readers`) and the report (:mod:`data.report`); they are
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import IO
 
@@ -316,41 +316,24 @@ def load_file(
     mapping: Mapping[str, str] | None = None,
     policies: pd.DataFrame | None = None,
     optional: tuple[str, ...] | None = None,
-    readers: Mapping[str, Callable[[], pd.DataFrame | None]] | None = None,
     **tables: pd.DataFrame | None,
 ) -> Dataset:
     """Read and validate a transactions file; optional tables may be passed already read (the
     ``policies`` table goes through its own row accounting).
 
     ``optional`` names the optional descriptive columns to keep (default: every one found); a
-    Parquet file's other columns are then not read at all (``score`` needs no policy id).
-    ``readers`` read optional tables (``customers``, ``loyalty_members``, ``interactions``):
-    they are read and cleaned on a second thread while the transactions are read and validated
-    (Arrow's reads and most of NumPy's work leave the other core free to it)."""
+    Parquet file's other columns are then not read at all (``score`` needs no policy id)."""
     display = name or (Path(source).name if isinstance(source, (str, Path)) else "upload")
-    pending = None
-    if readers:
-        from concurrent.futures import ThreadPoolExecutor
-
-        def side() -> dict[str, pd.DataFrame | None]:
-            return _optional_tables({key: read() for key, read in readers.items()})
-
-        pool = ThreadPoolExecutor(1, thread_name_prefix="valuescope-read")
-        pending = pool.submit(side)
-        pool.shutdown(wait=False)
     raw = read_raw(source, name=name, mapping=mapping or {}, optional=optional)
     transactions, report = load_frame(
         raw.frame, mapping, source=display, undecodable=raw.undecodable
     )
-    side_tables = pending.result() if pending is not None else {}
-    optional_tables = _optional_tables(tables)
-    optional_tables.update({k: v for k, v in side_tables.items() if k in (readers or {})})
     return Dataset(
         name=display,
         transactions=transactions,
         report=report,
         currency=report.currency,
-        **optional_tables,
+        **_optional_tables(tables),
         **_policies(policies, "policies"),
     )
 

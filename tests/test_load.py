@@ -707,23 +707,3 @@ def test_no_rejected_rows_still_gives_the_columns_and_types_a_rejection_would(tm
         assert "姓名" not in empty.columns
     assert empty.dtypes.to_dict() == full.iloc[:0].dtypes.to_dict()
     assert list(bad.rejected_rows["source_row"]) == [2]
-
-
-def test_tables_read_beside_the_payments_equal_tables_passed_in(tmp_path):
-    """``readers`` read the customers and loyalty tables on a second thread while the payments
-    are validated: the same Dataset as passing the tables read; a reader's error still reaches
-    the caller."""
-    pay = write(tmp_path, "pay.csv", "customer_id,date,amount\nc1,2024-01-01,5\nc2,2024-01-02,7\n")
-    customers = pd.DataFrame({"customer_id": [" c1", "c2"], "signup_date": ["2023-01-01", "x"]})
-    members = pd.DataFrame({"customer_id": ["c2"], "enrolled_at": ["2024-01-01"]})
-    passed = load_file(pay, customers=customers, loyalty_members=members)
-    read = load_file(
-        pay, readers={"customers": lambda: customers, "loyalty_members": lambda: members}
-    )
-    for key in ("transactions", "customers", "loyalty_members"):
-        pd.testing.assert_frame_equal(getattr(read, key), getattr(passed, key))
-    assert read.customers["customer_id"].tolist() == ["c1", "c2"]
-    assert read.interactions is None and read.report.rows_used == 2
-    with pytest.raises(SourceError) as raised:
-        load_file(pay, readers={"customers": lambda: pd.DataFrame({"name": ["x"]})})
-    assert raised.value.code == "table_without_customer_id"
