@@ -676,12 +676,15 @@ def _run_lazily(
             lambda: pd.concat([base(), models().scores], axis=1),
         )
     )
-    abc = _Later(lambda: memo(settings.key("abc"), lambda: abc_stage(with_models(), settings)))
+    # ABC on spend (the default) reads only the base: classed while the models are fitted.
+    spend_abc = settings.abc_value != "clv"
+    abc = _Later(lambda: memo(settings.key("abc"), lambda: abc_stage(
+        base() if spend_abc else with_models(), settings)))  # fmt: skip
     tiers = _Later(lambda: memo(settings.key("tiers"), lambda: tier_stage(with_models(), settings)))
 
     def assembled() -> pd.DataFrame:
         start_models()
-        kept = base(), segments()  # scored here while the models are fitted
+        kept = base(), segments(), abc() if spend_abc else None  # while the models are fitted
         return assemble(kept[0], models(), kept[1], abc(), tiers())
 
     table = _Later(lambda: memo(settings.key("table"), assembled))

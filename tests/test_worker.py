@@ -102,9 +102,20 @@ def test_a_lazy_run_starts_the_fit_before_scoring_segments_and_only_when_not_kep
     eager = run(tx, Settings(), customers, clustered=False)
     first = run(tx, Settings(), customers, memo=memo, clustered=False, lazy=True, fit_job=fit_job)
     pd.testing.assert_frame_equal(first.view, eager.view)
-    order = [e for e in events if e in (("started", "models"), ("computed", "segments"),
-                                        ("computed", "models"))]  # fmt: skip
-    assert order == [("started", "models"), ("computed", "segments"), ("computed", "models")]
+    watched = (("started", "models"), ("computed", "segments"), ("computed", "abc"),
+               ("computed", "models"))  # fmt: skip
+    order = [e for e in events if e in watched]
+    # ABC on spend (the default) is classed while the models are fitted too
+    assert order == list(watched)
+    saved, events[:] = dict(kept), []
+    kept.clear()
+    on_clv = Settings(abc_value="clv")
+    by_clv = run(tx, on_clv, customers, memo=memo, clustered=False, lazy=True, fit_job=fit_job)
+    pd.testing.assert_frame_equal(by_clv.view, run(tx, on_clv, customers, clustered=False).view)
+    order = [e for e in events if e in watched]
+    assert order.index(("computed", "abc")) > order.index(("computed", "models"))
+    kept.clear()
+    kept.update(saved)
     # the models kept, the table not: no fit is started
     kept_models = {k: v for k, v in kept.items() if k[0] in ("base", "models")}
     kept.clear()
