@@ -203,10 +203,13 @@ def base_stage(
     settings: Settings,
     customers: pd.DataFrame | None = None,
     members: pd.DataFrame | None = None,
+    on_summary: Callable[[pd.DataFrame], None] | None = None,
 ) -> pd.DataFrame:
     """The summary plus customer attributes and loyalty membership (see :func:`attach`).
 
     Only the ``settings.products`` product lines' transactions count, when given.
+    ``on_summary`` is called with the summary before the attributes are attached (a lazy run
+    starts its model fit there: a fit reads the summary's columns only).
     """
     if settings.regions is not None:
         transactions, customers, members = scope(transactions, customers, members, settings.regions)
@@ -218,6 +221,8 @@ def base_stage(
     summary = summarise(
         transactions, as_of=settings.as_of, unit=settings.unit, first_purchase=derived
     )
+    if on_summary is not None:
+        on_summary(summary)
     return attach(summary, customers, members)
 
 
@@ -652,15 +657,30 @@ def _run_lazily(
         )
     elif transactions is not None:
         base = _Later(lambda: memo(settings.key("base"), lambda: base_stage(
-            _read(transactions), settings, _read(customers), _read(members))))  # fmt: skip
+            _read(transactions), settings, _read(customers), _read(members),
+            on_summary=early)))  # fmt: skip
     else:
         raise ValueError("run needs transactions or a summary")
-    started: dict[str, Job] = {}
+    started: dict = {}
 
-    def start_models() -> None:
-        """The table is being computed: the model stage, unless kept, starts now (elsewhere)."""
+    def start_models(frame: pd.DataFrame | None = None) -> None:
+        """The table is being computed: the model stage, unless kept, starts now (elsewhere),
+        from ``frame`` (the summary, which holds every column a fit reads) or the base."""
+        if started.get("asked"):
+            return
+        started["asked"] = True
         if fit_job is not None and not _kept(memo, settings.key("models")):
-            started["job"] = fit_job("models", base(), settings)
+            started["job"] = fit_job("models", base() if frame is None else frame, settings)
+
+    def early(summary: pd.DataFrame) -> None:
+        """The base's summary is there: a table being computed starts its fit now, while the
+        customers' attributes are attached. A fit that fails here is made again, and fails
+        where it did before, in :func:`model_result`."""
+        if started.get("want"):
+            try:
+                start_models(summary)
+            except Exception:  # noqa: BLE001 - raised again by the model stage itself
+                started.pop("job", None)
 
     def model_result() -> ModelOutput:
         job = started.pop("job", None)
@@ -683,7 +703,9 @@ def _run_lazily(
     tiers = _Later(lambda: memo(settings.key("tiers"), lambda: tier_stage(with_models(), settings)))
 
     def assembled() -> pd.DataFrame:
-        start_models()
+        started["want"] = True
+        base()  # computed here, it starts the fit from its summary (early)
+        start_models()  # else from the kept base
         kept = base(), segments(), abc() if spend_abc else None  # while the models are fitted
         return assemble(kept[0], models(), kept[1], abc(), tiers())
 

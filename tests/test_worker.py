@@ -81,10 +81,21 @@ def test_the_stages_own_error_is_raised_as_itself(worker, base):
     assert worker._process.pid == pid and worker._process.poll() is None  # still serving
 
 
-def test_a_lazy_run_starts_the_fit_before_scoring_segments_and_only_when_not_kept(demo, base):
+def test_a_lazy_run_starts_the_fit_before_scoring_segments_and_only_when_not_kept(
+    demo, base, monkeypatch
+):
+    from analytics import pipeline
+
     tx, customers = demo["transactions"], demo["customers"]
     kept: dict = {}
     events: list = []
+    attach = pipeline.attach
+
+    def attach_seen(summary, *args):
+        events.append(("attached", len(summary)))
+        return attach(summary, *args)
+
+    monkeypatch.setattr(pipeline, "attach", attach_seen)
 
     def memo(key, compute):
         if key not in kept:
@@ -100,6 +111,7 @@ def test_a_lazy_run_starts_the_fit_before_scoring_segments_and_only_when_not_kep
         return Job(lambda: model_stage(given, settings))
 
     eager = run(tx, Settings(), customers, clustered=False)
+    events.clear()
     first = run(tx, Settings(), customers, memo=memo, clustered=False, lazy=True, fit_job=fit_job)
     pd.testing.assert_frame_equal(first.view, eager.view)
     watched = (("started", "models"), ("computed", "segments"), ("computed", "abc"),
@@ -107,6 +119,8 @@ def test_a_lazy_run_starts_the_fit_before_scoring_segments_and_only_when_not_kep
     order = [e for e in events if e in watched]
     # ABC on spend (the default) is classed while the models are fitted too
     assert order == list(watched)
+    # the fit starts from the summary, before the customers' attributes are attached
+    assert events.index(("started", "models")) < events.index(("attached", len(base)))
     saved, events[:] = dict(kept), []
     kept.clear()
     on_clv = Settings(abc_value="clv")
@@ -144,3 +158,18 @@ def test_the_dashboard_fits_a_large_base_in_the_worker_and_a_small_one_here(monk
         _same(here.result(), model_stage(base, Settings()))
     finally:
         view.fit_worker().close()
+
+
+def test_a_fit_that_fails_to_start_early_is_made_by_the_model_stage(demo):
+    """A fit job raising where the summary starts it (an inline fit computes at once) does not
+    fail the base: the model stage makes the fit itself, to the same view."""
+    tx, customers = demo["transactions"], demo["customers"]
+    tried = []
+
+    def failing_job(stage, given, settings):
+        tried.append(stage)
+        raise RuntimeError("no fit here")
+
+    lazy = run(tx, Settings(), customers, clustered=False, lazy=True, fit_job=failing_job)
+    pd.testing.assert_frame_equal(lazy.view, run(tx, Settings(), customers, clustered=False).view)
+    assert tried == ["models"]
