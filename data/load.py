@@ -192,7 +192,10 @@ def _labels(values: pd.Series) -> pd.Series:
     cleaned = clean_ids(pd.Series(uniques, dtype=object))
     categories = pd.Index(cleaned.dropna().unique(), dtype="str")
     positions = categories.get_indexer(cleaned)
-    labels = np.where(codes >= 0, positions[np.maximum(codes, 0)], -1)
+    if np.array_equal(positions, np.arange(len(positions))):
+        labels = codes  # already clean and distinct (a Parquet dictionary, usually): as read
+    else:
+        labels = np.append(positions, -1)[codes]  # code -1 (missing) takes the last: -1
     return pd.Series(pd.Categorical.from_codes(labels, categories=categories), index=values.index)
 
 

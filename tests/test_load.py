@@ -707,3 +707,47 @@ def test_no_rejected_rows_still_gives_the_columns_and_types_a_rejection_would(tm
         assert "姓名" not in empty.columns
     assert empty.dtypes.to_dict() == full.iloc[:0].dtypes.to_dict()
     assert list(bad.rejected_rows["source_row"]) == [2]
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as hst  # noqa: E402
+
+label_cells = hst.sampled_from(
+    ["agency", " agency", "agency ", "online", "", "  ", None, "银保", "0"]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(hst.lists(label_cells, min_size=1, max_size=30), hst.booleans())
+def test_label_columns_hold_each_cell_cleaned_as_an_id_is(cells, as_dictionary):
+    """A channel column read as a dictionary (Parquet) or as text: each row's label is its cell
+    cleaned as ids are (trimmed, blanks missing), whether the dictionary was clean already (kept
+    as read) or not (remapped)."""
+    from data.load import _labels
+    from data.parse import clean_ids
+
+    column = pd.Series(cells, dtype="category" if as_dictionary else object)
+    got = _labels(column)
+    want = clean_ids(pd.Series(cells, dtype=object))
+    assert isinstance(got.dtype, pd.CategoricalDtype)
+    assert got.isna().tolist() == want.isna().tolist()
+    assert got.dropna().astype(str).tolist() == want.dropna().astype(str).tolist()
+    assert sorted(got.cat.categories) == sorted(set(want.dropna()))  # each label once
+
+
+def test_a_label_column_with_no_value_at_all_loads(tmp_path):
+    """A Parquet channel column that is null on every row (a dictionary with no entry) loads as
+    missing labels; it raised an IndexError before."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({
+        "customer_id": ["a", "b"],
+        "transaction_date": pa.array([pd.Timestamp("2024-01-01")] * 2),
+        "amount": [1.0, 2.0],
+        "channel": pa.array([None, None], pa.string()),
+    })  # fmt: skip
+    pq.write_table(table, tmp_path / "t.parquet")
+    data = load_file(tmp_path / "t.parquet")
+    assert data.report.rows_used == 2
+    assert data.transactions["channel"].isna().all()
