@@ -39,6 +39,7 @@ CURRENCY_NAMES = {"CNY": ("CNY (¥)", "人民币（¥）"), "USD": ("USD ($)", "
 
 
 def report(dataset) -> None:
+    dataset.payments("policy_id")  # a column read later: its cells join the report's rows
     rep = dataset.report
     language = lang()
     st.subheader(plain(t("active_source", name=name(dataset.name))), anchor=False)
@@ -70,7 +71,7 @@ def _orphans(dataset) -> int:
 def policy_notes(dataset) -> None:
     """What the row accounting cannot see: policies no payment belongs to, policies issued after
     the payments end, payments without a policy id."""
-    policies, tx = dataset.policies, dataset.transactions
+    policies, tx = dataset.policies, dataset.payments("policy_id")
     if policies is None or policies.empty:
         return
     if "policy_id" not in tx:

@@ -171,7 +171,7 @@ def policies(view, customer_id: str) -> None:
         st.caption(t("no_customer_policies"))
         return
     language, currency = lang(), view.currency
-    tx = view.data.transactions
+    tx = view.data.payments("policy_id")
     paid = tx[(tx["customer_id"] == customer_id) & (tx["amount"] > 0)]
     if "transaction_type" in paid:
         paid = paid[paid["transaction_type"].isin(["new_policy", "renewal"])]

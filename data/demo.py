@@ -211,7 +211,9 @@ def load_cdnow(which: str = "master") -> Dataset:
     return Dataset(name=f"CDNOW {which}", transactions=transactions, report=report, currency="USD")
 
 
-def _load_parquet_folder(folder: Path, skip: tuple[str, ...] = ()) -> Dataset:
+def _load_parquet_folder(
+    folder: Path, skip: tuple[str, ...] = (), optional: tuple[str, ...] | None = None
+) -> Dataset:
     from data.load import read_file
 
     extra = {
@@ -219,43 +221,60 @@ def _load_parquet_folder(folder: Path, skip: tuple[str, ...] = ()) -> Dataset:
         for key in ("customers", "loyalty_members", "interactions", "policies")
         if key not in skip and (folder / f"{key}.parquet").exists()
     }
-    data = load_file(folder / "transactions.parquet", **extra)
+    data = load_file(folder / "transactions.parquet", optional=optional, **extra)
     return dataclasses.replace(data, name="insurer demo (Parquet)", currency="CNY")
 
 
 #: The demo tables a Parquet folder's first page does without: read when a page asks for them.
 LATER_TABLES = ("interactions", "policies")
+#: The payment columns it does without (the persistency figures, the lookup and the Data page
+#: read the policy id): read when one of those first asks.
+LATER_COLUMNS = ("policy_id",)
 
 
-def demo_parts() -> tuple[Callable[[], Dataset], dict, int | None]:
+def demo_parts() -> tuple[Callable[[], Dataset], dict, int | None, dict]:
     """The demo as :class:`data.report.LazyDataset` takes it: the load of the tables every page
-    needs, the tables read later (:class:`data.report.Later`) and the payments' row count when
-    known unread. For a Parquet folder (``VALUESCOPE_DEMO_PARQUET``) the policies and the
-    call-centre contacts are read when first asked for, and the footers give the row counts;
-    the demo database is read whole (:func:`load_demo`: its snapshot takes a moment)."""
+    needs, the tables read later (:class:`data.report.Later`), the payments' row count when
+    known unread and the payment columns read later. For a Parquet folder
+    (``VALUESCOPE_DEMO_PARQUET``) the policies, the call-centre contacts and the payments'
+    policy ids are read when first asked for, and the footers give the row counts; the demo
+    database is read whole (:func:`load_demo`: its snapshot takes a moment)."""
     folder = os.environ.get("VALUESCOPE_DEMO_PARQUET")
     if not folder:
-        return load_demo, {}, None
+        return load_demo, {}, None, {}
     import pyarrow.parquet as pq
 
-    from data.load import load_table, read_file
+    from data.columns import OPTIONAL, resolve_columns
+    from data.load import load_column, load_table, read_file
     from data.report import Later
 
     folder = Path(folder)
+    payments_path = folder / "transactions.parquet"
 
     def reader(key: str, path: Path) -> Callable[[], dict]:
         return lambda: load_table(key, read_file(path))
 
+    def column_reader(name: str) -> Callable:
+        return lambda data: load_column(payments_path, name, data.report)
+
     try:
-        payments = pq.read_metadata(folder / "transactions.parquet").num_rows
+        payments = pq.read_metadata(payments_path).num_rows
         later = {
             key: Later(pq.read_metadata(path).num_rows, reader(key, path))
             for key in LATER_TABLES
             if (path := folder / f"{key}.parquet").exists()
         }
+        found = resolve_columns(pq.read_schema(payments_path).names, {})
     except Exception:  # noqa: BLE001 - unreadable footers: read it whole, to say why in the open
-        return load_demo, {}, None
-    return lambda: _load_parquet_folder(folder, skip=tuple(later)), later, payments
+        return load_demo, {}, None, {}
+    columns = {name: column_reader(name) for name in LATER_COLUMNS if name in found}
+    optional = tuple(c for c in OPTIONAL if c not in columns)
+    return (
+        lambda: _load_parquet_folder(folder, skip=tuple(later), optional=optional),
+        later,
+        payments,
+        columns,
+    )
 
 
 def demo_contacts(customer_id: str) -> pd.DataFrame:

@@ -19,6 +19,7 @@ file readers (:mod:`data.readers`) and the report (:mod:`data.report`); they are
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
@@ -339,6 +340,58 @@ def load_file(
         **_optional_tables(tables),
         **_policies(policies, "policies"),
     )
+
+
+#: A load report's row frames' own leading columns (the source's cells follow).
+_REPORT_OWN = ("source_row", "reason", "kept_row")
+
+
+def load_column(
+    path: str | Path, name: str, report: LoadReport, mapping: Mapping[str, str] | None = None
+) -> tuple[pd.Series, LoadReport]:
+    """An optional column of a Parquet transactions file that :func:`load_file` left out
+    (``optional``), read on its own: its values for the rows the load used, cleaned as
+    :func:`load_frame` cleans them, and ``report`` with the column's cells in its rejected and
+    duplicate rows, where a whole load puts them. A file whose row count is no longer the
+    load's raises :class:`SourceError` (``source_changed``)."""
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    columns = resolve_columns(pq.read_schema(path).names, mapping or {})
+    source, order = columns[name], list(columns.values())  # the order a whole load reads
+    raw = pd.read_parquet(path, columns=[source])[source]
+    if len(raw) != report.rows_read:
+        raise SourceError(
+            f"{path.name} changed since it was read ({report.rows_read} rows, now {len(raw)})",
+            code="source_changed",
+            name=path.name,
+        )
+    unused = np.concatenate(
+        [
+            report.rejected_rows["source_row"].to_numpy(),
+            report.duplicate_rows["source_row"].to_numpy(),
+        ]
+    ).astype(np.int64)
+    values = raw
+    if len(unused):
+        used = np.ones(len(raw), dtype=bool)
+        used[unused - 1] = False
+        values = raw[used]
+    values = _labels(values).reset_index(drop=True)
+    if source in personal_columns([source]):
+        return values, report
+    cells, before = {}, set(order[: order.index(source)])
+    for field_name in ("rejected_rows", "duplicate_rows"):
+        frame = getattr(report, field_name)
+        own = 0  # source_row, reason, kept_row: then the source's cells, in its order
+        while own < len(frame.columns) and frame.columns[own] in _REPORT_OWN:
+            own += 1
+        at = own + sum(1 for c in frame.columns[own:] if c in before)
+        rows = frame["source_row"].to_numpy(dtype=np.int64) - 1
+        frame = frame.copy()
+        frame.insert(at, source, raw.iloc[rows].reset_index(drop=True))
+        cells[field_name] = frame
+    return values, replace(report, **cells)
 
 
 def load_database(

@@ -109,13 +109,14 @@ def test_a_parquet_demo_folder_reads_policies_and_contacts_later(tmp_path, monke
     folder = tmp_path / "demo_parquet"
     write(generate(DemoConfig(customers=300)), str(folder))
     monkeypatch.setenv("VALUESCOPE_DEMO_PARQUET", str(folder))
-    load, later, payments = demo.demo_parts()
+    load, later, payments, columns = demo.demo_parts()
     whole = demo.load_demo()
     assert sorted(later) == ["interactions", "policies"] and payments == whole.report.rows_read
+    assert list(columns) == ["policy_id"]
     first = load()
     assert first.policies is None and first.interactions is None
-    pd.testing.assert_frame_equal(first.transactions, whole.transactions)
-    lazy = LazyDataset(load, later=later)
+    pd.testing.assert_frame_equal(first.transactions, whole.transactions.drop(columns="policy_id"))
+    lazy = LazyDataset(load, later=later, later_columns=columns)
     assert lazy.rows("policies") == len(whole.policies)  # the demo is generated clean
     assert lazy.rows("interactions") == len(whole.interactions)
     pd.testing.assert_frame_equal(lazy.policies, whole.policies)
@@ -123,7 +124,7 @@ def test_a_parquet_demo_folder_reads_policies_and_contacts_later(tmp_path, monke
     assert lazy.policies_report.to_dict() == whole.policies_report.to_dict()
 
     monkeypatch.delenv("VALUESCOPE_DEMO_PARQUET")
-    assert demo.demo_parts()[1:] == ({}, None)  # the demo database is read whole
+    assert demo.demo_parts()[1:] == ({}, None, {})  # the demo database is read whole
 
 
 def test_the_dashboard_keeps_no_transaction_ids_but_counts_their_repeats():
@@ -226,3 +227,98 @@ def test_released_heap_pages_leave_the_resident_memory():
     assert _fast.release_freed_memory()
     assert before - resident_mb() > 100  # of the 200 MB freed
     assert sentinel[:1] == b"y"
+
+
+def test_the_payments_policy_ids_are_read_later_as_a_whole_load_reads_them(tmp_path, monkeypatch):
+    """A Parquet demo's payments are first loaded without their policy ids; asked for, the
+    column is the whole load's for every row used, the load report's rejected and duplicate
+    rows get its cells where the whole load has them, and the facts name it from the start."""
+    import pyarrow.parquet as pq
+
+    from data import demo
+    from data.sample import DemoConfig, generate, write
+
+    folder = tmp_path / "demo_parquet"
+    write(generate(DemoConfig(customers=200)), str(folder))
+    payments = pd.read_parquet(folder / "transactions.parquet")
+    bad = payments.iloc[[3, 5, 8]].copy()
+    bad.iloc[0, bad.columns.get_loc("customer_id")] = None  # rejected: no customer
+    bad.iloc[1, bad.columns.get_loc("amount")] += 1.0  # a conflicting duplicate of row 6
+    bad.iloc[2, bad.columns.get_loc("policy_id")] = "  "  # a duplicate, its policy id blank
+    payments = pd.concat([payments.iloc[:10], bad, payments.iloc[10:]], ignore_index=True)
+    pq.write_table(pa_table(payments), folder / "transactions.parquet")
+    monkeypatch.setenv("VALUESCOPE_DEMO_PARQUET", str(folder))
+    whole = demo.load_demo()
+    assert whole.report.duplicates == 2 and sum(whole.report.rejected.values()) == 1
+
+    load, later, _, columns = demo.demo_parts()
+    lazy = LazyDataset(load, later=later, later_columns=columns)
+    assert "policy_id" in lazy.facts().columns
+    assert "policy_id" not in lazy.transactions
+    assert "policy_id" not in lazy.report.rejected_rows  # not read yet
+    got = lazy.payments("policy_id")
+    pd.testing.assert_frame_equal(got, whole.transactions[list(got.columns)])
+    assert lazy.payments("policy_id") is got  # read once
+    assert lazy.payments() is lazy.transactions and "policy_id" not in lazy.transactions
+    for name in ("rejected_rows", "duplicate_rows"):
+        pd.testing.assert_frame_equal(getattr(lazy.report, name), getattr(whole.report, name))
+    assert lazy.report.to_dict() == whole.report.to_dict()
+    full = LazyDataset(load, later=later, later_columns=columns).loaded()
+    pd.testing.assert_frame_equal(full.transactions, got)
+    pd.testing.assert_frame_equal(full.report.duplicate_rows, whole.report.duplicate_rows)
+
+
+def pa_table(frame):
+    import pyarrow as pa
+
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def test_a_payments_file_changed_since_it_was_read_says_so(tmp_path):
+    from data.load import load_column, load_file
+    from data.report import SourceError
+
+    path = tmp_path / "t.parquet"
+    frame = pd.DataFrame({
+        "customer_id": ["a", "b"], "transaction_date": pd.to_datetime(["2024-01-01"] * 2),
+        "amount": [1.0, 2.0], "policy_id": ["P1", "P2"],
+    })  # fmt: skip
+    frame.to_parquet(path)
+    first = load_file(path, optional=())
+    assert "policy_id" not in first.transactions
+    assert load_column(path, "policy_id", first.report)[0].tolist() == ["P1", "P2"]
+    pd.concat([frame, frame.iloc[:1]]).to_parquet(path)
+    with pytest.raises(SourceError) as changed:
+        load_column(path, "policy_id", first.report)
+    assert changed.value.code == "source_changed"
+
+
+def test_pages_on_a_parquet_demo_read_the_policy_ids_when_they_need_them(tmp_path, monkeypatch):
+    """Served lazily (results kept on disk), the Overview is drawn without the payments'
+    policy ids; the Persistency page then reads them and shows the figures the whole tables
+    give, and the Data page finds them."""
+    from streamlit.testing.v1 import AppTest
+
+    from analytics.persistency import persistency
+    from data.sample import DemoConfig, generate, write
+    from tests.conftest import ROOT
+    from ui.formats import fmt_pct
+
+    folder = tmp_path / "demo_parquet"
+    write(generate(DemoConfig(customers=400)), str(folder))
+    monkeypatch.setenv("VALUESCOPE_DEMO_PARQUET", str(folder))
+    monkeypatch.setenv("VALUESCOPE_CACHE", "1")
+    monkeypatch.setenv("VALUESCOPE_CACHE_DIR", str(tmp_path / "cache"))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    policies = pd.read_parquet(folder / "policies.parquet")
+    tx = pd.read_parquet(folder / "transactions.parquet")
+    table = persistency(policies, tx, tx["transaction_date"].max(), (13,)).set_index("months")
+    at.switch_page("app_pages/persistency.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = next(m.value for m in at.metric if m.label == "13-month persistency")
+    assert shown == fmt_pct(table.loc[13, "count_ratio"])
+    at.switch_page("app_pages/data.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [w for w in at.warning if "policy id" in w.value.lower()]

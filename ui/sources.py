@@ -36,8 +36,8 @@ def _demo(fingerprint: str) -> Dataset:
     folder's policies and contacts are read when a page first asks for them."""
     from data.demo import demo_parts
 
-    load, later, payments = demo_parts()
-    return _lazy(fingerprint, load, later, payments)
+    load, later, payments, columns = demo_parts()
+    return _lazy(fingerprint, load, later, payments, columns)
 
 
 def _served(data: Dataset) -> Dataset:
@@ -51,13 +51,13 @@ def _served(data: Dataset) -> Dataset:
     return replace(data, transactions=data.transactions.drop(columns="transaction_id"))
 
 
-def _lazy(fingerprint: str, load, later=None, payments: int | None = None) -> Dataset:
+def _lazy(fingerprint: str, load, later=None, payments: int | None = None, columns=None) -> Dataset:
     from data.report import LazyDataset
     from ui import persist
     from ui.view import durable
 
     if not (durable(fingerprint) and persist.enabled()):
-        return _served(load_demo() if later else load())
+        return _served(load_demo() if later or columns else load())
     facts = persist.load(fingerprint, "facts")
     return LazyDataset(
         lambda: _served(load()),
@@ -65,6 +65,7 @@ def _lazy(fingerprint: str, load, later=None, payments: int | None = None) -> Da
         on_facts=lambda found: persist.save(fingerprint, "facts", found),
         later=later,
         expected_payments=payments,
+        later_columns=columns,
     )
 
 

@@ -252,7 +252,8 @@ class View:
             self._key("view", "policy_status"),
             # a source's transactions come through the loader: their ids are distinct
             lambda: policy_status(
-                policies, self.data.transactions, MONTHS, until=self.as_of, ids_unique=True,
+                policies, self.data.payments("policy_id"), MONTHS, until=self.as_of,
+                ids_unique=True,
                 columns=(),
             ),
         )  # fmt: skip
