@@ -94,5 +94,19 @@ def _numeric(text: str) -> bool:
     return text.replace(",", "").replace(".", "", 1).lstrip("-").isdigit()
 
 
+def compile_project() -> None:
+    """Write the project's bytecode (``__pycache__``, git-ignored) before measuring, as a
+    deployed server has it after its first start: where ``PYTHONDONTWRITEBYTECODE`` is set
+    (this machine sets it), every fresh process would otherwise compile the project's modules
+    again (``import dashboard``: 8.0 s against 2.7 s once compiled, one run each), while
+    Streamlit's, pandas' and lifetimes' own bytecode was written when pip installed them."""
+    import compileall
+
+    for name in ("analytics", "data", "ui", "app_pages", "engines"):
+        compileall.compile_dir(str(ROOT / name), quiet=1)
+    for name in ("app.py", "dashboard.py"):
+        compileall.compile_file(str(ROOT / name), quiet=1)
+
+
 def machine() -> str:
     return f"{os.cpu_count()} cores, Python {sys.version.split()[0]}"
