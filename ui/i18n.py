@@ -704,6 +704,10 @@ _T: dict[str, tuple[str, str]] = {
         "{name} is not a readable Parquet file.",
         "{name} 不是可读取的 Parquet 文件。",
     ),
+    "error_source_changed": (
+        "{name} changed after it was read; reload the page to read it again.",
+        "{name} 在读取后被修改；请刷新页面以重新读取。",
+    ),
     "error_mapped_column_missing": (
         "Column {column} (mapped to {canonical}) is not in the source; found columns: {found}.",
         "数据源中没有字段 {column}（映射为{canonical}）；现有字段：{found}。",
