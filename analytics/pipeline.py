@@ -51,6 +51,7 @@ __all__ = [
     "assemble",
     "attach",
     "base_stage",
+    "kept",
     "cluster_stage",
     "in_scope",
     "merge_identities",
@@ -201,8 +202,8 @@ def no_memo(key: tuple, compute: Callable[[], T]) -> T:
 def base_stage(
     transactions: pd.DataFrame,
     settings: Settings,
-    customers: pd.DataFrame | None = None,
-    members: pd.DataFrame | None = None,
+    customers: pd.DataFrame | Callable[[], pd.DataFrame | None] | None = None,
+    members: pd.DataFrame | Callable[[], pd.DataFrame | None] | None = None,
     on_summary: Callable[[pd.DataFrame], None] | None = None,
 ) -> pd.DataFrame:
     """The summary plus customer attributes and loyalty membership (see :func:`attach`).
@@ -210,20 +211,37 @@ def base_stage(
     Only the ``settings.products`` product lines' transactions count, when given.
     ``on_summary`` is called with the summary before the attributes are attached (a lazy run
     starts its model fit there: a fit reads the summary's columns only).
+
+    ``customers`` and ``members`` may be functions that read them. With no regional scope and
+    no merged identities, nothing before the summary needs them: they are read after
+    ``on_summary``, while a fit it started runs. The summary then derives every first-purchase
+    attribute and drops those the customers table turns out to have, which gives the frame
+    that deriving only the missing ones gives.
     """
+    if settings.regions is not None or settings.merge_identities:
+        customers, members = _read(customers), _read(members)
     if settings.regions is not None:
         transactions, customers, members = scope(transactions, customers, members, settings.regions)
     if settings.merge_identities:
         transactions, customers, members = merge_identities(transactions, customers, members)
     transactions = product_transactions(transactions, settings.products)
-    have = set(customers.columns) if customers is not None and len(customers) else set()
+    unread = callable(customers)
+    have = _columns(customers) if not unread else set()
     derived = [c for c in FIRST_PURCHASE_ATTRIBUTES if c in transactions.columns and c not in have]
     summary = summarise(
         transactions, as_of=settings.as_of, unit=settings.unit, first_purchase=derived
     )
     if on_summary is not None:
         on_summary(summary)
+    customers, members = _read(customers), _read(members)
+    if unread and (dropped := [c for c in derived if c in _columns(customers)]):
+        summary = summary.drop(columns=dropped)
     return attach(summary, customers, members)
+
+
+def _columns(customers: pd.DataFrame | None) -> set:
+    """The columns of a customers table with rows (an empty one gives no attribute)."""
+    return set(customers.columns) if customers is not None and len(customers) else set()
 
 
 def in_scope(customer_ids: pd.Series, customers: pd.DataFrame | None, regions) -> np.ndarray:
@@ -628,14 +646,14 @@ def _pushed(summary, customers, members, settings: Settings) -> pd.DataFrame:
 
 
 class _NotKept(Exception):
-    """Raised by :func:`_kept`'s probe: the memo has to compute the stage."""
+    """Raised by :func:`kept`'s probe: the memo has to compute the stage."""
 
 
 def _not_kept():
     raise _NotKept
 
 
-def _kept(memo: Memo, key: tuple) -> bool:
+def kept(memo: Memo, key: tuple) -> bool:
     """Whether ``memo`` holds ``key`` already (asked with a computation that refuses)."""
     try:
         memo(key, _not_kept)
@@ -657,8 +675,7 @@ def _run_lazily(
         )
     elif transactions is not None:
         base = _Later(lambda: memo(settings.key("base"), lambda: base_stage(
-            _read(transactions), settings, _read(customers), _read(members),
-            on_summary=early)))  # fmt: skip
+            _read(transactions), settings, customers, members, on_summary=early)))  # fmt: skip
     else:
         raise ValueError("run needs transactions or a summary")
     started: dict = {}
@@ -669,7 +686,7 @@ def _run_lazily(
         if started.get("asked"):
             return
         started["asked"] = True
-        if fit_job is not None and not _kept(memo, settings.key("models")):
+        if fit_job is not None and not kept(memo, settings.key("models")):
             started["job"] = fit_job("models", base() if frame is None else frame, settings)
 
     def early(summary: pd.DataFrame) -> None:

@@ -225,8 +225,10 @@ def _load_parquet_folder(
     return dataclasses.replace(data, name="insurer demo (Parquet)", currency="CNY")
 
 
-#: The demo tables a Parquet folder's first page does without: read when a page asks for them.
-LATER_TABLES = ("interactions", "policies")
+#: The demo tables a Parquet folder reads on their own when a page first asks for them: the
+#: policies and call-centre contacts (the Overview needs neither), and the customers, which a
+#: cold start reads once the payments' summary is made, while the model fit runs.
+LATER_TABLES = ("customers", "interactions", "policies")
 #: The payment columns it does without (the persistency figures, the lookup and the Data page
 #: read the policy id): read when one of those first asks.
 LATER_COLUMNS = ("policy_id",)

@@ -178,8 +178,9 @@ class LazyDataset(Dataset):
     read (to keep them for the next start).
 
     ``later`` names tables ``load`` leaves out (:class:`Later`): each is read on its own when a
-    page first asks for it, so a cold start's first page (the Overview needs neither policies
-    nor call-centre contacts) does not wait for them. ``expected_payments`` is the payments'
+    page first asks for it, so a cold start's first page does not wait for them (the Overview
+    needs neither policies nor call-centre contacts, and reads the customers once the payments'
+    summary is made). ``expected_payments`` is the payments'
     row count when the source can tell it without reading them (None when it cannot).
 
     ``later_columns`` names payment columns ``load`` leaves out, each read on its own by
@@ -277,7 +278,8 @@ class LazyDataset(Dataset):
 
     @property
     def is_loaded(self) -> bool:
-        """True once the payments, customers and members have been read."""
+        """True once the payments and members have been read (and the customers, unless they
+        are a later table)."""
         return self._base is not None
 
     @property
@@ -296,7 +298,7 @@ class LazyDataset(Dataset):
     name = property(lambda self: self.facts().name)
     currency = property(lambda self: self.facts().currency)
     transactions = property(lambda self: self._loaded_base().transactions)
-    customers = property(lambda self: self._loaded_base().customers)
+    customers = property(lambda self: self._table("customers", "customers"))
     loyalty_members = property(lambda self: self._loaded_base().loyalty_members)
     interactions = property(lambda self: self._table("interactions", "interactions"))
     policies = property(lambda self: self._table("policies", "policies"))

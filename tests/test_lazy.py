@@ -100,9 +100,10 @@ def test_later_tables_are_read_when_first_asked_for_and_once():
     assert reads == [1] and calls == [1]
 
 
-def test_a_parquet_demo_folder_reads_policies_and_contacts_later(tmp_path, monkeypatch):
-    """The Parquet demo's first load leaves out the policies and the contacts; read later, they
-    are the tables the whole load gives, and the footers' row counts are the facts'."""
+def test_a_parquet_demo_folder_reads_customers_policies_and_contacts_later(tmp_path, monkeypatch):
+    """The Parquet demo's first load leaves out the customers, the policies and the contacts;
+    read later, they are the tables the whole load gives, and the footers' row counts are the
+    facts'."""
     from data import demo
     from data.sample import DemoConfig, generate, write
 
@@ -111,14 +112,18 @@ def test_a_parquet_demo_folder_reads_policies_and_contacts_later(tmp_path, monke
     monkeypatch.setenv("VALUESCOPE_DEMO_PARQUET", str(folder))
     load, later, payments, columns = demo.demo_parts()
     whole = demo.load_demo()
-    assert sorted(later) == ["interactions", "policies"] and payments == whole.report.rows_read
-    assert list(columns) == ["policy_id"]
+    assert sorted(later) == ["customers", "interactions", "policies"]
+    assert payments == whole.report.rows_read and list(columns) == ["policy_id"]
     first = load()
-    assert first.policies is None and first.interactions is None
+    assert first.policies is None and first.interactions is None and first.customers is None
     pd.testing.assert_frame_equal(first.transactions, whole.transactions.drop(columns="policy_id"))
+    pd.testing.assert_frame_equal(first.loyalty_members, whole.loyalty_members)
     lazy = LazyDataset(load, later=later, later_columns=columns)
     assert lazy.rows("policies") == len(whole.policies)  # the demo is generated clean
     assert lazy.rows("interactions") == len(whole.interactions)
+    assert lazy.rows("customers") == len(whole.customers)
+    assert lazy.is_loaded and "customers" not in lazy._read_later  # the facts read no customer
+    pd.testing.assert_frame_equal(lazy.customers, whole.customers)
     pd.testing.assert_frame_equal(lazy.policies, whole.policies)
     pd.testing.assert_frame_equal(lazy.interactions, whole.interactions)
     assert lazy.policies_report.to_dict() == whole.policies_report.to_dict()

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from analytics.aggregates import Aggregates
-from analytics.pipeline import SCORE_COLUMNS, Settings, run, segment_stage
+from analytics.pipeline import SCORE_COLUMNS, Settings, base_stage, run, segment_stage
 from analytics.summary import SUMMARY_COLUMNS
 from data.sample import DemoConfig, generate
 
@@ -429,3 +429,44 @@ def test_as_datetimes_keeps_a_typed_column_and_reads_text():
     assert as_datetimes(aware) is aware
     text = as_datetimes(pd.Series(["2024-01-02", "2024-02-03"]))
     assert text.dtype.kind == "M" and text.iloc[1] == pd.Timestamp("2024-02-03")
+
+
+@pytest.mark.parametrize(
+    "customers_of",
+    [
+        lambda c: c,  # the demo's: has a channel, so the first purchase's channel is not derived
+        lambda c: c.drop(columns=["channel"]),  # derived from the first purchase
+        lambda c: c.assign(product_line="savings"),  # neither is derived
+        lambda c: c.iloc[:0],  # no rows: no attribute, both derived
+        lambda c: None,
+    ],
+    ids=["with_channel", "without_channel", "with_product_line", "empty", "none"],
+)
+def test_customers_read_after_the_summary_give_the_same_base(demo, customers_of):
+    """Passed as functions that read them, the customers and members are read once the summary
+    is made (and ``on_summary`` told, where a lazy run starts its fit), to the base the tables
+    themselves give; a regional scope needs the customers first, and reads them first."""
+    tx, members = demo["transactions"], demo["loyalty_members"]
+    customers = customers_of(demo["customers"])
+    scoped = customers is not None and len(customers)  # a scope needs customers with regions
+    for settings in (Settings(), *([Settings(regions=("广东", "北京"))] if scoped else [])):
+        events: list = []
+
+        def read(name, table, events=events):
+            def reader():
+                events.append(name)
+                return table
+
+            return reader
+
+        def on_summary(summary, events=events):
+            events.append("summary")
+            assert not {"customer_type", "region"} & set(summary.columns)
+
+        expected = base_stage(tx, settings, customers, members)
+        got = base_stage(tx, settings, read("customers", customers), read("members", members),
+                         on_summary=on_summary)  # fmt: skip
+        pd.testing.assert_frame_equal(got, expected)
+        assert got.attrs == expected.attrs and got.attrs["as_of"]
+        first = ["summary", "customers", "members"]
+        assert events == (first if settings.regions is None else [*first[1:], first[0]])

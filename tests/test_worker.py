@@ -173,3 +173,57 @@ def test_a_fit_that_fails_to_start_early_is_made_by_the_model_stage(demo):
     lazy = run(tx, Settings(), customers, clustered=False, lazy=True, fit_job=failing_job)
     pd.testing.assert_frame_equal(lazy.view, run(tx, Settings(), customers, clustered=False).view)
     assert tried == ["models"]
+
+
+def test_the_sidebars_base_starts_the_fit_that_the_page_then_takes(tmp_path, monkeypatch):
+    """On a cold start the sidebar's filters compute the base first: its fit goes to the worker
+    from the summary, before the customers are read (a Parquet demo reads them later), and the
+    page's chain takes that job instead of asking for a second fit. The Overview shows what a
+    server fitting in its own process shows."""
+    from streamlit.testing.v1 import AppTest
+
+    from analytics._worker import Worker
+    from data.sample import write
+    from tests.conftest import ROOT
+    from ui import view
+
+    events: list = []
+    folder = tmp_path / "demo_parquet"
+    write(generate(DemoConfig(customers=400, random_state=3)), str(folder))
+    monkeypatch.setenv("VALUESCOPE_DEMO_PARQUET", str(folder))
+    monkeypatch.setenv("VALUESCOPE_CACHE", "1")  # served lazily, as a durable source is
+
+    def overview():
+        import streamlit as st
+
+        st.cache_resource.clear()  # a cold start each time: nothing kept, in memory or on disk
+        st.cache_data.clear()
+        monkeypatch.setenv("VALUESCOPE_CACHE_DIR", str(tmp_path / f"cache{len(events)}"))
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return {m.label: m.value for m in at.metric}
+
+    from data.report import LazyDataset
+    submit, table = Worker.submit, LazyDataset._table
+
+    def submit_seen(self, stage, base, settings):
+        events.append(("submit", stage))
+        return submit(self, stage, base, settings)
+
+    def table_seen(self, name, field_name):
+        events.append(("read", name))
+        return table(self, name, field_name)
+
+    monkeypatch.setattr(Worker, "submit", submit_seen)
+    monkeypatch.setattr(LazyDataset, "_table", table_seen)
+    monkeypatch.setattr(view, "FIT_WORKER_MIN", 1)  # 400 customers go to the worker too
+    try:
+        there = overview()
+    finally:
+        view.fit_worker().close()
+    monkeypatch.setenv("VALUESCOPE_FIT_WORKER", "0")
+    assert there == overview() and there  # fitted in this process
+    assert events.count(("submit", "models")) == 1  # one fit, the sidebar's
+    assert events.index(("submit", "models")) < events.index(("read", "customers"))
+    assert not view._early_fits  # taken by the page

@@ -33,7 +33,7 @@ def _demo(fingerprint: str) -> Dataset:
     """The demo (its database, or ``VALUESCOPE_DEMO_PARQUET``'s folder), read on first use: a
     restart whose pages come from persisted results (:mod:`ui.persist`) reads no table until
     one is needed; the facts the sidebar needs are kept beside those results. A Parquet
-    folder's policies and contacts are read when a page first asks for them."""
+    folder's customers, policies and contacts are read when a page first asks for them."""
     from data.demo import demo_parts
 
     load, later, payments, columns = demo_parts()

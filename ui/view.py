@@ -513,16 +513,62 @@ def _tables(data: Dataset) -> tuple:
     """The source's payments, customers and members as the chain takes them: the tables
     themselves, or (a :class:`data.report.LazyDataset` not yet read) functions that read them,
     so stages kept on disk are used without reading the source."""
-    if not isinstance(data, LazyDataset) or data.is_loaded:
+    if not isinstance(data, LazyDataset):
         return data.transactions, data.customers, data.loyalty_members
-    return (lambda: data.transactions), (lambda: data.customers), (lambda: data.loyalty_members)
+    # the customers may be read after the payments' summary (data.demo.LATER_TABLES)
+    customers, members = (lambda: data.customers), (lambda: data.loyalty_members)
+    return (data.transactions if data.is_loaded else lambda: data.transactions), customers, members
 
 
-def base_of(data: Dataset, settings: P.Settings):
-    """The chain's base stage of a source (what :func:`run_chain` computes first)."""
+def base_of(data: Dataset, settings: P.Settings, on_summary=None):
+    """The chain's base stage of a source (what :func:`run_chain` computes first);
+    ``on_summary`` as :func:`analytics.pipeline.base_stage` takes it."""
     if data.summary is not None:
         return P.attach(data.summary, data.customers, data.loyalty_members)
-    return P.base_stage(data.transactions, settings, data.customers, data.loyalty_members)
+    _, customers, members = _tables(data)
+    return P.base_stage(data.transactions, settings, customers, members, on_summary=on_summary)
+
+
+#: Model fits the sidebar's base started (a cold start: :func:`fit_early`), by fingerprint and
+#: models key, until the page's chain takes its job (:func:`_early_fit`); at most a few.
+_early_fits: dict[tuple[str, str], Any] = {}
+_EARLY_FITS_MAX = 2
+
+
+def fit_early(fingerprint: str, settings: P.Settings, memo: P.Memo):
+    """``on_summary`` for the base the sidebar computes first on a cold start: the model fit of
+    a base the fit worker takes starts from the summary, as a lazy run's does, while the
+    customers are read and attached; the page's chain then waits for that job instead of
+    starting its own (the same fit of the same rows: a fit reads the summary's columns)."""
+
+    def start(summary: pd.DataFrame) -> None:
+        if len(summary) < FIT_WORKER_MIN or not _worker_allowed():
+            return  # a small fit is made where the page asks for it
+        key = (fingerprint, repr(settings.key("models")))
+        try:
+            with _prefetch_lock:
+                if key in _early_fits:
+                    return
+            if P.kept(memo, settings.key("models")):
+                return
+            job = fit_worker().submit("models", summary, settings)
+        except Exception:  # noqa: BLE001 - the page's chain fits as before, and says why
+            log.warning("the early model fit could not start", exc_info=True)
+            return
+        with _prefetch_lock:
+            _early_fits[key] = job
+            while len(_early_fits) > _EARLY_FITS_MAX:  # a fit no page took: the oldest goes
+                _early_fits.pop(next(iter(_early_fits)))
+
+    return start
+
+
+def _early_fit(fingerprint: str, stage: str, settings: P.Settings):
+    """The job :func:`fit_early` started for this stage and settings, once (None if none)."""
+    if stage != "models":
+        return None
+    with _prefetch_lock:
+        return _early_fits.pop((fingerprint, repr(settings.key("models"))), None)
 
 
 def filter_options(data: Dataset, fingerprint: str, settings: P.Settings) -> dict[str, list[str]]:
@@ -535,8 +581,12 @@ def filter_options(data: Dataset, fingerprint: str, settings: P.Settings) -> dic
     base_settings = settings.with_(products=())
     memo = memo_for(fingerprint)
 
+    # On a cold start this base is the first stage computed: its fit starts from its summary
+    # when the page will score the same customers (no product filter).
+    on_summary = fit_early(fingerprint, settings, memo) if settings == base_settings else None
+
     def compute() -> dict[str, list[str]]:
-        base = memo(base_settings.key("base"), lambda: base_of(data, base_settings))
+        base = memo(base_settings.key("base"), lambda: base_of(data, base_settings, on_summary))
         options = {}
         for key, column in state.CUSTOMER_FILTER_KEYS.items():
             if column in base:
@@ -564,7 +614,9 @@ def view(clustered: bool = False) -> View:
     made: list[View] = []
 
     def fit_job(stage: str, base: pd.DataFrame, chosen: P.Settings):
-        job = _fit_job(stage, base, chosen)
+        job = _early_fit(fingerprint, stage, chosen)
+        if job is None:
+            job = _fit_job(stage, base, chosen)
         if made:  # the table is being computed: the spend trend too, meanwhile
             made[0].start_monthly()
         return job
