@@ -205,6 +205,7 @@ def test_the_sidebars_base_starts_the_fit_that_the_page_then_takes(tmp_path, mon
         return {m.label: m.value for m in at.metric}
 
     from data.report import LazyDataset
+
     submit, table = Worker.submit, LazyDataset._table
 
     def submit_seen(self, stage, base, settings):
