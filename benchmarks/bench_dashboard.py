@@ -122,6 +122,37 @@ def first_page(playwright, env: dict, app: str = "app.py") -> float:
         process.wait(timeout=30)
 
 
+_FRONT_END = """() => !!document.querySelector('[data-testid="stApp"]')"""
+
+
+def first_page_steps(playwright, env: dict, app: str, charts: bool = True) -> dict[str, float]:
+    """Seconds from starting ``streamlit run APP`` to each step of its first page: the server
+    answering, the browser started, Streamlit's front end loaded, the script done (title) and,
+    with ``charts``, the metrics and charts drawn. What a first page cannot go under here."""
+    process, url, began = start_server(env, app)
+    steps = {"server answering": time.perf_counter() - began}
+    try:
+        browser = playwright.chromium.launch(
+            executable_path=shutil.which("chromium"), args=BROWSER_ARGS
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(600_000)
+        steps["browser started"] = time.perf_counter() - began
+        page.goto(url)
+        page.wait_for_function(_FRONT_END, polling="raf")
+        steps["Streamlit's front end loaded"] = time.perf_counter() - began
+        wait_title(page, "Overview")
+        steps["script done, title shown"] = time.perf_counter() - began
+        if charts:
+            wait_drawn(page)
+            steps["metrics and charts drawn"] = time.perf_counter() - began
+        browser.close()
+        return steps
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 def _children(pid: int) -> list[int]:
     """The server's child processes (its fit worker, :mod:`analytics._worker`)."""
     try:
@@ -349,6 +380,12 @@ def main() -> None:
     rows = []
     with sync_playwright() as playwright:
         minimal = [first_page(playwright, env, "benchmarks/minimal_app.py") for _ in range(2)]
+        # the steps of a first page, twice each, alternately: an app showing its title only
+        # (the floor under any first page here) and the minimal app
+        empty, steps = [], []
+        for _ in range(2):
+            empty.append(first_page_steps(playwright, env, "benchmarks/empty_app.py", False))
+            steps.append(first_page_steps(playwright, env, "benchmarks/minimal_app.py"))
         floor = minimal_threshold(playwright, env)
         chart_floor = minimal_threshold(playwright, env, "benchmarks/minimal_chart_app.py")
     reference = min(minimal)
@@ -444,6 +481,15 @@ def main() -> None:
         {"action": "page switch, warm (median)", "seconds": statistics.median(s for _, s in warm)}
     )
     print_table(rows, f"Dashboard timings, {label}")
+    print_table(
+        [
+            {"step": step, "empty_app_s": min(e[step] for e in empty) if step in empty[0] else "",
+             "minimal_app_s": min(m[step] for m in steps)}
+            for step in steps[0]
+        ],
+        "A first page's steps, seconds after the server was started (the earlier of two runs "
+        "each; the empty app shows its title only)",
+    )  # fmt: skip
     print_table(
         [
             {"page": n, "first_visit_s": a, "warm_visit_s": b,

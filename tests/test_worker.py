@@ -228,3 +228,13 @@ def test_the_sidebars_base_starts_the_fit_that_the_page_then_takes(tmp_path, mon
     assert events.count(("submit", "models")) == 1  # one fit, the sidebar's
     assert events.index(("submit", "models")) < events.index(("read", "customers"))
     assert not view._early_fits  # taken by the page
+
+
+def test_the_workers_warm_up_fit_leaves_later_fits_as_they_were(base):
+    """The worker fits lifetimes' CDNOW summary while the server reads its data; a fit after it
+    is the fit a process that made none gives (checked here, where fits were made before)."""
+    from analytics._worker import warm_up
+
+    before = model_stage(base, Settings())
+    assert warm_up()  # a fit was made (status ok)
+    _same(model_stage(base, Settings()), before)
