@@ -751,3 +751,29 @@ def test_a_label_column_with_no_value_at_all_loads(tmp_path):
     data = load_file(tmp_path / "t.parquet")
     assert data.report.rows_used == 2
     assert data.transactions["channel"].isna().all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    unit=hst.sampled_from(["D", "h", "s", "ms", "us", "ns"]),
+    ticks=hst.lists(hst.one_of(hst.none(), hst.integers(-(10**5), 10**5)), min_size=1, max_size=40),
+    scale=hst.sampled_from([1, 997, 86_399_999, 3_600_000_007]),
+)
+def test_typed_dates_are_floored_to_their_day(unit, ticks, scale):
+    """A typed date column of any unit (before 1970 and within a day's last tick included):
+    each value floored to its calendar day, as Python's datetime does it, a missing one or one
+    outside 1900-2100 missing."""
+    per_day = {"D": 1, "h": 24, "s": 86_400, "ms": 86_400_000, "us": 86_400_000_000,
+               "ns": 86_400_000_000_000}[unit]  # fmt: skip
+    cells = [
+        None if t is None else t * scale % (per_day * 80_000) - per_day * 30_000 for t in ticks
+    ]
+    typed = np.array([np.datetime64("NaT", unit) if c is None else np.datetime64(c, unit)
+                      for c in cells])  # fmt: skip
+    got = parse_dates(pd.Series(typed))
+    assert got.dtype == "datetime64[s]"
+    for cell, value in zip(cells, got, strict=True):
+        day = None if cell is None else dt.date(1970, 1, 1) + dt.timedelta(days=cell // per_day)
+        if day is not None and not dt.date(1900, 1, 1) <= day <= dt.date(2100, 12, 31):
+            day = None
+        assert pd.isna(value) if day is None else value == pd.Timestamp(day), (cell, value)
