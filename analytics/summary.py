@@ -315,7 +315,8 @@ def summary_from_day_aggregates(
             "refunds": np.asarray(refunds, dtype=np.float64),
             "days_since_last": as_of_day - last_day,
             "spend_12m": np.asarray(spend_12m, dtype=np.float64),
-        }
+        },
+        copy=not _sorted,  # summarise's own arrays (``_sorted``) are not copied again
     )
     if not _sorted:
         frame = frame.iloc[frame["customer_id"].argsort(kind="stable").to_numpy()]

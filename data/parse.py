@@ -101,9 +101,10 @@ def parse_dates(values: pd.Series, serials: bool = True) -> pd.Series:
             seconds[missing] = np.iinfo(np.int64).min
         stamps = seconds.view("datetime64[s]")
         present = stamps[~missing] if missing.any() else stamps
+        # this function's own array: no copy (pandas copies a NumPy array by default: 0.2 s)
+        out = pd.Series(stamps, index=index, copy=False)
         if not len(present) or (present.min() >= _MIN_DATE and present.max() <= _MAX_DATE):
-            return pd.Series(stamps, index=index)
-        out = pd.Series(stamps, index=index)
+            return out
         return out.where((out >= _MIN_DATE) & (out <= _MAX_DATE))
     elif pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values):
         out = _dates_from_numbers(pd.to_numeric(values, errors="coerce").astype(float))
