@@ -180,8 +180,24 @@ def summarise(
     if day_starts is not None:
         del day
         purchase_days = _purchase_days_in_day_order(codes, day_starts, refund_rows, n_customers)
-    else:
-        purchase_days = _purchase_days(codes, day, refund_rows, n_rows, first_day, last_day)
+    else:  # one sort of (customer, day) keys
+        bought = n_rows > 0
+        low = int(first_day[bought].min())
+        span = int(last_day[bought].max()) - low + 1
+        small = n_customers * span < 2**32 - 1  # 32-bit keys sort in half the time
+        kind = np.uint32 if small else np.int64
+        keys = codes.astype(kind)
+        keys *= kind(span)
+        day -= low  # no longer needed as dates: the day within the span, in place
+        np.add(keys, day, out=keys, casting="unsafe")
+        del day
+        keys[refund_rows] = np.iinfo(kind).max  # sorted to the end, then left out
+        keys.sort()
+        keys = keys[: len(keys) - len(refund_rows)]
+        distinct = keys[np.r_[True, keys[1:] != keys[:-1]]] // kind(span)
+        del keys
+        purchase_days = np.bincount(distinct, minlength=n_customers)
+        del distinct
     customer = np.flatnonzero(n_rows > 0)
 
     summary = summary_from_day_aggregates(
@@ -232,7 +248,7 @@ def _purchase_days_in_day_order(
 ) -> np.ndarray:
     """Each customer's distinct purchase days, of payments in day order (``starts``: each day's
     first row): each day's customer codes are sorted on their own, a few thousand at a time in
-    the processor's cache, where :func:`_purchase_days` sorts every (customer, day) key at once
+    the processor's cache, instead of one sort of every (customer, day) key
     (10.7M payments over 2,500 days: 0.18 s against 0.73 s). Refund rows are no purchase."""
     kind = np.uint32 if n_customers < np.iinfo(np.uint32).max else np.int64
     day_codes = codes.astype(kind)
@@ -245,27 +261,6 @@ def _purchase_days_in_day_order(
     np.not_equal(day_codes[1:], day_codes[:-1], out=first[1:])
     first[starts] = True  # a new day: a new purchase day for whoever pays first on it
     return np.bincount(day_codes[first], minlength=n_customers + 1)[:n_customers]
-
-
-def _purchase_days(codes, day, refund_rows, n_rows, first_day, last_day) -> np.ndarray:
-    """Each customer's distinct purchase days: one sort of (customer, day) keys. ``day`` is
-    changed in place (refund rows' days moved out of the way)."""
-    n_customers = len(n_rows)
-    bought = n_rows > 0
-    low = int(first_day[bought].min())
-    span = int(last_day[bought].max()) - low + 1
-    small = n_customers * span < 2**32 - 1  # 32-bit keys sort in half the time
-    kind = np.uint32 if small else np.int64
-    keys = codes.astype(kind)
-    keys *= kind(span)
-    day -= low  # no longer needed as dates: the day within the span, in place
-    np.add(keys, day, out=keys, casting="unsafe")
-    keys[refund_rows] = np.iinfo(kind).max  # sorted to the end, then left out
-    keys.sort()
-    keys = keys[: len(keys) - len(refund_rows)]
-    distinct = keys[np.r_[True, keys[1:] != keys[:-1]]] // kind(span)
-    del keys
-    return np.bincount(distinct, minlength=n_customers)
 
 
 def summary_from_day_aggregates(
