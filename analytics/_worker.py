@@ -186,12 +186,10 @@ def warm_up() -> bool:
     fits that follow are the same. Returns False if it could not be made (nothing else
     changes)."""
     try:
-        from lifetimes.datasets import load_cdnow_summary_data_with_monetary_value
-
+        from analytics.clv import cdnow_summary
         from analytics.pipeline import Settings
 
-        summary = load_cdnow_summary_data_with_monetary_value()
-        return stages()["models"](summary, Settings()).fit.ok
+        return stages()["models"](cdnow_summary(), Settings()).fit.ok
     except Exception:  # noqa: BLE001 - only a head start: the real fit says what is wrong
         return False
 

@@ -39,6 +39,7 @@ __all__ = [
     "MIN_REPEAT_CUSTOMERS",
     "MODELS",
     "ClvResult",
+    "cdnow_summary",
     "ModelReading",
     "expected_purchases",
     "expected_spend",
@@ -172,6 +173,15 @@ def preload() -> None:
     """Import lifetimes (with autograd and scipy.stats, about a second) ahead of the first fit,
     on a thread of the caller's choosing."""
     import lifetimes  # noqa: F401
+
+
+def cdnow_summary() -> pd.DataFrame:
+    """lifetimes' bundled CDNOW summary with spend (2,357 customers; ``frequency``,
+    ``recency``, ``T``, ``monetary_value`` in weeks): a small fit the fit worker makes first
+    (:func:`analytics._worker.warm_up`)."""
+    from lifetimes.datasets import load_cdnow_summary_data_with_monetary_value
+
+    return load_cdnow_summary_data_with_monetary_value()
 
 
 class Fitted:
