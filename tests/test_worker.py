@@ -238,3 +238,29 @@ def test_the_workers_warm_up_fit_leaves_later_fits_as_they_were(base):
     before = model_stage(base, Settings())
     assert warm_up()  # a fit was made (status ok)
     _same(model_stage(base, Settings()), before)
+
+
+def test_the_spend_trend_is_computed_before_the_fit_is_waited_for():
+    """A cold page's fit job computes the view's spend trend on the page's thread before it
+    waits for the fit (no third busy thread beside the fit); a trend that fails leaves the fit's
+    result as it is (the page asks for the trend again and says why)."""
+    from analytics._forked import Job
+    from ui.view import _Then
+
+    order: list = []
+
+    class Current:
+        def __init__(self, fails: bool) -> None:
+            self.fails = fails
+
+        @property
+        def monthly(self):
+            order.append("trend")
+            if self.fails:
+                raise ValueError("no months")
+            return "months"
+
+    fit = Job(lambda: order.append("fit") or "fitted")
+    assert _Then(Current(False), fit).result() == "fitted" and order == ["trend", "fit"]
+    order.clear()
+    assert _Then(Current(True), fit).result() == "fitted" and order == ["trend", "fit"]
