@@ -366,16 +366,8 @@ def _unscoped(user) -> tuple[Dataset, str]:
         source = default_source()  # only stewards and admins switch (checked here, not hidden)
     if source == "database" and not allows(user, "typed_url"):
         source = default_source()
-    if source.startswith("connection:"):
-        return _connection(source.split(":", 1)[1])
-    if source.startswith("scored:"):
-        path = scored_choices().get(source.split(":", 1)[1])
-        if path is None:
-            raise SourceError("no such scored table", code="not_found", name=source[7:])
-        stamp = _stamp(path)
-        return _scored(str(path), stamp), f"scored:{path}:{stamp}"
-    if source == "cdnow":
-        return _cdnow("master"), "cdnow:master"
+    if source.startswith(("connection:", "scored:")) or source == "cdnow":
+        return _open(source)
     if source == "upload" and s.get("upload_bytes"):
         data = s["upload_bytes"]
         digest = hashlib.sha1(data).hexdigest()
@@ -401,14 +393,41 @@ def _unscoped(user) -> tuple[Dataset, str]:
             s.get("db_policies", ""),
         )
         return _database(*args), "db:" + hashlib.sha1(repr(args).encode()).hexdigest()
+    if not os.environ.get("VALUESCOPE_DEMO_PARQUET"):
+        prepare_demo()
+    return _open("demo")
+
+
+def _open(source: str) -> tuple[Dataset, str]:
+    """A source every session may be shown (a demo, a named connection, a scored table) and its
+    fingerprint; no session is read (the demo database must exist)."""
+    if source.startswith("connection:"):
+        return _connection(source.split(":", 1)[1])
+    if source.startswith("scored:"):
+        path = scored_choices().get(source.split(":", 1)[1])
+        if path is None:
+            raise SourceError("no such scored table", code="not_found", name=source[7:])
+        stamp = _stamp(path)
+        return _scored(str(path), stamp), f"scored:{path}:{stamp}"
+    if source == "cdnow":
+        return _cdnow("master"), "cdnow:master"
     folder = os.environ.get("VALUESCOPE_DEMO_PARQUET")
     if folder:
         fingerprint = f"demo-parquet:{folder}:{_folder_stamp(folder)}"
         return _demo(fingerprint), fingerprint
-    prepare_demo()
     path = demo_path()
     fingerprint = f"demo:{path}:{path.stat().st_mtime}"
     return _demo(fingerprint), fingerprint
+
+
+def default_dataset() -> tuple[Dataset, str] | None:
+    """The deployment's default source (:func:`default_source`), unscoped, and its fingerprint,
+    as a page without a session of its own would open it; ``None`` when only a page can open it
+    (the demo database is generated on the first page, with its progress bar)."""
+    source = default_source()
+    if source == "demo" and not (os.environ.get("VALUESCOPE_DEMO_PARQUET") or demo_path().exists()):
+        return None
+    return _open(source)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)

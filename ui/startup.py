@@ -1,18 +1,27 @@
 """What the server readies as it starts, before any browser has asked for a page.
 
 Between the server answering and a browser's first page running its script, the browser starts
-and loads Streamlit's front end: 1.5-2 s here in which the server has nothing to do. A restart
-on unchanged data spent most of its first script on things no session owns: importing NumPy,
-pandas, SQLAlchemy and the dashboard's own modules, and plotly building its first figures
-(validators, the template). :func:`warm` does those on a background thread in that gap, so the
-first page only reads its results and draws. Nothing here reads data or touches a session:
-what a user may see is still decided by the page, for that user.
+and loads Streamlit's front end: 1.5-2 s here in which the server has nothing to do. Two
+background threads use that gap:
+
+- :func:`warm` imports NumPy, pandas, SQLAlchemy and the dashboard's own modules, and has plotly
+  build its first figures (validators, the template);
+- :func:`ready_first_page` opens the deployment's default source (``VALUESCOPE_SOURCE``) and
+  computes the first page's stages for a new session's default settings, on the whole source,
+  into the same caches a page reads (a cold start at a million customers reads, summarises and
+  starts the fit before the browser has asked; a restart reads the persisted results). A page
+  asking for a stage still being computed waits for it (Streamlit's cache computes a key once).
+
+Nothing here touches a session or shows anything: what a user may see is still decided by the
+page, for that user (a user bound to regions gets a scoped source of their own, cut from the
+same loaded tables).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -48,13 +57,44 @@ def warm() -> float:
     return time.perf_counter() - began
 
 
-def start() -> threading.Thread:
-    """Run :func:`warm` once per process on a daemon thread."""
+def ready_first_page() -> bool:
+    """Open the default source and compute what its first page (the Overview) reads, for a new
+    session's settings; whether it did. Never raises: a source that cannot be opened is left
+    to the page, which says why."""
+    try:
+        import analytics  # noqa: F401 - its memory settings before NumPy and Arrow load
+        from ui import sources, state, view
+
+        opened = sources.default_dataset()
+        if opened is None:
+            return False
+        data, fingerprint = opened
+        if not getattr(data, "facts_known", False):
+            view.cold_start(getattr(data, "expected_payments", None))
+        sources.date_range(data, fingerprint)  # the sidebar's date range
+        settings = state.default_settings()
+        view.filter_options(data, fingerprint, settings)  # the base; its fit starts early
+        current = view.view_of(data, fingerprint, settings)
+        current.size  # noqa: B018 - the scored customers
+        current.headline()
+    except Exception:  # noqa: BLE001 - the page will meet (and report) any real problem
+        log.debug("the first page could not be readied", exc_info=True)
+        return False
+    return True
+
+
+def start() -> list[threading.Thread]:
+    """Run :func:`warm` and :func:`ready_first_page` once per process, each on a daemon
+    thread (``VALUESCOPE_READY_AT_START=0``: only the warm-up)."""
     if not _started:
-        thread = threading.Thread(target=warm, name="valuescope-startup", daemon=True)
-        thread.start()
-        _started.append(thread)
-    return _started[0]
+        jobs = [warm]
+        if os.environ.get("VALUESCOPE_READY_AT_START", "1") != "0":
+            jobs.insert(0, ready_first_page)
+        for job in jobs:
+            thread = threading.Thread(target=job, name=f"valuescope-{job.__name__}", daemon=True)
+            thread.start()
+            _started.append(thread)
+    return _started
 
 
 @contextlib.asynccontextmanager

@@ -292,10 +292,9 @@ def edge_errors() -> list[str]:
     return bad
 
 
-def _edges(bins: int) -> tuple[tuple[float, ...] | None, ...] | None:
+def _edges(bins: int, s) -> tuple[tuple[float, ...] | None, ...] | None:
     """Typed edges per dimension (``None`` where empty or invalid: the pipeline then uses its
     suggestion), or ``None`` outside threshold mode."""
-    s = st.session_state
     if s.get("rfm_mode") != "threshold":
         return None
     out = []
@@ -317,9 +316,10 @@ def _regions() -> tuple[str, ...] | None:
     return None if user.regions is None else tuple(user.regions)
 
 
-def settings() -> Settings:
-    """The analysis settings of the session (values already validated on the way in)."""
-    s = st.session_state
+def settings(values: dict | None = None) -> Settings:
+    """The analysis settings of the session (values already validated on the way in), or of
+    ``values`` (a session's keys) for the whole source, without a regional scope."""
+    s = st.session_state if values is None else values
     try:
         rules = rules_from_text(s.get("rules", ""))
     except ValueError:
@@ -352,7 +352,7 @@ def settings() -> Settings:
         products=tuple(sorted(s.get("f_product") or [])),
         rfm_mode=s.get("rfm_mode", DEFAULTS.rfm_mode),
         rfm_bins=bins,
-        rfm_edges=_edges(bins),
+        rfm_edges=_edges(bins, s),
         rules=rules,
         abc_value=s.get("abc_value", DEFAULTS.abc_value),
         abc_cuts=(abc_a, max(float(s.get("abc_b", DEFAULTS.abc_cuts[1])), abc_a)),
@@ -364,9 +364,15 @@ def settings() -> Settings:
         k=int(s.get("k", DEFAULTS.k)),
         cluster_features=tuple(s.get("cluster_features") or DEFAULTS.cluster_features),
         filters=filters,
-        regions=_regions(),
+        regions=_regions() if values is None else None,
         merge_identities=bool(s.get("merge_ids", False)),
     )
+
+
+def default_settings() -> Settings:
+    """The settings a new session opened without a link starts with (:func:`init`'s defaults),
+    for the whole source: what the server readies before anyone asks (:mod:`ui.startup`)."""
+    return settings({key: spec.default for key, spec in KEYS.items()})
 
 
 def cluster_names() -> dict[int, str]:

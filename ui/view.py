@@ -601,7 +601,17 @@ def view(clustered: bool = False) -> View:
     ``cluster`` is -1 and exports add the cluster columns when the download is clicked.
     """
     data, fingerprint = sources.dataset()
-    settings = state.settings()
+    return view_of(data, fingerprint, state.settings(), clustered, state.edge_errors())
+
+
+def view_of(
+    data: Dataset,
+    fingerprint: str,
+    settings: P.Settings,
+    clustered: bool = False,
+    edge_errors: Sequence[str] = (),
+) -> View:
+    """:func:`view` of a source and settings given (no session is read)."""
     if data.summary is not None:  # a scored table was scored in one time unit: that one
         settings = settings.with_(unit=data.summary.attrs.get("unit", settings.unit))
     memo = memo_for(fingerprint)
@@ -623,7 +633,7 @@ def view(clustered: bool = False) -> View:
             settings=settings,
             scored=scored,
             memo=memo,
-            edge_errors=state.edge_errors(),
+            edge_errors=list(edge_errors),
         )
     )
     return made[0]
