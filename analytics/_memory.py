@@ -1,9 +1,10 @@
 """How a ValueScope process asks the system for the memory of large arrays.
 
 A million customers' payments are hundreds of megabytes of Arrow buffers and NumPy arrays, made
-and freed stage after stage. By default both libraries back such buffers with 2 MB pages
-(transparent huge pages: Arrow's mimalloc allocator when ``MIMALLOC_ALLOW_LARGE_OS_PAGES`` is
-set, NumPy through ``madvise`` for arrays of 4 MB and more). On this machine's kernel (THP in
+and freed stage after stage. Both libraries can back such buffers with 2 MB pages (transparent
+huge pages): NumPy does by default, through ``madvise`` for arrays of 4 MB and more; Arrow's
+mimalloc allocator does when ``MIMALLOC_ALLOW_LARGE_OS_PAGES`` is set, as this package set it
+until it measured the cost below. On this machine's kernel (THP in
 ``madvise`` mode) those pages cost more kernel time than they save, and a varying amount: reading
 the 1M demo's 10.7M payments took 1.55-2.65 s (1.7-3.8 s of it in the kernel) with mimalloc's
 large pages, 1.00 s with jemalloc and 4 KB pages; ``python -m analytics score`` on the 1M demo
