@@ -15,7 +15,7 @@ from ui.auth import allows
 from ui.formats import fmt_int
 from ui.i18n import LANGUAGES, describe_error, labeler, namer, setting_names, t
 from ui.view import filter_options, prefetch
-from ui.widgets import on_page_stop, page_stop_drawer, plain, show_error
+from ui.widgets import load_chart_library, on_page_stop, page_stop_drawer, plain, show_error
 
 
 def _skip_direct_execution_check() -> None:
@@ -184,21 +184,24 @@ def navigation(user, hidden: bool = False):
 
 style.apply(st.session_state.get("lang", "en"))
 user = auth.gate(keep_link=lambda: navigation(None, hidden=True))
+unload_charts = load_chart_library()  # before anything waits for data
 with persist.drawing():  # background work waits while a page is drawn
     sources.prepare_demo()
     saved_segments = sidebar(user)
 
-    def draw_saved_segments() -> None:
+    def after_page() -> None:
         if saved_segments is not None:
             with saved_segments:
                 segments.sidebar(user)
+        if unload_charts is not None:
+            unload_charts()
 
-    on_page_stop(draw_saved_segments)  # a page that stops draws them before it stops
+    on_page_stop(after_page)  # a page that stops draws them before it stops
     try:
         navigation(user).run()
     finally:
         if page_stop_drawer() is not None:  # the page did not stop
-            draw_saved_segments()
+            after_page()
 state.sync_url()
 prefetch(st.session_state.get("_last_view"))
 if "_view_size" in st.session_state:

@@ -27,6 +27,17 @@ PAGES = [
 ]
 
 
+# Calls window.titleShown() once, when the page's first title appears.
+_ON_FIRST_TITLE = """
+new MutationObserver((_, observer) => {
+  if (document.querySelector("h1")) {
+    observer.disconnect();
+    window.titleShown();
+  }
+}).observe(document, {childList: true, subtree: true});
+"""
+
+
 @pytest.fixture
 def server(demo_dir):
     with streamlit_server({"VALUESCOPE_DATA_DIR": str(demo_dir)}) as url:
@@ -46,9 +57,18 @@ def test_walk_every_page_slider_download_and_language(server, browser_page):
     from playwright.sync_api import expect
 
     page = browser_page
+    events = []  # what the browser did, in order: the chart library asked for, the title shown
+    page.on("request", lambda r: events.append("plotly") if "/PlotlyChart." in r.url else None)
+    page.expose_function("titleShown", lambda: events.append("title"))
+    page.add_init_script(_ON_FIRST_TITLE)
     page.goto(server)
     expect(page.locator("h1").first).to_have_text("Overview")
     settle(page)
+    # plotly.js was asked for before the page's first title (a hidden chart drawn before
+    # anything waits for data), and that chart is gone once the page is drawn
+    assert events[:2] == ["plotly", "title"], events
+    assert page.locator(".st-key-vs_chart_loader").count() == 0
+    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(4)
 
     for link, title in PAGES:
         page.locator('[data-testid="stSidebarNav"]').get_by_text(link, exact=True).click()

@@ -59,6 +59,47 @@ def test_every_page_renders_without_exception(app, page):
     assert not app.error, [e.value for e in app.error]
 
 
+def test_a_sessions_first_run_draws_a_hidden_chart_first_and_removes_it():
+    """The chart loader (ui.widgets.load_chart_library): an empty chart in a container the
+    page's styles hide, on a session's first run only, removed by the function it returns."""
+
+    def script():
+        import streamlit as st
+
+        from ui.widgets import load_chart_library
+
+        unload = load_chart_library()
+        st.write("first run" if unload is not None else "later run")
+        if unload is not None and st.session_state.get("remove"):
+            unload()
+
+    at = AppTest.from_function(script, default_timeout=TIMEOUT)
+    at.run()
+    charts = at.get("plotly_chart")
+    assert len(charts) == 1 and at.markdown[0].value == "first run"
+    assert '"x":[]' in charts[0].proto.spec.replace(" ", "")  # no data in it
+    at.run()
+    assert not at.get("plotly_chart") and at.markdown[0].value == "later run"
+
+    removed = AppTest.from_function(script, default_timeout=TIMEOUT)
+    removed.session_state["remove"] = True
+    removed.run()
+    assert not removed.get("plotly_chart") and removed.markdown[0].value == "first run"
+
+    from ui import style
+    from ui.widgets import CHART_LOADER_KEY
+
+    assert f".st-key-{CHART_LOADER_KEY} {{ display: none; }}" in style._BASE
+
+
+def test_the_dashboards_first_run_leaves_only_the_pages_charts(demo_dir):
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT)
+    at.run()  # a session's first run: the chart loader was drawn, then removed
+    assert not at.exception, [e.value for e in at.exception]
+    assert [t.value for t in at.title] == ["Overview"]
+    assert len(at.get("plotly_chart")) == 4
+
+
 def test_overview_kpis_on_the_demo(app):
     open_page(app, "overview")
     assert metric(app, "Customers") == "20,000"

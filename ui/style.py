@@ -26,6 +26,9 @@ _BASE = """
 /* Files leave through the app's own downloads (no personal information, formulas neutralised,
    numbers rounded); a table's built-in "Download as CSV" would bypass all of that. */
 [data-testid="stElementToolbarButton"]:has(button[aria-label="Download as CSV"]) { display: none; }
+/* the empty chart a session's first run draws so the browser loads plotly.js early
+   (ui.widgets.load_chart_library) */
+.st-key-vs_chart_loader { display: none; }
 </style>
 """
 

@@ -79,6 +79,29 @@ def chart(figure, key: str, container=None, *, kept: tuple | None = None) -> Non
     (container or st).plotly_chart(shown, key=key, config=config)
 
 
+#: The hidden chart of a session's first run (:func:`load_chart_library`); ``ui.style`` hides it.
+CHART_LOADER_KEY = "vs_chart_loader"
+
+
+def load_chart_library():
+    """On a session's first run, have the browser load its chart library while the server
+    computes: an empty plotly chart in a hidden container, drawn before anything that waits for
+    data. Streamlit's front end fetches and compiles plotly.js (4.7 MB) only when a first chart
+    arrives; without this, a first page's charts waited for that until the script was done,
+    while the browser's core sat idle. Returns a function that removes the chart, for the end of
+    the run (None on a session's later runs: the browser has the library by then)."""
+    if st.session_state.get("_chart_library_loaded"):
+        return None
+    st.session_state["_chart_library_loaded"] = True
+    slot = st.empty()
+    with slot.container(key=CHART_LOADER_KEY):
+        st.plotly_chart(
+            {"data": [{"type": "scatter", "x": [], "y": []}], "layout": {"height": 10}},
+            config={"staticPlot": True},
+        )
+    return slot.empty
+
+
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _kept_figure(key: str, _build):
     """Built figures by what they show (never changed once built: plotly_chart only reads)."""
