@@ -196,7 +196,7 @@ with persist.drawing():  # background work waits while a page is drawn
         if unload_charts is not None:
             unload_charts()
 
-    on_page_stop(after_page)  # a page that stops draws them before it stops
+    on_page_stop(after_page)  # a page that stops does this before it stops
     try:
         navigation(user).run()
     finally:
