@@ -666,3 +666,20 @@ def test_saved_segments_stay_in_the_sidebar_when_a_page_stops(app, monkeypatch):
     assert not app.exception
     assert any("cannot be used" in e.value for e in app.error)  # the page stopped, and said why
     assert any(e.label == label for e in app.sidebar.expander)
+
+
+def test_a_page_that_stops_on_a_sessions_first_run_leaves_no_hidden_chart(demo_dir, monkeypatch):
+    """The chart loader drawn at the top of a session's first run is removed before a page
+    stops (ui.widgets.stop_page runs what the dashboard does after a page), not left behind."""
+    from analytics._validate import CodedError
+    from ui import view
+
+    def unusable(clustered: bool = False):
+        raise CodedError("no payment can be used", code="no_valid_rows")
+
+    monkeypatch.setattr(view, "view", unusable)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception
+    assert any("cannot be used" in e.value for e in at.error)  # the page stopped
+    assert not at.get("plotly_chart")
