@@ -439,3 +439,48 @@ def test_quiet_fits_on_two_threads_leave_stdout_and_warnings_as_they_were(monkey
     assert sys.stdout is real
     assert real.getvalue() == "a page's own line\nafter both\n"
     assert warnings.filters == filters
+
+
+_LEAN_IMPORT = """
+import json, pickle, sys
+from analytics import clv
+clv.preload()
+loaded = {name: name in sys.modules for name in ("lifetimes", "scipy.stats", "autograd.scipy.stats")}
+fit = clv.fit_clv(clv.cdnow_summary())
+model = pickle.loads(pickle.dumps(fit.purchase_model))  # read back: lifetimes' own method again
+expected = float(model.conditional_expected_number_of_purchases_up_to_time(39, 2, 30.43, 38.86))
+import autograd.scipy.stats  # a submodule still imports when asked for
+print(json.dumps({"loaded": loaded, "purchase": fit.purchase_params, "spend": fit.spend_params,
+                  "expected": expected, "norm": float(autograd.scipy.stats.norm.cdf(0.0))}))
+"""
+
+
+def test_lifetimes_loads_without_scipy_stats_and_fits_the_published_cdnow_parameters():
+    """lifetimes is imported without autograd's scipy.stats wrappers (most of its import time),
+    in a fresh process as the dashboard's and the command line's: the fits are lifetimes' own
+    and reproduce the published CDNOW figures (Fader, Hardie & Lee 2005)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", _LEAN_IMPORT], cwd=root, capture_output=True, text=True,
+        timeout=300, env={**os.environ, "PYTHONPATH": str(root)}, check=True,
+    )  # fmt: skip
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["loaded"] == {"lifetimes": True, "scipy.stats": False,
+                               "autograd.scipy.stats": False}  # fmt: skip
+    purchase, spend = found["purchase"], found["spend"]
+    assert_array_almost_equal(
+        [purchase["r"], purchase["alpha"], purchase["a"], purchase["b"]],
+        [0.243, 4.414, 0.793, 2.426],
+        decimal=3,
+    )
+    assert_array_almost_equal([spend["p"], spend["q"], spend["v"]], [6.25, 3.74, 15.44], decimal=2)
+    # the paper's worked example: a customer with x = 2, t_x = 30.43, T = 38.86 weeks is
+    # expected to buy 1.226 times in the next 39 weeks (by lifetimes' own method, read back)
+    assert found["expected"] == pytest.approx(1.226, abs=1e-3)
+    assert found["norm"] == pytest.approx(0.5)
