@@ -107,6 +107,17 @@ def test_overview_kpis_on_the_demo(app):
     assert len(app.get("plotly_chart")) == 4
 
 
+def test_overview_tiers_are_a_static_table_and_the_page_has_no_data_grid(app):
+    """The Overview's four tiers are a table to read (st.table): the session's first page
+    makes the browser load no data grid."""
+    open_page(app, "overview")
+    assert not app.dataframe
+    tiers = next(t.value for t in app.table if "Value tier" in t.value.columns)
+    assert tiers["Value tier"].tolist() == ["Platinum", "Gold", "Silver", "Bronze"]
+    assert tiers["Customers"].str.replace(",", "").astype(int).sum() == 20_000
+    assert {"Share", "Value share", "Mean churn risk"} <= set(tiers.columns)
+
+
 def test_changing_rfm_edges_changes_segment_counts(app):
     open_page(app, "rfm")
     app.radio(key="rfm_mode").set_value("threshold").run()

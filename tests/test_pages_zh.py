@@ -88,7 +88,7 @@ def page_texts(at: AppTest) -> list[tuple[str, str]]:
         out.append(("download", button.proto.label))
     for expander in at.expander:
         out.append(("expander", expander.label))
-    for frame in at.dataframe:
+    for frame in [*at.dataframe, *at.table]:
         table = frame.value
         out += [("table header", str(c)) for c in table.columns]
         for column in table.columns:
