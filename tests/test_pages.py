@@ -107,12 +107,16 @@ def test_overview_kpis_on_the_demo(app):
     assert len(app.get("plotly_chart")) == 4
 
 
-def test_overview_tiers_are_a_static_table_and_the_page_has_no_data_grid(app):
-    """The Overview's four tiers are a table to read (st.table): the session's first page
-    makes the browser load no data grid."""
+def test_overview_tiers_are_a_static_table_and_the_page_sends_no_arrow_table(app):
+    """The Overview's four tiers are a table to read (a Markdown table): the session's first
+    page has the browser load neither a data grid nor Streamlit's Arrow code."""
+    from tests.test_ui_units import markdown_cells
+
     open_page(app, "overview")
-    assert not app.dataframe
-    tiers = next(t.value for t in app.table if "Value tier" in t.value.columns)
+    assert not app.dataframe and not app.table
+    text = next(m.value for m in app.markdown if m.value.startswith("| Value tier |"))
+    cells = markdown_cells(text)
+    tiers = pd.DataFrame(cells[2:], columns=cells[0])
     assert tiers["Value tier"].tolist() == ["Platinum", "Gold", "Silver", "Bronze"]
     assert tiers["Customers"].str.replace(",", "").astype(int).sum() == 20_000
     assert {"Share", "Value share", "Mean churn risk"} <= set(tiers.columns)

@@ -46,6 +46,43 @@ def test_masked_values_never_contain_the_hidden_digits():
     assert "19900101" not in mask("id_number", number)
 
 
+def markdown_cells(text: str) -> list[list[str]]:
+    """The cells of a Markdown table, each as it reads (escapes removed)."""
+    return [
+        [c.strip().replace("\\", "") for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+        for line in text.splitlines()
+    ]
+
+
+def test_a_static_table_shows_every_cell_as_text_in_its_own_cell():
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        import pandas as pd
+
+        from ui.widgets import static_table
+
+        static_table(pd.DataFrame({
+            "Name | kind": ["a|b", "<b>x</b>", "line\nbreak", "**bold** [l](http://x.cn)"],
+            "Value": ["1.0%", "-2", "¥3", "$4"],
+        }))  # fmt: skip
+
+    at = AppTest.from_function(script).run()
+    assert not at.exception
+    (table,) = at.markdown
+    lines = table.value.splitlines()
+    assert len(lines) == 6  # header, alignment, four rows: no cell broke its row
+    assert all(len(re.findall(r"(?<!\\)\|", line)) == 3 for line in lines)  # two cells each
+    assert lines[1] == "| :--- | ---: |"
+    cells = markdown_cells(table.value)
+    assert cells[0] == ["Name | kind", "Value"]
+    assert [row[0] for row in cells[2:]] == [
+        "a|b", "<b>x</b>", "line break", "**bold** [l](http:\u200b//x.cn)"
+    ]  # fmt: skip
+    assert [row[1] for row in cells[2:]] == ["1.0%", "-2", "¥3", "$4"]
+    assert "<b>" not in table.value and "**" not in table.value  # escaped, not rendered
+
+
 def test_plain_text_cannot_become_markdown():
     assert plain("[click](http://evil)") == "\\[click\\](http\\:\u200b//evil)"
     assert "\u200b" in plain("see www.example.com") and "\u200b" in plain("a@b.cn")

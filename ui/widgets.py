@@ -263,14 +263,32 @@ def model_agreement(view, start: bool = True) -> None:
         st.caption(t("models_agree", **values))
 
 
+def static_table(frame: pd.DataFrame) -> None:
+    """A few rows of figures to read, not to sort or scroll, as a Markdown table: the first
+    column left-aligned, the others right-aligned, every cell and header shown as text
+    (:func:`plain`).
+
+    ``st.dataframe`` and ``st.table`` send their data as Arrow, and the browser loads and runs
+    Streamlit's Arrow code for them (0.74 MB of script), and for ``st.dataframe`` its data grid
+    too (0.49 MB). On the Overview, a session's first page, the browser's main-thread work until
+    the demo's page was drawn (Chromium's ``TaskDuration``, alternating cold starts) was
+    6.78 / 7.58 / 6.39 s with a grid, 5.95 / 6.77 / 5.04 s and 6.82 / 5.97 / 6.23 s with
+    ``st.table``, and 5.62 / 5.78 / 5.78 s with this table."""
+
+    def cell(value: object) -> str:
+        return plain(" ".join(str(value).split()))  # one line: a line break would end the row
+
+    lines = [
+        "| " + " | ".join(cell(c) for c in frame.columns) + " |",
+        "| :--- |" + " ---: |" * (len(frame.columns) - 1),
+        *("| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)),
+    ]
+    st.markdown("\n".join(lines))
+
+
 def tier_table(view) -> None:
     """The value tiers of the view: customers, value, shares, churn risk and premium at risk
-    (Overview and CLV pages). Four rows of figures to read, not to sort or scroll: a static
-    table (``st.table``). An interactive grid would have the browser load and start its data
-    grid (about 0.5 MB of script) for the Overview, the first page a session opens: the browser's
-    main-thread work until the demo's Overview was drawn (Chromium's ``TaskDuration``) was
-    6.78 / 7.58 / 6.39 s with the grid and 5.95 / 6.77 / 5.04 s with this table, alternating
-    cold starts."""
+    (Overview and CLV pages): four rows, a :func:`static_table`."""
     from ui.formats import fmt_int, fmt_money, fmt_pct
     from ui.i18n import lang, name, names
 
@@ -289,7 +307,7 @@ def tier_table(view) -> None:
         table[t("premium_at_risk_short")] = [
             fmt_money(v, currency, language) for v in tiers["premium_at_risk"]
         ]
-    st.table(pd.DataFrame(table), hide_index=True)
+    static_table(pd.DataFrame(table))
 
 
 @contextlib.contextmanager
