@@ -21,6 +21,19 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def hwm_mb(pid: int | str = "self") -> float:
+    """Peak resident memory (MB) of a process's own memory since it started its program (its
+    ``VmHWM``); 0 once it is gone. Not ``ru_maxrss`` of a child (``wait4``, or ``getrusage``
+    inside it): Linux carries that over the fork and exec that start a child, so a child
+    started by a process that had grown to 2.3 GB reports 2.3 GB even if it only runs ``pass``
+    (checked here)."""
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            return next(int(line.split()[1]) for line in handle if line.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration, ValueError):
+        return 0.0
+
+
 def rss_mb() -> float:
     with open("/proc/self/statm") as handle:
         return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20

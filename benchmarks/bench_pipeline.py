@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from _common import OUT, ROOT, compile_project, machine, print_table, timed
+from _common import OUT, ROOT, compile_project, hwm_mb, machine, print_table, timed
 
 from analytics import pipeline as P
 from analytics.clv import fit_clv
@@ -112,21 +112,22 @@ def _tree_pss_mb(pid: int) -> float:
 
 
 class _PssPeak(threading.Thread):
-    """Samples :func:`_tree_pss_mb` every 0.2 s until stopped; ``peak`` is the largest."""
+    """Samples, every 0.1 s until stopped, the process's own peak RSS (:func:`hwm_mb`) and
+    :func:`_tree_pss_mb`; ``peak`` is the largest (growth in a process's last 0.1 s is missed)."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
         self.pid, self.peak, self.done = pid, 0.0, threading.Event()
 
     def run(self) -> None:
-        while not self.done.wait(0.2):
-            self.peak = max(self.peak, _tree_pss_mb(self.pid))
+        while not self.done.wait(0.1):
+            self.peak = max(self.peak, hwm_mb(self.pid), _tree_pss_mb(self.pid))
 
 
 def _run(command: list[str]) -> tuple[float, float, str]:
     """Run a fresh process; its wall time, its peak memory (MB) and stdout. The peak is the
-    larger of wait4's peak RSS (the process, or a forked child, alone) and the sampled peak
-    PSS of the process with its children together."""
+    larger of the process's own peak RSS and the PSS of the process with its children together,
+    both sampled (:class:`_PssPeak`; not wait4's, see :func:`hwm_mb`)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         began = time.perf_counter()
         process = subprocess.Popen(
@@ -134,7 +135,7 @@ def _run(command: list[str]) -> tuple[float, float, str]:
         )
         sampler = _PssPeak(process.pid)
         sampler.start()
-        _, status, usage = os.wait4(process.pid, 0)
+        _, status, _ = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - began
         sampler.done.set()
         sampler.join()
@@ -143,7 +144,7 @@ def _run(command: list[str]) -> tuple[float, float, str]:
         err.seek(0)
         if process.returncode:
             raise SystemExit(err.read().decode()[-3000:])
-        return seconds, max(usage.ru_maxrss / 1024, sampler.peak), out.read().decode()
+        return seconds, sampler.peak, out.read().decode()
 
 
 def score_command(folder: Path) -> tuple[dict, dict]:
