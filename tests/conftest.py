@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -20,6 +21,15 @@ os.environ.setdefault("VALUESCOPE_CACHE", "0")
 POSTGRES_URL = os.environ.get(
     "VALUESCOPE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+
+
+def markdown_cells(text: str) -> list[list[str]]:
+    """The cells of a Markdown table (:func:`ui.widgets.static_table`), each as it reads
+    (escapes removed)."""
+    return [
+        [c.strip().replace("\\", "") for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+        for line in text.splitlines()
+    ]
 
 
 def missing_service(reason: str) -> None:

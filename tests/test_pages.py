@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, markdown_cells
 
 PAGES = [
     "overview",
@@ -110,8 +110,6 @@ def test_overview_kpis_on_the_demo(app):
 def test_overview_tiers_are_a_static_table_and_the_page_sends_no_arrow_table(app):
     """The Overview's four tiers are a table to read (a Markdown table): the session's first
     page has the browser load neither a data grid nor Streamlit's Arrow code."""
-    from tests.test_ui_units import markdown_cells
-
     open_page(app, "overview")
     assert not app.dataframe and not app.table
     text = next(m.value for m in app.markdown if m.value.startswith("| Value tier |"))

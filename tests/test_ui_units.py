@@ -11,7 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, markdown_cells
 from ui import i18n
 from ui.state import DEFAULTS, KEYS, dump_query, parse_query, rules_from_text, rules_to_text
 from ui.widgets import mask, plain
@@ -44,14 +44,6 @@ def test_masked_values_never_contain_the_hidden_digits():
     phone, number = "13812345678", "110105199001011234"
     assert "1234" not in mask("phone", phone)[:7]
     assert "19900101" not in mask("id_number", number)
-
-
-def markdown_cells(text: str) -> list[list[str]]:
-    """The cells of a Markdown table, each as it reads (escapes removed)."""
-    return [
-        [c.strip().replace("\\", "") for c in re.split(r"(?<!\\)\|", line)[1:-1]]
-        for line in text.splitlines()
-    ]
 
 
 def test_a_static_table_shows_every_cell_as_text_in_its_own_cell():
