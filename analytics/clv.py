@@ -389,12 +389,11 @@ def fit_clv(
             details={"error": type(failure).__name__},
             **base,
         )
-    if model == "bgnbd":
-        log_likelihood = bgnbd.bgnbd_log_likelihood(
-            params, rows["frequency"], rows["recency"], rows["T"], rows["weight"]
-        )
-    else:  # lifetimes' own value, on its internally rescaled time axis
-        log_likelihood = -float(fitter._negative_log_likelihood_) * float(rows["weight"].sum())
+    # in the data's time unit, on the rows fitted (lifetimes' Pareto/NBD value is on its own
+    # rescaled time axis and divided by the mean weight: not comparable, so not used)
+    log_likelihood = (
+        bgnbd.bgnbd_log_likelihood if model == "bgnbd" else bgnbd.pareto_nbd_log_likelihood
+    )(params, rows["frequency"], rows["recency"], rows["T"], rows["weight"])
     fitted = {
         **base,
         "purchase_params": params,

@@ -345,6 +345,40 @@ def test_pareto_nbd_alternative(cdnow_summary):
     assert scores["clv"].notna().all()
 
 
+def test_pareto_nbd_reproduces_the_published_cdnow_fit_and_log_likelihood(cdnow_summary):
+    # Fader, Hardie & Lee (2005), "Counting your customers the easy way", Table 1: Pareto/NBD
+    # on the CDNOW sample, r, alpha, s, beta = 0.553, 10.578, 0.606, 11.669, LL = -9595.0
+    fit = fit_clv(cdnow_summary, model="pareto_nbd")
+    expected = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
+    for key, value in expected.items():
+        assert fit.purchase_params[key] == pytest.approx(value, abs=2e-3)
+    # in weeks, the data's unit (lifetimes' own figure, on its rescaled axis, was -612,264)
+    assert fit.log_likelihood == pytest.approx(-9595.0, abs=0.1)
+
+
+@pytest.mark.parametrize(
+    "params", [{"r": 0.5, "alpha": 12.0, "s": 0.7, "beta": 3.0},  # alpha >= beta
+               {"r": 0.55, "alpha": 10.6, "s": 0.61, "beta": 11.7}],  # alpha < beta
+)  # fmt: skip
+def test_pareto_nbd_log_likelihood_matches_lifetimes_own_terms_on_both_branches(
+    cdnow_summary, params
+):
+    from lifetimes import ParetoNBDFitter
+
+    from analytics.bgnbd import pareto_nbd_log_likelihood
+
+    s = cdnow_summary
+    x, t_x, T = (s[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    theirs = ParetoNBDFitter._conditional_log_likelihood(list(params.values()), x, t_x, T)
+    assert pareto_nbd_log_likelihood(params, x, t_x, T) == pytest.approx(theirs.sum(), rel=1e-12)
+    # distinct rows with counts as weights give the customers' total
+    rows = s.groupby(["frequency", "recency", "T"]).size().rename("w").reset_index()
+    weighted = pareto_nbd_log_likelihood(
+        params, rows["frequency"], rows["recency"], rows["T"], rows["w"]
+    )
+    assert weighted == pytest.approx(theirs.sum(), rel=1e-12)
+
+
 def test_lifetimes_plain_route_agrees_on_cdnow(cdnow_transactions, cdnow_summary, cdnow_fit):
     from analytics.clv import lifetimes_reference_fit, lifetimes_reference_summary
 
