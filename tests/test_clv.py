@@ -379,6 +379,50 @@ def test_pareto_nbd_log_likelihood_matches_lifetimes_own_terms_on_both_branches(
     assert weighted == pytest.approx(theirs.sum(), rel=1e-12)
 
 
+def test_the_hypergeometric_function_once_per_distinct_argument_gives_scipys_values():
+    from scipy.special import hyp2f1
+
+    from analytics.clv import _DistinctHypergeometric
+
+    seen = []
+    distinct = _DistinctHypergeometric(
+        lambda *args: (seen.append(np.size(args[0])), hyp2f1(*args))[1]
+    )
+    rng = np.random.default_rng(7)
+    x = rng.integers(0, 20, 5_000).astype(float)  # few distinct (x, t) pairs among 5,000 rows
+    t = rng.integers(0, 30, 5_000).astype(float)
+    for r, s_ in ((0.55, 0.61), (0.9, 1.3)):  # two steps: new values, the same equal rows
+        a, z = r + s_ + x, 0.4 / (12.0 + t)
+        ours = distinct(a, s_ + 1, a + 1.0, z)  # a scalar b is broadcast
+        assert np.array_equal(ours, hyp2f1(a, s_ + 1, a + 1.0, z))  # to the bit
+    assert seen[0] <= 20 * 30 and seen[1] == seen[0] and len(distinct._groupings) == 1
+    # the same length with other equal rows: the kept grouping is checked, not trusted
+    shuffled = rng.permutation(z)
+    assert np.array_equal(distinct(a, 2.0, a + 1, shuffled), hyp2f1(a, 2.0, a + 1, shuffled))
+    z_nan = z.copy()
+    z_nan[::7] = np.nan
+    assert np.array_equal(distinct(a, 2.0, a + 1, z_nan), hyp2f1(a, 2.0, a + 1, z_nan),
+                          equal_nan=True)  # fmt: skip
+    assert distinct(1.0, 2.0, 3.0, 0.5) == hyp2f1(1.0, 2.0, 3.0, 0.5)  # scalars pass through
+
+
+def test_pareto_nbd_fit_is_the_same_with_the_hypergeometric_function_per_distinct_argument(
+    cdnow_summary, monkeypatch
+):
+    from lifetimes.fitters import pareto_nbd_fitter
+
+    from analytics.clv import _DistinctHypergeometric
+
+    fast = fit_clv(cdnow_summary, model="pareto_nbd")
+    assert isinstance(pareto_nbd_fitter.hyp2f1, _DistinctHypergeometric)
+    assert fast.n_fit_rows > _DistinctHypergeometric.MIN_SIZE  # it was used
+    monkeypatch.setattr(_DistinctHypergeometric, "MIN_SIZE", 10**12)  # SciPy's, row by row
+    plain = fit_clv(cdnow_summary, model="pareto_nbd")
+    assert fast.purchase_params == plain.purchase_params
+    assert fast.log_likelihood == plain.log_likelihood
+    assert fast.spend_params == plain.spend_params
+
+
 def test_lifetimes_plain_route_agrees_on_cdnow(cdnow_transactions, cdnow_summary, cdnow_fit):
     from analytics.clv import lifetimes_reference_fit, lifetimes_reference_summary
 
