@@ -230,6 +230,10 @@ class Aggregates:
         """The customers of the view whose ``column`` equals ``value`` (what a download holds)."""
         return self.table[self.table[column] == value]
 
+    def count(self, column: str, value) -> int:
+        """How many rows :meth:`rows` gives, without taking them."""
+        return int((self.table[column] == value).sum())
+
     @property
     def launch(self) -> pd.Timestamp | None:
         """The loyalty programme's launch: its earliest enrolment."""

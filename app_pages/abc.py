@@ -11,7 +11,7 @@ from ui.exports import group_downloads
 from ui.formats import fmt_int, fmt_money, fmt_pct
 from ui.i18n import basis_words, lang, name, namer, t
 from ui.view import page_view
-from ui.widgets import chart, empty_view_guard, section
+from ui.widgets import chart, empty_view_guard, section, static_table
 
 
 def _keep_order() -> None:
@@ -97,7 +97,7 @@ def _cut_offs() -> None:
     with section():
         table = agg.abc
         currency, language = view.currency, lang()
-        st.dataframe(
+        static_table(  # three rows to read (the browser draws no data grid on every cut-off)
             pd.DataFrame(
                 {
                     t("abc_class"): table["abc_class"],
@@ -106,9 +106,7 @@ def _cut_offs() -> None:
                     basis: [fmt_money(v, currency, language) for v in table["value"]],
                     t("value_share"): [fmt_pct(v) for v in table["value_share"]],
                 }
-            ),
-            hide_index=True,
-            width="stretch",
+            )
         )
         for _, row in agg.concentration.iterrows():
             st.caption(

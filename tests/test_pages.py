@@ -153,13 +153,32 @@ def test_editing_rules_reports_gaps(app):
     assert set(table.index) == {"Only top", "Unclassified"}
 
 
+def abc_classes(at: AppTest) -> pd.DataFrame:
+    """The ABC page's class table (a Markdown table, as the page sends no Arrow table)."""
+    assert not at.dataframe and not at.table
+    text = next(m.value for m in at.markdown if m.value.startswith("| ABC class |"))
+    cells = markdown_cells(text)
+    classes = pd.DataFrame(cells[2:], columns=cells[0]).set_index("ABC class")
+    return classes["Customers"].str.replace(",", "").astype(int)
+
+
+def download_counts(at: AppTest) -> list[int]:
+    labels = [b.proto.label for b in at.get("download_button")]
+    return [int(re.search(r"\(([\d,]+)", label).group(1).replace(",", "")) for label in labels]
+
+
 def test_changing_the_a_cut_off_changes_class_sizes(app):
     open_page(app, "abc")
-    before = metric(app, "Class A")
+    before, table_before = metric(app, "Class A"), abc_classes(app)
+    assert table_before.index.tolist() == ["A", "B", "C"] and table_before.sum() == 20_000
+    # the chosen class's downloads (CSV and Excel) say its size, then every customer's
+    assert download_counts(app) == [table_before["A"]] * 2 + [20_000] * 2
     app.slider(key="abc_a").set_value(0.6).run()
-    after = metric(app, "Class A")
+    after, table_after = metric(app, "Class A"), abc_classes(app)
     share = lambda text: float(re.match(r"([\d.]+)%", text).group(1))  # noqa: E731
     assert share(after) < share(before)
+    assert table_after["A"] < table_before["A"] and table_after.sum() == 20_000
+    assert download_counts(app) == [table_after["A"]] * 2 + [20_000] * 2
 
 
 def test_language_switch_changes_labels(app, demo_dir):

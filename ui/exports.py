@@ -183,12 +183,11 @@ def group_downloads(
         format_func=lambda v: labels[options.index(v)],
         key=f"{key}_pick",
     )
-    rows = view.agg.rows(column, chosen)
     what = t("download_group", what=t(what_key), group=labels[options.index(chosen)])
     as_of = view.as_of
     download_pair(
         lambda: view.agg.rows(column, chosen),
-        len(rows),
+        view.agg.count(column, chosen),  # the rows are taken only when the file is asked for
         what,
         (file_what, str(chosen)),
         as_of,
