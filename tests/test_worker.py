@@ -264,3 +264,31 @@ def test_the_spend_trend_is_computed_before_the_fit_is_waited_for():
     assert _Then(Current(False), fit).result() == "fitted" and order == ["trend", "fit"]
     order.clear()
     assert _Then(Current(True), fit).result() == "fitted" and order == ["trend", "fit"]
+
+
+def test_a_model_fitted_for_the_comparison_is_scored_when_it_is_chosen(demo, monkeypatch):
+    """The Churn page's comparison fits the purchase model not chosen; a view that then
+    chooses that model scores with that fit (no second fit), and is the view a fit of its own
+    gives."""
+    from analytics import pipeline
+    from data.report import Dataset
+    from ui import view
+
+    monkeypatch.setenv("VALUESCOPE_FIT_WORKER", "0")  # 2,000 customers: fitted here anyway
+    data = Dataset(name="toy", transactions=demo["transactions"], report=None,
+                   customers=demo["customers"])  # fmt: skip
+    bgnbd = Settings(model="bgnbd")
+    pareto = bgnbd.with_(model="pareto_nbd")
+    compared = view.view_of(data, "test-compared", bgnbd).other_models()
+    assert compared.fit.model == "pareto_nbd" and compared.fit.has_purchase_model
+
+    fits = []
+    fit_clv = pipeline.fit_clv
+    monkeypatch.setattr(pipeline, "fit_clv", lambda *a, **k: fits.append(k) or fit_clv(*a, **k))
+    chosen = view.view_of(data, "test-compared", pareto)
+    assert chosen.size == 2000 and fits == []  # scored with the comparison's fit
+    # another source's view (another fingerprint) fits its own, to the same view
+    own = view.view_of(data, "test-own", pareto)
+    assert own.size == 2000 and [k.get("model") for k in fits] == ["pareto_nbd"]
+    assert chosen.fit.purchase_params == own.fit.purchase_params
+    pd.testing.assert_frame_equal(chosen.table, own.table)
