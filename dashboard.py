@@ -29,7 +29,9 @@ def _skip_direct_execution_check() -> None:
 
 
 _skip_direct_execution_check()
-st.set_page_config(page_title="ValueScope", page_icon=":material/insights:", layout="wide")
+# An emoji icon is drawn by the browser itself; a Material icon's favicon is fetched from
+# fonts.gstatic.com on every page: a request to a third party, which fails with no internet.
+st.set_page_config(page_title="ValueScope", page_icon="📊", layout="wide")
 logging.basicConfig(level=logging.INFO)
 state.init()
 state.keep_widget_state()

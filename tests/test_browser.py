@@ -57,6 +57,8 @@ def test_walk_every_page_slider_download_and_language(server, browser_page):
     from playwright.sync_api import expect
 
     page = browser_page
+    asked: list[str] = []  # every address the browser asked for
+    page.on("request", lambda r: asked.append(r.url))
     events = []  # what the browser did, in order: the chart library asked for, the title shown
     page.on("request", lambda r: events.append("plotly") if "/PlotlyChart." in r.url else None)
     page.expose_function("titleShown", lambda: events.append("title"))
@@ -141,6 +143,11 @@ def test_walk_every_page_slider_download_and_language(server, browser_page):
     expect(page.locator("h1").first).to_have_text("RFM 客户细分")
     settle(page)
     expect(page.locator('[data-testid="stSidebarNav"]')).to_contain_text("总览")
+    # nothing was fetched from anywhere but the dashboard's own server: a deployment may have no
+    # internet, and a third party would learn who uses it (a Material page icon was fetched
+    # from fonts.gstatic.com)
+    elsewhere = [url for url in asked if not url.startswith((server, "data:", "blob:"))]
+    assert asked and not elsewhere, elsewhere
 
 
 @pytest.mark.browser
