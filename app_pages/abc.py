@@ -78,7 +78,7 @@ def _cut_offs() -> None:
     with left, section():
         bars = agg.pareto_bars
         group = int(bars["customers"].max()) if len(bars) else 1
-        bar_label = basis if group == 1 else t("pareto_bar_value", basis=words, n=fmt_int(group))
+        bar_label = basis if group == 1 else t("pareto_bar_value", basis=basis, n=fmt_int(group))
         chart(
             lambda: charts.pareto(bars, t("pareto_chart"), t("customers_ranked"), bar_label,
                                   t("cumulative_share"), *view.settings.abc_cuts, axes),

@@ -179,6 +179,11 @@ def test_changing_the_a_cut_off_changes_class_sizes(app):
     assert share(after) < share(before)
     assert table_after["A"] < table_before["A"] and table_after.sum() == 20_000
     assert download_counts(app) == [table_after["A"]] * 2 + [20_000] * 2
+    # the Pareto chart's bars are named as a legend entry starts: "Total spend per 100 customers"
+    import json
+
+    pareto = json.loads(app.get("plotly_chart")[0].proto.spec)
+    assert pareto["data"][0]["name"] == "Total spend per 100 customers"
 
 
 def test_language_switch_changes_labels(app, demo_dir):
