@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pandas as pd
@@ -111,10 +112,7 @@ def test_overview_tiers_are_a_static_table_and_the_page_sends_no_arrow_table(app
     """The Overview's four tiers are a table to read (a Markdown table): the session's first
     page has the browser load neither a data grid nor Streamlit's Arrow code."""
     open_page(app, "overview")
-    assert not app.dataframe and not app.table
-    text = next(m.value for m in app.markdown if m.value.startswith("| Value tier |"))
-    cells = markdown_cells(text)
-    tiers = pd.DataFrame(cells[2:], columns=cells[0])
+    tiers = markdown_table(app, "Value tier")
     assert tiers["Value tier"].tolist() == ["Platinum", "Gold", "Silver", "Bronze"]
     assert tiers["Customers"].str.replace(",", "").astype(int).sum() == 20_000
     assert {"Share", "Value share", "Mean churn risk"} <= set(tiers.columns)
@@ -153,12 +151,18 @@ def test_editing_rules_reports_gaps(app):
     assert set(table.index) == {"Only top", "Unclassified"}
 
 
-def abc_classes(at: AppTest) -> pd.DataFrame:
-    """The ABC page's class table (a Markdown table, as the page sends no Arrow table)."""
+def markdown_table(at: AppTest, first_header: str) -> pd.DataFrame:
+    """The page's Markdown table (:func:`ui.widgets.static_table`) whose first column is
+    ``first_header``, cells as text; the page sends no Arrow table at all."""
     assert not at.dataframe and not at.table
-    text = next(m.value for m in at.markdown if m.value.startswith("| ABC class |"))
+    text = next(m.value for m in at.markdown if m.value.startswith(f"| {first_header} |"))
     cells = markdown_cells(text)
-    classes = pd.DataFrame(cells[2:], columns=cells[0]).set_index("ABC class")
+    return pd.DataFrame(cells[2:], columns=cells[0])
+
+
+def abc_classes(at: AppTest) -> pd.Series:
+    """Customers per class in the ABC page's class table."""
+    classes = markdown_table(at, "ABC class").set_index("ABC class")
     return classes["Customers"].str.replace(",", "").astype(int)
 
 
@@ -180,8 +184,6 @@ def test_changing_the_a_cut_off_changes_class_sizes(app):
     assert table_after["A"] < table_before["A"] and table_after.sum() == 20_000
     assert download_counts(app) == [table_after["A"]] * 2 + [20_000] * 2
     # the Pareto chart's bars are named as a legend entry starts: "Total spend per 100 customers"
-    import json
-
     pareto = json.loads(app.get("plotly_chart")[0].proto.spec)
     assert pareto["data"][0]["name"] == "Total spend per 100 customers"
 
